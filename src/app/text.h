@@ -1,0 +1,41 @@
+/* text.h - strings drawn through SDL_ttf, cached as textures.
+ *
+ * A text_cache remembers the last string it rendered and re-renders only
+ * when the string, font, colour or wrap width changes, so an unchanged
+ * frame costs one texture copy per string and no allocation.
+ */
+#ifndef APP_TEXT_H
+#define APP_TEXT_H
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <stdbool.h>
+
+enum text_align { TEXT_LEFT, TEXT_CENTER };
+
+struct text_cache {
+	SDL_Texture *tex;	/* NULL until first drawn */
+	char *str;
+	TTF_Font *font;
+	SDL_Color color;
+	int wrap;		/* 0: one line */
+	enum text_align align;
+	int w, h;		/* size of tex in pixels */
+};
+
+/* Makes sure c holds str rendered with these settings; wrap > 0 wraps at
+ * that many pixels (lines aligned as align says). Returns 0, or -1 if
+ * SDL_ttf fails (c then holds nothing). An empty string gives w = h = 0. */
+int text_update(struct text_cache *c, SDL_Renderer *r, TTF_Font *font,
+		const char *str, SDL_Color color, int wrap,
+		enum text_align align);
+
+/* Draws the cached texture with its top-left at (x, y), clipped to clip
+ * (NULL: no clip). */
+void text_draw(const struct text_cache *c, SDL_Renderer *r, int x, int y,
+	       const SDL_Rect *clip);
+
+/* Frees the texture and string; c is back to all-zero. */
+void text_finish(struct text_cache *c);
+
+#endif

@@ -1,0 +1,57 @@
+/* image.h - image files in and out of segments, through SDL_image.
+ *
+ * Knows SDL surfaces and SDL_image, not windows. The owner publishes a
+ * file with img_publish_file(); a reader copies a segment out with
+ * img_attach(); img_save() writes what a reader got.
+ */
+#ifndef IMAGE_H
+#define IMAGE_H
+
+#include <SDL.h>
+#include <stdint.h>
+
+#include "shm/err.h"
+#include "shm/share.h"
+
+/* Largest image accepted by default, in bytes of RGBA pixels (256 MiB,
+ * the limit Qt 6's image reader uses). */
+#define IMG_DEFAULT_MAX_BYTES (256ull << 20)
+
+struct img_limits {
+	uint64_t max_bytes;	/* width * height * 4 must not exceed this */
+};
+
+/* Why a load failed: tells the caller which of the Qt texts to show. */
+enum img_status {
+	IMG_OK = 0,
+	IMG_NOT_IMAGE,		/* missing, unreadable, not decodable, too large */
+	IMG_CREATE_FAILED,	/* the segment could not be made or published */
+};
+
+/* Decodes path and publishes it under share: checks the header's
+ * dimensions against the limits before decoding, creates the segment
+ * while the decoder runs, locks it, makes it attachable, converts the
+ * pixels straight into it, marks it complete, unlocks.
+ * On failure the previously published segment is still served. */
+enum img_status img_publish_file(struct share *share, const char *path,
+				 const struct img_limits *lim, struct err *err);
+
+/* Decodes path into a new surface (whatever format SDL_image returns),
+ * refusing images over the limits before allocating them. NULL with the
+ * reason in err. */
+SDL_Surface *img_decode(const char *path, const struct img_limits *lim,
+			struct err *err);
+
+/* Attaches to key, copies the image into a new RGBA32 surface, detaches.
+ * NULL with the reason in err. */
+SDL_Surface *img_attach(const char *key, struct err *err);
+
+/* Copies a locked-and-complete-checked segment into a new RGBA32 surface
+ * (takes the lock itself). NULL with the reason. */
+SDL_Surface *img_from_segment(struct seg *seg, struct err *err);
+
+/* Writes surf as PNG or BMP, chosen by the extension of path (any case).
+ * Returns 0, or -1 with the reason. */
+int img_save(SDL_Surface *surf, const char *path, struct err *err);
+
+#endif
