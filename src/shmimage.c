@@ -10,6 +10,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -79,13 +80,39 @@ static int wait_for_signal(void)
 	return sig;
 }
 
+/* libpng, under SDL_image, prints "libpng error: ..." on stderr itself
+ * before SDL_image reports the failure. The tool promises one line of its
+ * own, with that reason in it, so the decoder's stderr goes to /dev/null
+ * while it runs. Returns the saved stderr for restore_stderr(), or -1. */
+static int quiet_stderr(void)
+{
+	int saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (saved >= 0 && null >= 0)
+		dup2(null, STDERR_FILENO);
+	if (null >= 0)
+		close(null);
+	return saved;
+}
+
+static void restore_stderr(int saved)
+{
+	if (saved < 0)
+		return;
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+}
+
 static int cmd_put(const char *key, const char *path,
 		   const struct img_limits *lim)
 {
 	struct share *share;
+	enum img_status status;
 	struct seg *seg;
 	struct err err;
 	sigset_t set;
+	int quiet;
 
 	/* Blocked before any thread starts, so every thread inherits the
 	 * mask and only sigwait below receives them. */
@@ -99,7 +126,10 @@ static int cmd_put(const char *key, const char *path,
 		err_prefix(&err, "Unable to create shared memory segment");
 		return fail(&err);
 	}
-	if (img_publish_file(share, path, lim, &err) != IMG_OK) {
+	quiet = quiet_stderr();
+	status = img_publish_file(share, path, lim, &err);
+	restore_stderr(quiet);
+	if (status != IMG_OK) {
 		share_destroy(share);
 		return fail(&err);
 	}

@@ -3,8 +3,16 @@
  * SDL2 has no native file dialog, so the chooser is drawn over the window
  * by the renderer that draws everything else, and works under any video
  * driver, the dummy one included. It shows a folder (folders first, then
- * the image files SDL_image reads, with sizes), an Up button, a file-name
- * field that has keyboard focus, and Open / Cancel.
+ * the image files SDL_image reads, with sizes), Home and Up buttons, a
+ * file-name field that has keyboard focus, and Open / Cancel.
+ *
+ * Keys: typed text goes to the name field (Left/Right/Delete/Backspace
+ * edit it, Ctrl+Backspace a word, Ctrl+U the start, Ctrl+V pastes, Tab
+ * completes from the list); Up/Down/PageUp/PageDown/Home/End move the list
+ * selection; Enter opens what the field names (a relative path starts at
+ * the folder shown, "~" at $HOME), or the selected row when the field is
+ * empty; Backspace on an empty field and Alt+Up go to the parent folder;
+ * Ctrl+H shows dot-files; F5 re-reads; Esc cancels.
  *
  * Coordinates: every mouse position in events handed to the chooser and
  * every rectangle it is given are in renderer pixels (the caller converts
@@ -27,7 +35,9 @@ struct chooser;
 
 /* Returns NULL if out of memory. font is borrowed (must outlive the
  * chooser, or be replaced with chooser_set_font); scale is the HiDPI factor
- * for paddings and line heights. */
+ * for paddings and line heights. The text textures it caches belong to the
+ * renderer it draws with: close or destroy the chooser (or call
+ * chooser_set_font) before destroying that renderer. */
 struct chooser *chooser_create(TTF_Font *font, float scale);
 
 /* Accepts NULL. */
@@ -36,17 +46,20 @@ void chooser_destroy(struct chooser *ch);
 void chooser_set_font(struct chooser *ch, TTF_Font *font, float scale);
 
 /* Opens the chooser on folder dir (falls back to the current directory
- * if dir cannot be read) and starts SDL text input for the name field. */
+ * if dir cannot be read; NULL: the folder shown last) and starts SDL text
+ * input for the name field, dropping text events already queued. */
 void chooser_open(struct chooser *ch, const char *dir);
 
-/* Closes without a result (stops text input). */
+/* Closes without a result (stops text input, frees the listing). */
 void chooser_close(struct chooser *ch);
 
 bool chooser_is_open(const struct chooser *ch);
 
 /* Feeds one event. Sets *redraw when the chooser's look changed.
  * Returns CHOOSER_CHOSEN / CHOOSER_CANCELLED once, when that happens (the
- * chooser is closed then). Events the chooser does not use are ignored. */
+ * chooser is closed then). Events the chooser does not use are ignored.
+ * SDL_TEXTINPUT stamped before chooser_open is dropped: it is the text of
+ * the key that opened the chooser. */
 enum chooser_result chooser_handle_event(struct chooser *ch,
 					 const SDL_Event *ev, bool *redraw);
 
@@ -62,5 +75,27 @@ const char *chooser_dir(const struct chooser *ch);
 
 /* True when name (a file name, any case) has an extension SDL_image reads. */
 bool chooser_is_image_name(const char *name);
+
+/* The inline error the chooser shows ("File not found: ..."), or NULL. */
+const char *chooser_error(const struct chooser *ch);
+
+enum chooser_part {
+	CHOOSER_PART_UP,	/* parent folder button */
+	CHOOSER_PART_HOME,	/* home folder button */
+	CHOOSER_PART_PATH,	/* the folder shown */
+	CHOOSER_PART_LIST,	/* the rows, without header and scroll bar */
+	CHOOSER_PART_SCROLLBAR,	/* empty when the list fits */
+	CHOOSER_PART_NAME,	/* the file-name field */
+	CHOOSER_PART_OPEN,
+	CHOOSER_PART_CANCEL,
+	CHOOSER_PART_ROW,	/* list row number `row` (0 = first entry) */
+};
+
+/* Where a part was put by the last chooser_draw, in renderer pixels, for
+ * tests and for callers that drive the chooser with synthetic clicks.
+ * row is used by CHOOSER_PART_ROW only; a row scrolled out of view, or any
+ * part before the first draw, gives false. */
+bool chooser_part_rect(const struct chooser *ch, enum chooser_part part,
+		       int row, SDL_Rect *out);
 
 #endif

@@ -7,6 +7,18 @@
 /* Messages longer than ERR_MAX are cut; a cut reason still reads better
  * than none, so truncation is not an error here. */
 
+static void append(struct err *e, const char *s)
+{
+	size_t used = strlen(e->msg);
+	size_t room = sizeof(e->msg) - 1 - used;
+	size_t n = strlen(s);
+
+	if (n > room)
+		n = room;
+	memcpy(e->msg + used, s, n);
+	e->msg[used + n] = '\0';
+}
+
 void err_set(struct err *e, const char *fmt, ...)
 {
 	va_list ap;
@@ -19,26 +31,23 @@ void err_set(struct err *e, const char *fmt, ...)
 void err_errno(struct err *e, int errnum, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(e->msg))
-		snprintf(e->msg + n, sizeof(e->msg) - (size_t)n, ": %s",
-			 strerror(errnum));
+	append(e, ": ");
+	append(e, strerror(errnum));
 }
 
 void err_prefix(struct err *e, const char *fmt, ...)
 {
 	char old[ERR_MAX];
 	va_list ap;
-	int n;
 
 	memcpy(old, e->msg, sizeof(old));
 	va_start(ap, fmt);
-	n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(e->msg))
-		snprintf(e->msg + n, sizeof(e->msg) - (size_t)n, ": %s", old);
+	append(e, ": ");
+	append(e, old);
 }

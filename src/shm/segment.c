@@ -15,6 +15,11 @@
 #define MFD_NOEXEC_SEAL 0x0008U
 #endif
 
+/* Linux 5.14; glibc before 2.35 lacks the name. */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
 /* The widest row a reader accepts: the widest image, 4 bytes a pixel. A
  * larger pitch would only make a small image cost gigabytes to map. */
 #define SEG_MAX_PITCH (SEG_MAX_DIM * 4u)
@@ -295,8 +300,11 @@ int seg_open(struct seg *seg, int fd, struct err *err)
 	}
 	munmap(head, SEG_MIN_HEADER_SIZE);
 
+	/* Not populated here: an attach that never copies (info, a probe)
+	 * would pay for mapping every page of the image. seg_read() fills
+	 * the page tables in one call right before its copy. */
 	seg->map = mmap(NULL, info.total_size, PROT_READ | PROT_WRITE,
-			MAP_SHARED | MAP_POPULATE, fd, 0);
+			MAP_SHARED, fd, 0);
 	if (seg->map == MAP_FAILED) {
 		err_errno(err, errno, "cannot map %" PRIu64 " bytes",
 			  info.total_size);
@@ -365,6 +373,11 @@ int seg_read(struct seg *seg, void *dst, size_t dst_pitch, struct err *err)
 	uint8_t *out = dst;
 	uint32_t state;
 
+	/* One call maps every page of the image instead of one fault per
+	 * 64 KiB during the copy; before the lock, so the lock is held only
+	 * for the copy. Kernels before 5.14 say EINVAL and the copy faults
+	 * the pages in itself. */
+	(void)madvise(seg->map, seg->map_size, MADV_POPULATE_READ);
 	if (seg_lock(seg, SEG_LOCK_TIMEOUT_MS, err) < 0)
 		return -1;
 	state = header(seg)->state;

@@ -1,0 +1,378 @@
+/* dirlist.c - folder listing and path arithmetic for the chooser. */
+#include "app/dirlist.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* What SDL_image 2.6 on this system decodes (it finds the format from the
+ * content, except for TGA, so these only decide what the list shows).
+ * AVIF and JPEG XL are left out: Debian builds SDL_image without them.
+ * SVG is left out too: its pixel size cannot be checked against the size
+ * limit before rendering, so the loader refuses it. */
+static const char *const image_exts[] = {
+	"png", "jpg", "jpeg", "jpe", "jfif", "bmp", "dib", "gif", "tga",
+	"tif", "tiff", "webp", "xpm", "pnm", "ppm", "pgm", "pbm", "qoi",
+	"pcx", "lbm", "iff", "xcf", "xv", "ico", "cur",
+};
+
+/* ASCII only, and independent of the locale: file names are bytes. */
+static int lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static bool is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+bool dirlist_is_image_name(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	size_t i, j;
+
+	/* ".png" alone is a hidden file with no extension. */
+	if (!dot || dot == name || !dot[1])
+		return false;
+	dot++;
+	for (i = 0; i < ARRAY_LEN(image_exts); i++) {
+		const char *ext = image_exts[i];
+
+		for (j = 0; ext[j] && lower((unsigned char)dot[j]) == ext[j];
+		     j++)
+			;
+		if (!ext[j] && !dot[j])
+			return true;
+	}
+	return false;
+}
+
+static int natural_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (is_digit(*a) && is_digit(*b)) {
+			size_t la = 0, lb = 0;
+			int c;
+
+			/* Compare runs of digits by value: skip the
+			 * leading zeros, then the longer run is larger,
+			 * then equal lengths compare digit by digit. */
+			while (*a == '0')
+				a++;
+			while (*b == '0')
+				b++;
+			while (is_digit(a[la]))
+				la++;
+			while (is_digit(b[lb]))
+				lb++;
+			if (la != lb)
+				return la < lb ? -1 : 1;
+			c = memcmp(a, b, la);
+			if (c)
+				return c;
+			a += la;
+			b += lb;
+			continue;
+		}
+		if (lower((unsigned char)*a) != lower((unsigned char)*b))
+			return lower((unsigned char)*a) -
+			       lower((unsigned char)*b);
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+int dirlist_compare(const struct dirlist_entry *a,
+		    const struct dirlist_entry *b)
+{
+	int c;
+
+	if (a->is_dir != b->is_dir)
+		return a->is_dir ? -1 : 1;
+	c = natural_cmp(a->name, b->name);
+	return c ? c : strcmp(a->name, b->name);
+}
+
+static int compare_qsort(const void *a, const void *b)
+{
+	return dirlist_compare(a, b);
+}
+
+void dirlist_finish(struct dirlist *dl)
+{
+	size_t i;
+
+	for (i = 0; i < dl->n; i++)
+		free(dl->v[i].name);
+	free(dl->v);
+	dl->v = NULL;
+	dl->n = 0;
+}
+
+/* Decides whether the entry belongs in the list; fills is_dir and size. */
+static bool classify(int dfd, const struct dirent *de, bool *is_dir,
+		     off_t *size)
+{
+	struct stat st;
+
+	*is_dir = false;
+	*size = 0;
+	switch (de->d_type) {
+	case DT_DIR:
+		*is_dir = true;
+		return true;
+	case DT_REG:
+		if (!dirlist_is_image_name(de->d_name))
+			return false;
+		break;
+	case DT_LNK:
+	case DT_UNKNOWN:
+		break;
+	default:
+		return false;
+	}
+	/* Follows links: a link counts as what it points to. An entry that
+	 * vanished since readdir is simply not listed. */
+	if (fstatat(dfd, de->d_name, &st, 0) < 0)
+		return false;
+	if (S_ISDIR(st.st_mode)) {
+		*is_dir = true;
+		return true;
+	}
+	if (!S_ISREG(st.st_mode) || !dirlist_is_image_name(de->d_name))
+		return false;
+	*size = st.st_size;
+	return true;
+}
+
+int dirlist_read(struct dirlist *dl, const char *dir, bool hidden,
+		 struct err *e)
+{
+	struct dirlist_entry *v = NULL, *nv;
+	size_t n = 0, cap = 0, i;
+	struct dirent *de;
+	DIR *d = NULL;
+	int fd = -1;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		err_errno(e, errno, "Cannot open folder %s", dir);
+		goto err;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		err_errno(e, errno, "Cannot read folder %s", dir);
+		goto err;
+	}
+	fd = -1;	/* d owns it now */
+
+	for (;;) {
+		bool is_dir;
+		off_t size;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno) {
+				err_errno(e, errno, "Cannot read folder %s",
+					  dir);
+				goto err;
+			}
+			break;
+		}
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (de->d_name[0] == '.' && !hidden)
+			continue;
+		if (!classify(dirfd(d), de, &is_dir, &size))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				err_set(e, "Cannot read folder %s: out of memory",
+					dir);
+				goto err;
+			}
+			v = nv;
+		}
+		v[n].name = strdup(de->d_name);
+		if (!v[n].name) {
+			err_set(e, "Cannot read folder %s: out of memory",
+				dir);
+			goto err;
+		}
+		v[n].is_dir = is_dir;
+		v[n].size = size;
+		n++;
+	}
+	closedir(d);
+
+	if (n)
+		qsort(v, n, sizeof(*v), compare_qsort);
+	dl->v = v;
+	dl->n = n;
+	return 0;
+err:
+	for (i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+	if (d)
+		closedir(d);
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Adds one component to the clean absolute path out[0..*len): "." and ""
+ * change nothing, ".." drops the last component (never above "/"). */
+static int push(char *out, size_t outsz, size_t *len, const char *comp,
+		size_t n)
+{
+	if (n == 0 || (n == 1 && comp[0] == '.'))
+		return 0;
+	if (n == 2 && comp[0] == '.' && comp[1] == '.') {
+		while (*len > 1 && out[*len - 1] != '/')
+			(*len)--;
+		if (*len > 1)
+			(*len)--;	/* the slash before it */
+		out[*len] = '\0';
+		return 0;
+	}
+	if (*len + (*len > 1) + n + 1 > outsz)
+		return -1;
+	if (*len > 1)
+		out[(*len)++] = '/';
+	memcpy(out + *len, comp, n);
+	*len += n;
+	out[*len] = '\0';
+	return 0;
+}
+
+static int push_path(char *out, size_t outsz, size_t *len, const char *p)
+{
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (push(out, outsz, len, p, n) < 0)
+			return -1;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+/* The home folder for "~" (user == NULL) or "~user"; NULL if unknown.
+ * buf holds the password entry's strings. */
+static const char *home_of(const char *user, size_t ulen, char *buf,
+			   size_t bufsz)
+{
+	struct passwd pw, *res = NULL;
+	char name[256];
+	const char *home;
+
+	if (!ulen) {
+		home = getenv("HOME");
+		if (home && *home)
+			return home;
+		if (getpwuid_r(getuid(), &pw, buf, bufsz, &res) || !res)
+			return NULL;
+		return res->pw_dir;
+	}
+	if (ulen >= sizeof(name))
+		return NULL;
+	memcpy(name, user, ulen);
+	name[ulen] = '\0';
+	if (getpwnam_r(name, &pw, buf, bufsz, &res) || !res)
+		return NULL;
+	return res->pw_dir;
+}
+
+int dirlist_resolve(const char *base, const char *typed, char *out,
+		    size_t outsz, struct err *e)
+{
+	char pwbuf[4096];
+	const char *start = base, *rest = typed;
+	size_t len;
+
+	if (outsz < 2) {
+		err_set(e, "Path too long");
+		return -1;
+	}
+	if (typed[0] == '~') {
+		size_t ulen = strcspn(typed + 1, "/");
+		const char *home = home_of(typed + 1, ulen, pwbuf,
+					   sizeof(pwbuf));
+
+		/* An unknown "~name" is left as it is: it may well be a
+		 * file of that name, as in a shell. */
+		if (home) {
+			start = home;
+			rest = typed + 1 + ulen;
+		}
+	} else if (typed[0] == '/') {
+		start = "/";
+	}
+
+	out[0] = '/';
+	out[1] = '\0';
+	len = 1;
+	if (push_path(out, outsz, &len, start) < 0 ||
+	    push_path(out, outsz, &len, rest) < 0) {
+		err_set(e, "Path too long: %s", typed);
+		return -1;
+	}
+	return 0;
+}
+
+int dirlist_parent(const char *dir, char *out, size_t outsz)
+{
+	const char *slash = strrchr(dir, '/');
+	size_t n;
+
+	if (!slash)
+		return -1;
+	n = slash == dir ? 1 : (size_t)(slash - dir);
+	if (n + 1 > outsz)
+		return -1;
+	memmove(out, dir, n);
+	out[n] = '\0';
+	return 0;
+}
+
+const char *dirlist_basename(const char *dir)
+{
+	const char *slash = strrchr(dir, '/');
+
+	return slash ? slash + 1 : dir;
+}
+
+void dirlist_format_size(off_t bytes, char *out, size_t outsz)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	size_t u = 0;
+
+	if (bytes < 1024) {
+		snprintf(out, outsz, "%lld %s", (long long)bytes,
+			 bytes == 1 ? "byte" : "bytes");
+		return;
+	}
+	v /= 1024.0;
+	while (v >= 1023.95 && u + 1 < ARRAY_LEN(units)) {
+		v /= 1024.0;
+		u++;
+	}
+	snprintf(out, outsz, "%.1f %s", v, units[u]);
+}

@@ -1,0 +1,26 @@
+/* font.h - find the font the window draws with.
+ *
+ * The window asks fontconfig for "sans-serif", as a desktop program would,
+ * so it looks like the rest of the desktop; --font PATH bypasses the lookup.
+ */
+#ifndef APP_FONT_H
+#define APP_FONT_H
+
+#include <stddef.h>
+
+#include "shm/err.h"
+
+/* The family the window asks for when no --font is given. */
+#define FONT_DEFAULT_FAMILY "sans-serif"
+
+/* Writes to out the file of the font fontconfig picks for family
+ * (e.g. "sans-serif"), and checks it can be opened for reading.
+ * Returns 0, or -1 with the reason in err (no fonts at all, no file,
+ * unreadable file, path longer than outsz). */
+int font_find(const char *family, char *out, size_t outsz, struct err *err);
+
+/* Checks that path is a readable regular file (for --font).
+ * Returns 0, or -1 with the reason in err. */
+int font_check_file(const char *path, struct err *err);
+
+#endif

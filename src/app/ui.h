@@ -1,0 +1,116 @@
+/* ui.h - layout, buttons and drawing of the SharedMemory Example window.
+ *
+ * Three rows as in the Qt dialog: the "Load Image From File..." button, the
+ * image area (with a one-line status under it), the "Display Image From
+ * Shared Memory" button. Sizes are Qt Fusion's at scale 1 (11 px margins,
+ * 6 px spacing, 25 px buttons) and multiply with the HiDPI scale.
+ *
+ * Everything here works in renderer pixels: the caller converts mouse
+ * positions from window points with ui_event_to_pixels() first. The layout
+ * and the button logic are pure functions of their inputs, so the tests
+ * check them without a window.
+ */
+#ifndef APP_UI_H
+#define APP_UI_H
+
+#include <SDL.h>
+#include <SDL_ttf.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Sizes in points (pixels at scale 1). */
+#define UI_MARGIN 11
+#define UI_SPACING 6
+#define UI_BUTTON_H 25
+#define UI_STATUS_H 16
+#define UI_FONT_PT 12		/* pixel size of the font at scale 1 */
+/* The window refuses to get smaller than this (points). Above it, the
+ * rows never overlap. */
+#define UI_MIN_W 260
+#define UI_MIN_H 160
+
+#define UI_LABEL_LOAD "Load Image From File..."
+#define UI_LABEL_SHOW "Display Image From Shared Memory"
+
+struct ui_layout {
+	SDL_Rect load;		/* top button */
+	SDL_Rect image;		/* image or message */
+	SDL_Rect status;	/* one line under the image */
+	SDL_Rect show;		/* bottom button */
+};
+
+/* Points to pixels at scale, rounded to nearest. */
+int ui_px(float scale, int points);
+
+/* Lays the window out for a drawable of w x h pixels at scale (pixels per
+ * point, >= 1). Buttons span the width minus the margins; the image area
+ * takes what the fixed rows leave (never negative: at sizes below
+ * UI_MIN_W x UI_MIN_H it may be empty). */
+void ui_layout_compute(struct ui_layout *l, int w, int h, float scale);
+
+/* Where an image of img_w x img_h goes in area: scaled down to fit with
+ * its aspect kept, never scaled up, centred. Empty if area or image is. */
+SDL_Rect ui_fit_image(const SDL_Rect *area, int img_w, int img_h);
+
+/* Rewrites the mouse position of a mouse event from window points to
+ * renderer pixels (other events are left alone). */
+void ui_event_to_pixels(SDL_Event *ev, float scale);
+
+enum ui_look { UI_LOOK_NORMAL, UI_LOOK_HOVER, UI_LOOK_PRESSED };
+
+/* A button: a rectangle, a hit test and a state. */
+struct ui_button {
+	SDL_Rect rect;
+	bool hover;		/* the pointer is over it */
+	bool pressed;		/* the left button went down on it */
+};
+
+/* Feeds one mouse event (pixels). A click is a left press and a left
+ * release both inside the rectangle. Returns true on a click; sets
+ * *redraw when the look changed. */
+bool ui_button_event(struct ui_button *b, const SDL_Event *ev, bool *redraw);
+
+/* Forgets hover and press (the pointer left the window). Sets *redraw
+ * when the look changed. */
+void ui_button_reset(struct ui_button *b, bool *redraw);
+
+enum ui_look ui_button_look(const struct ui_button *b);
+
+/* What the window shows, as the dialog says it. */
+struct ui_content {
+	SDL_Surface *image;	/* RGBA32 or NULL */
+	const char *message;	/* shown when image is NULL */
+	const char *status;
+	uint64_t generation;	/* changes whenever image changes */
+};
+
+/* What a click or key asked for. */
+enum ui_action { UI_NONE, UI_LOAD, UI_SHOW };
+
+struct ui;
+
+/* Creates the drawing state for renderer r. font is borrowed; scale is
+ * pixels per point. Returns NULL with SDL's reason (SDL_GetError()). */
+struct ui *ui_create(SDL_Renderer *r, TTF_Font *font, float scale);
+
+/* Accepts NULL. */
+void ui_destroy(struct ui *ui);
+
+/* New drawable size or scale (and the font made for that scale). */
+void ui_resize(struct ui *ui, int w, int h, float scale, TTF_Font *font);
+
+const struct ui_layout *ui_layout(const struct ui *ui);
+
+/* Feeds a mouse event (pixels) to the buttons. Sets *redraw when their
+ * look changed; returns the action of a completed click. */
+enum ui_action ui_handle_event(struct ui *ui, const SDL_Event *ev,
+			       bool *redraw);
+
+/* The pointer left the window: no button stays hovered or pressed. */
+void ui_pointer_left(struct ui *ui, bool *redraw);
+
+/* Draws the whole window (not presented). Textures are rebuilt only when
+ * the content's generation or a string changes. */
+void ui_draw(struct ui *ui, const struct ui_content *c);
+
+#endif

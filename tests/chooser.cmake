@@ -1,0 +1,30 @@
+# The file chooser, its folder logic (dirlist) and the text cache, under the
+# dummy video driver with the software renderer. The chooser's sources are
+# compiled in directly, so this test does not wait on the rest of the app.
+add_executable(test_chooser
+  ${PROJECT_SOURCE_DIR}/tests/test_chooser.c
+  ${PROJECT_SOURCE_DIR}/src/app/chooser.c
+  ${PROJECT_SOURCE_DIR}/src/app/dirlist.c
+  ${PROJECT_SOURCE_DIR}/src/app/text.c)
+target_include_directories(test_chooser PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+target_link_libraries(test_chooser PRIVATE shmcore PkgConfig::SDL2
+                      PkgConfig::SDL2_TTF PkgConfig::SDL2_IMAGE m)
+
+# The font the window would use; the test also asks fc-match itself and
+# falls back to DejaVu, and skips (77, with the reason) if none is found.
+find_program(_fc_match fc-match)
+if(_fc_match)
+  execute_process(COMMAND ${_fc_match} -f "%{file}" sans-serif
+                  OUTPUT_VARIABLE _chooser_font
+                  OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(_chooser_font)
+    target_compile_definitions(test_chooser PRIVATE
+      TEST_FONT="${_chooser_font}")
+  endif()
+endif()
+
+add_test(NAME chooser COMMAND test_chooser)
+set_tests_properties(chooser PROPERTIES
+  TIMEOUT 60
+  SKIP_RETURN_CODE 77
+  ENVIRONMENT "SDL_VIDEODRIVER=dummy")

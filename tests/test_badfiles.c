@@ -1,0 +1,466 @@
+/* test_badfiles - what `shmimage` does with input it must refuse.
+ *
+ *   test_badfiles SHMIMAGE SOURCE_DIR CASE
+ *
+ * CASE "files": bad image files handed to `put`; "truncated": the first
+ * half of every format's fixture handed to `put`; "usage": command lines
+ * that are usage errors (and the valid boundary next to each); "output":
+ * `get` into names it cannot write. What each proves is written above its
+ * function. (A `put` on a held key is test_handover's "keyheld".)
+ */
+#include <SDL.h>
+#include <SDL_image.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "testutil.h"
+
+/* Peak memory a refused file may cost `put`. A real 30000 x 30000 RGBA
+ * decode would need 3.4 GiB. */
+#define MAX_RSS_KIB (300L * 1024)
+
+#define PATH_LEN 512
+
+static const char *shmimage;
+static const char *srcdir;
+static char dir[256];
+
+static char *in_dir(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", dir, name);
+	return buf;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Appends a PNG chunk with its CRC; returns its size. */
+static size_t png_chunk(uint8_t *out, const char *type, const uint8_t *data,
+			uint32_t len)
+{
+	put_be32(out, len);
+	memcpy(out + 4, type, 4);
+	if (len)
+		memcpy(out + 8, data, len);
+	put_be32(out + 8 + len, tu_crc32(0, out + 4, 4 + (size_t)len));
+	return 12 + (size_t)len;
+}
+
+/* A well-formed PNG claiming w x h RGBA pixels whose only IDAT is a valid
+ * zlib stream of 64 zero bytes: a few hundred bytes of file that a naive
+ * loader answers by allocating w * h * 4 bytes. Returns its size. */
+static size_t png_bomb(uint8_t *out, uint32_t w, uint32_t h)
+{
+	static const uint8_t sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a,
+					'\n' };
+	uint8_t ihdr[13], idat[2 + 5 + 64 + 4];
+	uint8_t zeros[64] = { 0 };
+	size_t n = 0;
+
+	memcpy(out, sig, sizeof(sig));
+	n += sizeof(sig);
+	put_be32(ihdr, w);
+	put_be32(ihdr + 4, h);
+	ihdr[8] = 8;	/* bit depth */
+	ihdr[9] = 6;	/* RGBA */
+	ihdr[10] = 0;	/* deflate */
+	ihdr[11] = 0;	/* adaptive filtering */
+	ihdr[12] = 0;	/* no interlace */
+	n += png_chunk(out + n, "IHDR", ihdr, sizeof(ihdr));
+	/* zlib header, then one final stored block of 64 bytes. */
+	idat[0] = 0x78;
+	idat[1] = 0x01;
+	idat[2] = 0x01;
+	idat[3] = 64;
+	idat[4] = 0;
+	idat[5] = (uint8_t)~64;
+	idat[6] = 0xff;
+	memcpy(idat + 7, zeros, sizeof(zeros));
+	put_be32(idat + 7 + 64, tu_adler32(zeros, sizeof(zeros)));
+	n += png_chunk(out + n, "IDAT", idat, sizeof(idat));
+	n += png_chunk(out + n, "IEND", NULL, 0);
+	return n;
+}
+
+/* Runs shmimage with args (NULL-ended, without argv[0]). */
+static void run(struct tu_proc *p, const char *const *args, int timeout_ms)
+{
+	char *argv[16];
+	int n = 0;
+
+	argv[n++] = (char *)shmimage;
+	while (*args && n < 15)
+		argv[n++] = (char *)*args++;
+	argv[n] = NULL;
+	if (tu_spawn(p, argv, NULL) < 0) {
+		CHECK_MSG(0, "cannot start %s: %s", shmimage, strerror(errno));
+		return;
+	}
+	/* A `put` that prints its line has published what it should have
+	 * refused: no use waiting for it to serve until the timeout. */
+	if (argv[1] && !strcmp(argv[1], "put") &&
+	    tu_read_line(p, timeout_ms, NULL, 0) >= 0) {
+		p->out_taken = 0;
+		tu_stop(p, SIGKILL, 5000);
+		return;
+	}
+	if (tu_wait(p, timeout_ms) < 0)
+		CHECK_MSG(0, "shmimage %s %s... still ran after %d ms (killed)",
+			  argv[1] ? argv[1] : "", n > 2 ? argv[2] : "",
+			  timeout_ms);
+}
+
+/* The one-line runtime refusal: exit 1 within 2 s, nothing on stdout,
+ * exactly one line "shmimage: ..." on stderr containing word. */
+static void expect_refusal(const char *what, struct tu_proc *p,
+			   const char *word)
+{
+	CHECK_MSG(tu_exit_code(p) == 1, "%s: exit %d (signal %d), expected 1; "
+		  "stderr: %s", what, tu_exit_code(p), tu_term_signal(p),
+		  p->err);
+	CHECK_MSG(tu_elapsed_ms(p) < 2000, "%s: took %" PRId64 " ms", what,
+		  tu_elapsed_ms(p));
+	CHECK_MSG(p->out_len == 0, "%s: printed on stdout: %s", what, p->out);
+	CHECK_MSG(tu_err_lines(p) == 1 && !strncmp(p->err, "shmimage: ", 10),
+		  "%s: stderr is not one line \"shmimage: ...\": %s", what,
+		  p->err);
+	CHECK_MSG(strstr(p->err, word), "%s: the reason does not say \"%s\": "
+		  "%s", what, word, p->err);
+}
+
+/* Proves: `put` refuses every kind of bad file quickly and says why in
+ * one line: a missing file ("No such file"), a folder ("folder"), an empty
+ * file ("empty"), random bytes, a PNG cut in half and a text file named
+ * .png ("not an image"), a PNG of a few hundred bytes claiming 30000 x 30000
+ * pixels (refused naming "30000", without decoding: peak RSS under 300 MiB)
+ * and one claiming 16000 x 16000, within the dimension limit but over the
+ * 256 MiB byte limit ("limit"); --max-bytes moves that limit and is exact
+ * at its boundary (a 64 x 64 image needs 16384 bytes: refused at 16383,
+ * published at 16K). Each bad file leaves the key free for the next. */
+static void case_files(void)
+{
+	SDL_Surface *good = tu_make_image(64, 64, 5);
+	char key[80], path[PATH_LEN], full[PATH_LEN];
+	uint8_t buf[4096];
+	uint32_t x = 12345;
+	void *png;
+	size_t len;
+	struct tu_proc p;
+	char line[256];
+
+	struct {
+		const char *what, *name, *word;
+	} cases[] = {
+		{ "missing file", "missing.png", "No such file" },
+		{ "folder", "folder.png", "folder" },
+		{ "empty file", "empty.png", "empty" },
+		{ "random bytes", "random.dat", "not an image" },
+		{ "truncated PNG", "truncated.png", "not an image" },
+		{ "text named .png", "text.png", "not an image" },
+		{ "PNG bomb 30000 x 30000", "bomb.png", "30000" },
+		{ "PNG of 16000 x 16000", "big.png", "limit" },
+	};
+
+	tu_key(key, sizeof(key), "badfiles");
+	in_dir(full, sizeof(full), "good.png");
+	CHECK(IMG_SavePNG(good, full) == 0);
+
+	CHECK(mkdir(in_dir(path, sizeof(path), "folder.png"), 0755) == 0);
+	CHECK(tu_write_file(in_dir(path, sizeof(path), "empty.png"), "", 0) == 0);
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf[i] = (uint8_t)(x >> 24);
+	}
+	CHECK(tu_write_file(in_dir(path, sizeof(path), "random.dat"), buf,
+			    sizeof(buf)) == 0);
+	png = tu_read_file(full, &len);
+	CHECK(png && len > 1000);
+	if (png)
+		CHECK(tu_write_file(in_dir(path, sizeof(path), "truncated.png"),
+				    png, len / 2) == 0);
+	free(png);
+	CHECK(tu_write_file(in_dir(path, sizeof(path), "text.png"),
+			    "This is not a picture.\n", 23) == 0);
+	len = png_bomb(buf, 30000, 30000);
+	in_dir(path, sizeof(path), "bomb.png");
+	CHECK(tu_write_file(path, buf, len) == 0);
+	len = png_bomb(buf, 16000, 16000);
+	in_dir(path, sizeof(path), "big.png");
+	CHECK(tu_write_file(path, buf, len) == 0);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *args[] = { "put", "--key", key, path, NULL };
+
+		in_dir(path, sizeof(path), cases[i].name);
+		run(&p, args, 5000);
+		expect_refusal(cases[i].what, &p, cases[i].word);
+		CHECK_MSG(tu_maxrss_kib(&p) < MAX_RSS_KIB, "%s: put peaked at "
+			  "%ld MiB", cases[i].what, tu_maxrss_kib(&p) / 1024);
+		printf("%-24s exit %d in %3" PRId64 " ms, peak %5ld KiB: %s",
+		       cases[i].what, tu_exit_code(&p), tu_elapsed_ms(&p),
+		       tu_maxrss_kib(&p), p.err);
+		tu_proc_close(&p);
+	}
+
+	{
+		const char *args[] = { "put", "--key", key, "--max-bytes",
+				       "16383", full, NULL };
+
+		run(&p, args, 5000);
+		expect_refusal("64 x 64 over --max-bytes 16383", &p, "limit");
+		tu_proc_close(&p);
+	}
+	{
+		char *argv[] = { (char *)shmimage, "put", "--key", key,
+				 "--max-bytes", "16K", full, NULL };
+
+		CHECK(tu_spawn(&p, argv, NULL) == 0);
+		CHECK_MSG(tu_read_line(&p, 5000, line, sizeof(line)) >= 0,
+			  "64 x 64 at --max-bytes 16K was not published: %s",
+			  p.err);
+		CHECK(tu_stop(&p, SIGTERM, 5000) == 0 && tu_exit_code(&p) == 0);
+		tu_proc_close(&p);
+	}
+	SDL_FreeSurface(good);
+}
+
+/* Proves: every malformed command line is a usage error (exit 2, the
+ * reason on stderr, nothing on stdout), including keys one character
+ * outside the rule (65 characters, empty, a space, non-ASCII); and the
+ * valid side of each key boundary (64 characters, every allowed kind of
+ * character) is not a usage error but a runtime answer (exit 1, "nothing
+ * is shared"). */
+static void case_usage(void)
+{
+	char key64[65], key65[66], file[PATH_LEN];
+	struct tu_proc p;
+
+	memset(key64, 'k', 64);
+	key64[64] = '\0';
+	memset(key65, 'k', 65);
+	key65[65] = '\0';
+	in_dir(file, sizeof(file), "any.png");
+
+	const char *const bad[][8] = {
+		{ NULL },
+		{ "frob", NULL },
+		{ "put", "--key", "a b", file, NULL },
+		{ "put", "--key", key65, file, NULL },
+		{ "put", "--key", "", file, NULL },
+		{ "get", "--key", "cl\xc3\xa9", file, NULL },
+		{ "get", "--key", NULL },
+		{ "put", NULL },
+		{ "get", NULL },
+		{ "get", "a.png", "b.png", NULL },
+		{ "info", "x.png", NULL },
+		{ "put", "--bogus", file, NULL },
+		{ "put", "--max-bytes", "0", file, NULL },
+		{ "put", "--max-bytes", "lots", file, NULL },
+		{ "put", "--max-bytes", NULL },
+	};
+	const char *const edge[][4] = {
+		{ "info", "--key", key64, NULL },
+		{ "info", "--key", "AZaz09._-", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "shmimage %s %s %.10s",
+			 bad[i][0] ? bad[i][0] : "",
+			 bad[i][0] && bad[i][1] ? bad[i][1] : "",
+			 bad[i][0] && bad[i][1] && bad[i][2] ? bad[i][2] : "");
+		run(&p, bad[i], 5000);
+		CHECK_MSG(tu_exit_code(&p) == 2, "%s: exit %d, expected 2; %s",
+			  what, tu_exit_code(&p), p.err);
+		CHECK_MSG(p.err_len > 0, "%s: no reason on stderr", what);
+		CHECK_MSG(p.out_len == 0, "%s: printed on stdout: %s", what,
+			  p.out);
+		tu_proc_close(&p);
+	}
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+		run(&p, edge[i], 5000);
+		expect_refusal(edge[i][2], &p, "nothing is shared");
+		tu_proc_close(&p);
+	}
+}
+
+/* Proves: `get` writes only what it can write correctly. With an image
+ * shared: an output name ending in .jpg is refused with exit 1 (decided:
+ * the name is judged when saving, after attaching, so it is a runtime
+ * refusal like any other failed save; the reason names .png and .bmp),
+ * an output in a folder that does not exist is refused with exit 1, and
+ * neither leaves a file; the extension is matched in any case (OUT.PNG,
+ * x.Bmp work, pixel-exact). With nothing shared, get says so (exit 1). */
+static void case_output(void)
+{
+	SDL_Surface *img = tu_make_image(30, 20, 9);
+	char key[80], src[PATH_LEN], out[PATH_LEN], line[256], why[256];
+	char *argv[] = { (char *)shmimage, "put", "--key", key, src, NULL };
+	struct tu_proc owner, p;
+
+	tu_key(key, sizeof(key), "output");
+	in_dir(src, sizeof(src), "output-src.png");
+	CHECK(IMG_SavePNG(img, src) == 0);
+
+	{
+		const char *args[] = { "get", "--key", key, out, NULL };
+
+		in_dir(out, sizeof(out), "nothing.png");
+		run(&p, args, 5000);
+		expect_refusal("get with nothing shared", &p,
+			       "nothing is shared");
+		CHECK(!tu_exists(out));
+		tu_proc_close(&p);
+	}
+
+	CHECK(tu_spawn(&owner, argv, NULL) == 0);
+	if (tu_read_line(&owner, 10000, line, sizeof(line)) < 0) {
+		CHECK_MSG(0, "put printed no line: %s", owner.err);
+		tu_proc_close(&owner);
+		SDL_FreeSurface(img);
+		return;
+	}
+	{
+		const char *args[] = { "get", "--key", key, out, NULL };
+
+		in_dir(out, sizeof(out), "out.jpg");
+		run(&p, args, 5000);
+		expect_refusal("get into .jpg", &p, ".png");
+		CHECK_MSG(strstr(p.err, ".bmp"), "get into .jpg: %s", p.err);
+		CHECK_MSG(!tu_exists(out), "get into .jpg wrote %s", out);
+		tu_proc_close(&p);
+
+		in_dir(out, sizeof(out), "no-such-folder/out.png");
+		run(&p, args, 5000);
+		expect_refusal("get into a missing folder", &p, "out.png");
+		CHECK(!tu_exists(out));
+		tu_proc_close(&p);
+
+		in_dir(out, sizeof(out), "OUT.PNG");
+		run(&p, args, 5000);
+		CHECK_MSG(tu_exit_code(&p) == 0, "get OUT.PNG: %s", p.err);
+		CHECK_MSG(tu_file_has_pixels(out, img, why, sizeof(why)),
+			  "OUT.PNG: %s", why);
+		tu_proc_close(&p);
+
+		in_dir(out, sizeof(out), "x.Bmp");
+		run(&p, args, 5000);
+		CHECK_MSG(tu_exit_code(&p) == 0, "get x.Bmp: %s", p.err);
+		CHECK_MSG(tu_file_has_pixels(out, img, why, sizeof(why)),
+			  "x.Bmp: %s", why);
+		tu_proc_close(&p);
+	}
+	CHECK(tu_stop(&owner, SIGTERM, 5000) == 0 && tu_exit_code(&owner) == 0);
+	tu_proc_close(&owner);
+	SDL_FreeSurface(img);
+}
+
+static int visible(const struct dirent *de)
+{
+	return de->d_name[0] != '.';
+}
+
+/* Proves: a truncated file of any format is refused, not shared as a
+ * partial picture: the first half of every fixture in tests/data/formats
+ * that SDL_image decodes whole makes `put` exit 1 within 2 s with one
+ * line "shmimage: ..." naming the file (the contract: "is truncated: the
+ * Qt text plus the reason"). */
+static void case_truncated(void)
+{
+	char fixtures[PATH_LEN], path[2 * PATH_LEN], cut[2 * PATH_LEN], key[80];
+	struct dirent **list = NULL;
+	int n, tried = 0;
+
+	snprintf(fixtures, sizeof(fixtures), "%s/tests/data/formats", srcdir);
+	n = scandir(fixtures, &list, visible, alphasort);
+	CHECK_MSG(n >= 0, "cannot list %s", fixtures);
+	tu_key(key, sizeof(key), "truncated");
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+		const char *args[] = { "put", "--key", key, cut, NULL };
+		SDL_Surface *whole;
+		struct tu_proc p;
+		char what[300];
+		size_t len;
+		void *data;
+
+		snprintf(path, sizeof(path), "%s/%.200s", fixtures, name);
+		whole = IMG_Load(path);
+		data = whole ? tu_read_file(path, &len) : NULL;
+		SDL_FreeSurface(whole);
+		if (!data)
+			continue;
+		snprintf(cut, sizeof(cut), "%s/half-%.200s", dir, name);
+		CHECK(tu_write_file(cut, data, len / 2) == 0);
+		free(data);
+		snprintf(what, sizeof(what), "first half of %s", name);
+		run(&p, args, 5000);
+		expect_refusal(what, &p, cut);
+		tried++;
+		tu_proc_close(&p);
+	}
+	for (int i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	CHECK_MSG(tried >= 10, "only %d fixtures to cut in %s", tried,
+		  fixtures);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} cases[] = {
+	{ "files", case_files },
+	{ "truncated", case_truncated },
+	{ "usage", case_usage },
+	{ "output", case_output },
+};
+
+int main(int argc, char **argv)
+{
+	const char *which = argc > 3 ? argv[3] : NULL;
+	bool found = false;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s SHMIMAGE SOURCE_DIR [CASE]\n",
+			argv[0]);
+		return 2;
+	}
+	shmimage = argv[1];
+	srcdir = argv[2];
+	if (tu_tmpdir("badfiles", dir, sizeof(dir)) < 0) {
+		perror("mkdtemp");
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (which && strcmp(which, cases[i].name))
+			continue;
+		found = true;
+		printf("== %s\n", cases[i].name);
+		fflush(stdout);
+		cases[i].run();
+	}
+	if (!found) {
+		fprintf(stderr, "no case named %s\n", which);
+		return 2;
+	}
+	IMG_Quit();
+	SDL_Quit();
+	return check_done();
+}

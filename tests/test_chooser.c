@@ -1,0 +1,1298 @@
+/* test_chooser.c - the file chooser, its folder logic and the text cache.
+ *
+ * Runs under the dummy video driver with the software renderer and a real
+ * TrueType font. It builds a folder tree of its own (folders, image files
+ * of many extensions in mixed case, other files, dot-files, links, a FIFO,
+ * a folder of 500 images) and drives the chooser with real SDL events,
+ * then reads the rendered pixels back.
+ *
+ * What it proves:
+ *  - dirlist: the extension filter, the natural case-insensitive order,
+ *    folders first, dot-files hidden, links followed, FIFOs and dangling
+ *    links left out, sizes; path resolution ("~", relative, "..", "//"),
+ *    the parent folder, size formatting.
+ *  - the chooser by keyboard: typed relative and absolute paths + Enter
+ *    choose the right absolute file; a typed folder is entered; Backspace
+ *    on an empty field goes up and selects the folder we came from;
+ *    arrows, Home, End, PageDown + Enter; editing keys, paste and Tab
+ *    completion; Ctrl+H; Esc cancels; the 'f' that opened the chooser
+ *    never reaches the field; a missing path, a FIFO or an unreadable
+ *    folder is an inline error and the chooser stays.
+ *  - by mouse: click selects and fills the name field, double-click opens,
+ *    Open and Cancel work on press+release inside only, Up goes up, the
+ *    wheel, the scroll bar track and its thumb scroll.
+ *  - a 500-entry list keeps the selection on screen (pixels read back).
+ *  - drawing at scale 1 and 2 shows the selection colour in the list and
+ *    the error banner colour when there is an error.
+ *  - text_update re-renders only when something changed.
+ *
+ * Usage: test_chooser [--shots DIR] (DIR gets chooser.png, chooser-2x.png
+ * and chooser-error.png to look at).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+
+#include "app/chooser.h"
+#include "app/dirlist.h"
+#include "app/text.h"
+#include "check.h"
+
+#ifndef TEST_FONT
+#define TEST_FONT ""
+#endif
+
+#define WIN_W 451
+#define WIN_H 322
+
+/* The chooser's selection colour and error banner colour (chooser.c). */
+static const SDL_Color sel_color = { 0x30, 0x8c, 0xc6, 0xff };
+static const SDL_Color banner_color = { 0xfc, 0xe4, 0xe4, 0xff };
+/* Per-channel tolerance for pixel comparisons: the software renderer
+ * fills rectangles exactly, 2 allows for any rounding in the path. */
+#define TOL 2
+
+static char tree[PATH_MAX];
+static char font_path[PATH_MAX];
+
+/* ------------------------------------------------------------------ */
+/* Fixtures                                                            */
+
+static void path_in(char *out, const char *rel)
+{
+	int n = snprintf(out, PATH_MAX, "%s%s%s", tree, *rel ? "/" : "",
+			 rel);
+
+	if (n < 0 || n >= PATH_MAX) {
+		fprintf(stderr, "path too long: %s\n", rel);
+		exit(1);
+	}
+}
+
+static void make_file(const char *rel, size_t size)
+{
+	char p[PATH_MAX];
+	char buf[4096];
+	int fd;
+
+	memset(buf, 'x', sizeof(buf));
+	path_in(p, rel);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		perror(p);
+		exit(1);
+	}
+	while (size) {
+		size_t n = size < sizeof(buf) ? size : sizeof(buf);
+
+		if (write(fd, buf, n) != (ssize_t)n) {
+			perror("write");
+			exit(1);
+		}
+		size -= n;
+	}
+	close(fd);
+}
+
+static void make_dir(const char *rel)
+{
+	char p[PATH_MAX];
+
+	path_in(p, rel);
+	if (mkdir(p, 0755) < 0) {
+		perror(p);
+		exit(1);
+	}
+}
+
+static void make_link(const char *target, const char *rel)
+{
+	char p[PATH_MAX];
+
+	path_in(p, rel);
+	if (symlink(target, p) < 0) {
+		perror(p);
+		exit(1);
+	}
+}
+
+static void make_tree(void)
+{
+	static const char *const files[] = {
+		"b.PNG", "C.Jpeg", "d.bmp", "e.GIF", "f.tga", "g.TIFF",
+		"h.webp", "i.qoi", "img10.png", "img2.png", "x.svg", "y.xcf",
+		".hidden.png", "notes.txt", "README", "fake.png.txt", ".png",
+	};
+	char p[PATH_MAX];
+	size_t i;
+
+	snprintf(tree, sizeof(tree), "/tmp/test-chooser-XXXXXX");
+	if (!mkdtemp(tree)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	/* Open to everyone: the unreadable-folder case runs as nobody. */
+	chmod(tree, 0755);
+	make_dir("zeta");
+	make_dir("alpha");
+	make_dir("Beta");
+	make_dir(".hiddendir");
+	make_dir("many");
+	make_dir("locked");
+	make_dir("alpha/inner");
+	make_file("alpha/inner.png", 10);
+	make_file("a.jpg", 1536);
+	for (i = 0; i < SDL_arraysize(files); i++)
+		make_file(files[i], 100);
+	make_link("a.jpg", "link.png");
+	make_link("nowhere.png", "dangling.png");
+	make_link("alpha", "linkdir");
+	path_in(p, "pipe.png");
+	if (mkfifo(p, 0644) < 0) {
+		perror("mkfifo");
+		exit(1);
+	}
+	for (i = 0; i < 500; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "many/f%03zu.png", i);
+		make_file(name, 0);
+	}
+	path_in(p, "locked");
+	chmod(p, 0);
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(p);
+	return unlink(p);
+}
+
+static void remove_tree(void)
+{
+	char p[PATH_MAX];
+
+	path_in(p, "locked");
+	chmod(p, 0755);
+	nftw(tree, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The font: TEST_FONT from the build, else fontconfig's sans-serif, else
+ * DejaVu where Debian puts it. */
+static bool find_font(void)
+{
+	const char *cand[] = { getenv("TEST_FONT"), TEST_FONT, NULL,
+			       "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf" };
+	char fc[PATH_MAX] = "";
+	FILE *f;
+	size_t i;
+
+	f = popen("fc-match -f '%{file}' sans-serif 2>/dev/null", "r");
+	if (f) {
+		if (!fgets(fc, sizeof(fc), f))
+			fc[0] = '\0';
+		pclose(f);
+		cand[2] = fc;
+	}
+	for (i = 0; i < SDL_arraysize(cand); i++) {
+		if (cand[i] && *cand[i] && access(cand[i], R_OK) == 0) {
+			snprintf(font_path, sizeof(font_path), "%s", cand[i]);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Events                                                              */
+
+static enum chooser_result feed(struct chooser *ch, SDL_Event *ev)
+{
+	bool redraw = false;
+
+	return chooser_handle_event(ch, ev, &redraw);
+}
+
+static enum chooser_result key_mod(struct chooser *ch, SDL_Keycode k,
+				   Uint16 mod)
+{
+	SDL_Event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SDL_KEYDOWN;
+	ev.key.timestamp = SDL_GetTicks();
+	ev.key.state = SDL_PRESSED;
+	ev.key.keysym.sym = k;
+	ev.key.keysym.scancode = SDL_GetScancodeFromKey(k);
+	ev.key.keysym.mod = mod;
+	return feed(ch, &ev);
+}
+
+static enum chooser_result key(struct chooser *ch, SDL_Keycode k)
+{
+	return key_mod(ch, k, KMOD_NONE);
+}
+
+static enum chooser_result type(struct chooser *ch, const char *s)
+{
+	enum chooser_result res = CHOOSER_NONE;
+	SDL_Event ev;
+
+	/* Split like SDL does: a text event holds at most 31 bytes. */
+	while (*s) {
+		size_t n = strlen(s);
+
+		if (n > sizeof(ev.text.text) - 1)
+			n = sizeof(ev.text.text) - 1;
+		memset(&ev, 0, sizeof(ev));
+		ev.type = SDL_TEXTINPUT;
+		ev.text.timestamp = SDL_GetTicks();
+		memcpy(ev.text.text, s, n);
+		res = feed(ch, &ev);
+		s += n;
+	}
+	return res;
+}
+
+static enum chooser_result button(struct chooser *ch, Uint32 type, int x,
+				  int y, int clicks)
+{
+	SDL_Event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.button.timestamp = SDL_GetTicks();
+	ev.button.button = SDL_BUTTON_LEFT;
+	ev.button.state = type == SDL_MOUSEBUTTONDOWN ? SDL_PRESSED :
+							SDL_RELEASED;
+	ev.button.clicks = (Uint8)clicks;
+	ev.button.x = x;
+	ev.button.y = y;
+	return feed(ch, &ev);
+}
+
+static enum chooser_result click_at(struct chooser *ch, int x, int y,
+				    int clicks)
+{
+	enum chooser_result res = button(ch, SDL_MOUSEBUTTONDOWN, x, y, clicks);
+
+	if (res != CHOOSER_NONE)
+		return res;
+	return button(ch, SDL_MOUSEBUTTONUP, x, y, clicks);
+}
+
+static bool part_center(struct chooser *ch, enum chooser_part part, int row,
+			int *x, int *y)
+{
+	SDL_Rect r;
+
+	if (!chooser_part_rect(ch, part, row, &r) || r.w <= 0 || r.h <= 0)
+		return false;
+	*x = r.x + r.w / 2;
+	*y = r.y + r.h / 2;
+	return true;
+}
+
+static enum chooser_result click_part(struct chooser *ch,
+				      enum chooser_part part, int row,
+				      int clicks)
+{
+	int x, y;
+
+	if (!part_center(ch, part, row, &x, &y)) {
+		fprintf(stderr, "part %d row %d not on screen\n", part, row);
+		return (enum chooser_result)-1;
+	}
+	return click_at(ch, x, y, clicks);
+}
+
+static void wheel(struct chooser *ch, int y)
+{
+	SDL_Event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SDL_MOUSEWHEEL;
+	ev.wheel.timestamp = SDL_GetTicks();
+	ev.wheel.y = y;
+	ev.wheel.direction = SDL_MOUSEWHEEL_NORMAL;
+	feed(ch, &ev);
+}
+
+static bool is_path(struct chooser *ch, const char *rel)
+{
+	char want[PATH_MAX];
+
+	path_in(want, rel);
+	if (strcmp(chooser_path(ch), want)) {
+		fprintf(stderr, "chosen: '%s', expected '%s'\n",
+			chooser_path(ch), want);
+		return false;
+	}
+	return true;
+}
+
+static bool is_dir(struct chooser *ch, const char *rel)
+{
+	char want[PATH_MAX];
+
+	path_in(want, rel);
+	if (strcmp(chooser_dir(ch), want)) {
+		fprintf(stderr, "folder: '%s', expected '%s'\n",
+			chooser_dir(ch), want);
+		return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Pixels                                                              */
+
+static bool near(Uint8 a, Uint8 b)
+{
+	return abs((int)a - (int)b) <= TOL;
+}
+
+/* Pixels of colour c inside rc, as rendered so far; with reddish set,
+ * pixels clearly more red than green instead (antialiased red text). */
+static int count_pixels(SDL_Renderer *r, const SDL_Rect *rc, SDL_Color c,
+			bool reddish)
+{
+	Uint8 *buf;
+	int n = 0, i;
+
+	if (rc->w <= 0 || rc->h <= 0)
+		return 0;
+	buf = malloc((size_t)rc->w * rc->h * 4);
+	if (!buf)
+		return 0;
+	if (SDL_RenderReadPixels(r, rc, SDL_PIXELFORMAT_RGBA32, buf,
+				 rc->w * 4) == 0) {
+		for (i = 0; i < rc->w * rc->h; i++) {
+			Uint8 *p = buf + 4 * i;
+
+			if (reddish ? p[0] > p[1] + 80 :
+			    near(p[0], c.r) && near(p[1], c.g) &&
+			    near(p[2], c.b))
+				n++;
+		}
+	}
+	free(buf);
+	return n;
+}
+
+static int count_color(SDL_Renderer *r, const SDL_Rect *rc, SDL_Color c)
+{
+	return count_pixels(r, rc, c, false);
+}
+
+static int count_red(SDL_Renderer *r, const SDL_Rect *rc)
+{
+	SDL_Color none = { 0, 0, 0, 0 };
+
+	return count_pixels(r, rc, none, true);
+}
+
+/* ------------------------------------------------------------------ */
+/* The tests                                                           */
+
+static void test_image_names(void)
+{
+	CHECK(dirlist_is_image_name("a.png"));
+	CHECK(dirlist_is_image_name("A.PNG"));
+	CHECK(dirlist_is_image_name("photo.JpEg"));
+	CHECK(dirlist_is_image_name("x.tif"));
+	CHECK(dirlist_is_image_name("x.TIFF"));
+	CHECK(dirlist_is_image_name("x.webp"));
+	CHECK(dirlist_is_image_name("x.qoi"));
+	CHECK(dirlist_is_image_name("x.pbm"));
+	CHECK(dirlist_is_image_name("x.xcf"));
+	/* SVG is refused by the loader (no size check before rendering). */
+	CHECK(!dirlist_is_image_name("x.Svg"));
+	CHECK(dirlist_is_image_name("x.ico"));
+	CHECK(dirlist_is_image_name("archive.tar.png"));
+	CHECK(!dirlist_is_image_name("x.png.txt"));
+	CHECK(!dirlist_is_image_name("png"));
+	CHECK(!dirlist_is_image_name(".png"));
+	CHECK(!dirlist_is_image_name("x."));
+	CHECK(!dirlist_is_image_name("x.pn"));
+	CHECK(!dirlist_is_image_name("x.pngg"));
+	CHECK(!dirlist_is_image_name(""));
+	CHECK(chooser_is_image_name("y.Gif"));
+	CHECK(!chooser_is_image_name("y.doc"));
+}
+
+static bool precedes(const char *a, bool adir, const char *b, bool bdir)
+{
+	struct dirlist_entry ea = { (char *)a, 0, adir };
+	struct dirlist_entry eb = { (char *)b, 0, bdir };
+
+	return dirlist_compare(&ea, &eb) < 0 && dirlist_compare(&eb, &ea) > 0;
+}
+
+static void test_order(void)
+{
+	CHECK(precedes("zz", true, "aa.png", false));
+	CHECK(precedes("alpha", true, "Beta", true));
+	CHECK(precedes("a.png", false, "B.png", false));
+	CHECK(precedes("img2.png", false, "img10.png", false));
+	CHECK(precedes("img9", false, "img010", false));
+	CHECK(precedes("x1y2", false, "x1y10", false));
+	/* Equal but for case or leading zeros: still a fixed order. */
+	CHECK(precedes("A.png", false, "a.png", false));
+	CHECK(precedes("img01", false, "img1", false));
+}
+
+static void test_listing(void)
+{
+	static const char *const want[] = {
+		"alpha", "Beta", "linkdir", "locked", "many", "zeta",
+		"a.jpg", "b.PNG", "C.Jpeg", "d.bmp", "e.GIF", "f.tga",
+		"g.TIFF", "h.webp", "i.qoi", "img2.png", "img10.png",
+		"link.png", "y.xcf",
+	};
+	struct dirlist dl = { 0 };
+	struct err e;
+	size_t i;
+	bool same;
+
+	CHECK(dirlist_read(&dl, tree, false, &e) == 0);
+	same = dl.n == SDL_arraysize(want);
+	for (i = 0; same && i < dl.n; i++)
+		same = !strcmp(dl.v[i].name, want[i]);
+	CHECK_MSG(same, "listing differs (%zu entries)", dl.n);
+	for (i = 0; !same && i < dl.n; i++)
+		fprintf(stderr, "  %2zu %s%s\n", i, dl.v[i].name,
+			dl.v[i].is_dir ? "/" : "");
+	for (i = 0; i < dl.n; i++) {
+		if (!strcmp(dl.v[i].name, "a.jpg"))
+			CHECK(dl.v[i].size == 1536 && !dl.v[i].is_dir);
+		if (!strcmp(dl.v[i].name, "link.png"))
+			CHECK(dl.v[i].size == 1536 && !dl.v[i].is_dir);
+		if (!strcmp(dl.v[i].name, "linkdir"))
+			CHECK(dl.v[i].is_dir);
+	}
+	dirlist_finish(&dl);
+	CHECK(dl.n == 0 && dl.v == NULL);
+
+	/* With hidden entries shown. */
+	CHECK(dirlist_read(&dl, tree, true, &e) == 0);
+	CHECK(dl.n == SDL_arraysize(want) + 2);
+	if (dl.n == SDL_arraysize(want) + 2) {
+		CHECK(!strcmp(dl.v[0].name, ".hiddendir"));
+		CHECK(!strcmp(dl.v[7].name, ".hidden.png"));
+	}
+	dirlist_finish(&dl);
+
+	/* A missing folder: error with the reason, list untouched. */
+	CHECK(dirlist_read(&dl, "/nonexistent-folder-xyz", false, &e) < 0);
+	CHECK(strstr(e.msg, "No such file") != NULL);
+	CHECK(dl.n == 0);
+}
+
+static void test_paths(void)
+{
+	char out[PATH_MAX], small[8];
+	struct err e;
+	char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+
+	CHECK(dirlist_resolve("/a/b", "c.png", out, sizeof(out), &e) == 0);
+	CHECK(!strcmp(out, "/a/b/c.png"));
+	CHECK(dirlist_resolve("/a/b", "/x/y", out, sizeof(out), &e) == 0);
+	CHECK(!strcmp(out, "/x/y"));
+	CHECK(dirlist_resolve("/a/b", "../c", out, sizeof(out), &e) == 0);
+	CHECK(!strcmp(out, "/a/c"));
+	CHECK(dirlist_resolve("/a/b", "../../../..", out, sizeof(out),
+			      &e) == 0);
+	CHECK(!strcmp(out, "/"));
+	CHECK(dirlist_resolve("/", "x//./y/../z/", out, sizeof(out), &e) == 0);
+	CHECK(!strcmp(out, "/x/z"));
+	CHECK(dirlist_resolve("/a", ".", out, sizeof(out), &e) == 0);
+	CHECK(!strcmp(out, "/a"));
+
+	setenv("HOME", "/home/tester/", 1);
+	CHECK(dirlist_resolve("/a", "~", out, sizeof(out), &e) == 0);
+	CHECK(!strcmp(out, "/home/tester"));
+	CHECK(dirlist_resolve("/a", "~/pics/x.png", out, sizeof(out),
+			      &e) == 0);
+	CHECK(!strcmp(out, "/home/tester/pics/x.png"));
+	CHECK(dirlist_resolve("/a", "~root/x", out, sizeof(out), &e) == 0);
+	CHECK(!strcmp(out, "/root/x"));
+	/* Unknown user: a file of that name, as a shell would. */
+	CHECK(dirlist_resolve("/a", "~no-such-user-zz/x", out, sizeof(out),
+			      &e) == 0);
+	CHECK(!strcmp(out, "/a/~no-such-user-zz/x"));
+	/* "~" in the middle is just a character. */
+	CHECK(dirlist_resolve("/a", "b/~", out, sizeof(out), &e) == 0);
+	CHECK(!strcmp(out, "/a/b/~"));
+	if (home)
+		setenv("HOME", home, 1);
+	else
+		unsetenv("HOME");
+	free(home);
+
+	CHECK(dirlist_resolve("/abc", "defgh", small, sizeof(small), &e) < 0);
+	CHECK(strstr(e.msg, "too long") != NULL);
+	CHECK(dirlist_resolve("/abc", "de", small, sizeof(small), &e) == 0);
+	CHECK(!strcmp(small, "/abc/de"));
+
+	CHECK(dirlist_parent("/a/b/c", out, sizeof(out)) == 0);
+	CHECK(!strcmp(out, "/a/b"));
+	CHECK(dirlist_parent("/a", out, sizeof(out)) == 0);
+	CHECK(!strcmp(out, "/"));
+	CHECK(dirlist_parent("/", out, sizeof(out)) == 0);
+	CHECK(!strcmp(out, "/"));
+	CHECK(!strcmp(dirlist_basename("/a/bc"), "bc"));
+	CHECK(!strcmp(dirlist_basename("/"), ""));
+
+	dirlist_format_size(0, out, sizeof(out));
+	CHECK(!strcmp(out, "0 bytes"));
+	dirlist_format_size(1, out, sizeof(out));
+	CHECK(!strcmp(out, "1 byte"));
+	dirlist_format_size(1023, out, sizeof(out));
+	CHECK(!strcmp(out, "1023 bytes"));
+	dirlist_format_size(1536, out, sizeof(out));
+	CHECK(!strcmp(out, "1.5 KiB"));
+	dirlist_format_size(1048575, out, sizeof(out));
+	CHECK(!strcmp(out, "1.0 MiB"));
+	dirlist_format_size((off_t)5 << 30, out, sizeof(out));
+	CHECK(!strcmp(out, "5.0 GiB"));
+}
+
+/* Typed paths, the folder field, keys. No drawing needed. */
+static void test_keyboard(struct chooser *ch)
+{
+	char p[PATH_MAX];
+	int i;
+
+	/* Relative path + Enter. */
+	chooser_open(ch, tree);
+	CHECK(chooser_is_open(ch));
+	CHECK(is_dir(ch, ""));
+	CHECK(type(ch, "a.jpg") == CHOOSER_NONE);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "a.jpg"));
+	CHECK(!chooser_is_open(ch));
+	/* Result reported once: a closed chooser ignores events. */
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE);
+
+	/* Absolute path with ".." inside, keypad Enter. */
+	chooser_open(ch, tree);
+	path_in(p, "zeta/../b.PNG");
+	type(ch, p);
+	CHECK(key(ch, SDLK_KP_ENTER) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "b.PNG"));
+
+	/* Relative path into a subfolder. */
+	chooser_open(ch, tree);
+	type(ch, "alpha/inner.png");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "alpha/inner.png"));
+
+	/* A typed folder is entered; Backspace on the empty field goes
+	 * back up and selects the folder we came from, which Enter opens
+	 * again. */
+	chooser_open(ch, tree);
+	type(ch, "alpha");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE);
+	CHECK(chooser_is_open(ch));
+	CHECK(is_dir(ch, "alpha"));
+	CHECK(key(ch, SDLK_BACKSPACE) == CHOOSER_NONE);
+	CHECK(is_dir(ch, ""));
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE);
+	CHECK(is_dir(ch, "alpha"));
+	/* Backspace edits a non-empty field instead of leaving. */
+	type(ch, "xy");
+	key(ch, SDLK_BACKSPACE);
+	CHECK(is_dir(ch, "alpha"));
+	key(ch, SDLK_BACKSPACE);
+	CHECK(is_dir(ch, "alpha"));
+	key(ch, SDLK_BACKSPACE);
+	CHECK(is_dir(ch, ""));
+	/* Alt+Up also goes up. */
+	type(ch, "zeta/");
+	key(ch, SDLK_RETURN);
+	CHECK(is_dir(ch, "zeta"));
+	key_mod(ch, SDLK_UP, KMOD_LALT);
+	CHECK(is_dir(ch, ""));
+
+	/* "~" is $HOME. */
+	setenv("HOME", tree, 1);
+	type(ch, "~/Beta");
+	key(ch, SDLK_RETURN);
+	CHECK(is_dir(ch, "Beta"));
+	key(ch, SDLK_ESCAPE);
+
+	/* Arrows: Down from nothing selects row 0; six folders, then the
+	 * files: row 7 is b.PNG (nine Downs reach row 8, Up goes back). */
+	chooser_open(ch, tree);
+	for (i = 0; i < 9; i++)
+		key(ch, SDLK_DOWN);
+	key(ch, SDLK_UP);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "b.PNG"));
+
+	/* End: the last file; Home: the first folder, Enter enters it. */
+	chooser_open(ch, tree);
+	key(ch, SDLK_END);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "y.xcf"));
+	chooser_open(ch, tree);
+	key(ch, SDLK_END);
+	key(ch, SDLK_HOME);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE);
+	CHECK(is_dir(ch, "alpha"));
+	key(ch, SDLK_ESCAPE);
+
+	/* Selecting a file puts its name into the field, so editing it
+	 * works on that name: "b.PNG" minus one char is not a file. */
+	chooser_open(ch, tree);
+	key(ch, SDLK_END);
+	key(ch, SDLK_BACKSPACE);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE);
+	CHECK(chooser_error(ch) && strstr(chooser_error(ch), "y.xc"));
+	/* Editing in the middle: Left, Left, Delete, type. */
+	key(ch, SDLK_END);	/* field: y.xcf */
+	key(ch, SDLK_LEFT);
+	key(ch, SDLK_LEFT);
+	key(ch, SDLK_LEFT);
+	key(ch, SDLK_DELETE);	/* y.cf */
+	type(ch, "x");		/* y.xcf */
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "y.xcf"));
+
+	/* Tab completes a unique prefix, folders with their slash. */
+	chooser_open(ch, tree);
+	type(ch, "zE");
+	key(ch, SDLK_TAB);
+	key(ch, SDLK_RETURN);
+	CHECK(is_dir(ch, "zeta"));
+	key(ch, SDLK_BACKSPACE);
+	type(ch, "C.j");
+	key(ch, SDLK_TAB);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "C.Jpeg"));
+
+	/* Ctrl+Backspace deletes back to the last '/'. */
+	chooser_open(ch, tree);
+	type(ch, "alpha/zzz");
+	key_mod(ch, SDLK_BACKSPACE, KMOD_LCTRL);
+	type(ch, "inner.png");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "alpha/inner.png"));
+
+	/* Ctrl+V pastes the first line of the clipboard. */
+	chooser_open(ch, tree);
+	path_in(p, "d.bmp");
+	strcat(p, "\nsecond line");
+	if (SDL_SetClipboardText(p) == 0) {
+		key_mod(ch, SDLK_v, KMOD_LCTRL);
+		CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+		CHECK(is_path(ch, "d.bmp"));
+	} else {
+		printf("note: no clipboard here (%s), paste not tested\n",
+		       SDL_GetError());
+	}
+
+	/* Esc cancels. */
+	chooser_open(ch, tree);
+	type(ch, "a.jpg");
+	CHECK(key(ch, SDLK_ESCAPE) == CHOOSER_CANCELLED);
+	CHECK(!chooser_is_open(ch));
+
+	/* A path that does not exist: inline error naming it, still open;
+	 * typing clears the error. */
+	chooser_open(ch, tree);
+	type(ch, "nope.png");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE);
+	CHECK(chooser_is_open(ch));
+	CHECK(chooser_error(ch) && strstr(chooser_error(ch), "nope.png") &&
+	      strstr(chooser_error(ch), "not found"));
+	CHECK(is_dir(ch, ""));
+	type(ch, "x");
+	CHECK(chooser_error(ch) == NULL);
+
+	/* A FIFO named like an image would hang the decoder. */
+	key_mod(ch, SDLK_u, KMOD_LCTRL);
+	type(ch, "pipe.png");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE);
+	CHECK(chooser_error(ch) && strstr(chooser_error(ch), "regular"));
+
+	/* A file that is not an image can still be typed: the window then
+	 * says "Selected file is not an image", as Qt does. */
+	key_mod(ch, SDLK_u, KMOD_LCTRL);
+	type(ch, "notes.txt");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "notes.txt"));
+
+	/* Ctrl+H shows dot-files. */
+	chooser_open(ch, tree);
+	key_mod(ch, SDLK_h, KMOD_LCTRL);
+	key(ch, SDLK_HOME);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE);
+	CHECK(is_dir(ch, ".hiddendir"));
+	key(ch, SDLK_BACKSPACE);
+	key_mod(ch, SDLK_h, KMOD_LCTRL);
+	key(ch, SDLK_HOME);
+	key(ch, SDLK_RETURN);
+	CHECK(is_dir(ch, "alpha"));
+	key(ch, SDLK_ESCAPE);
+
+	/* Opening on a folder that cannot be read falls back to the
+	 * current directory and says why. */
+	chooser_open(ch, "/nonexistent-folder-xyz");
+	CHECK(chooser_is_open(ch));
+	getcwd(p, sizeof(p));
+	CHECK(!strcmp(chooser_dir(ch), p));
+	CHECK(chooser_error(ch) &&
+	      strstr(chooser_error(ch), "nonexistent-folder-xyz"));
+	key(ch, SDLK_ESCAPE);
+
+	/* NULL: the folder shown last. */
+	chooser_open(ch, tree);
+	type(ch, "many");
+	key(ch, SDLK_RETURN);
+	key(ch, SDLK_ESCAPE);
+	chooser_open(ch, NULL);
+	CHECK(is_dir(ch, "many"));
+	key(ch, SDLK_ESCAPE);
+}
+
+/* The 'f' of the F key that opened the chooser must not reach the field,
+ * whether it is still queued (SDL_PushEvent, then the normal poll loop)
+ * or handed over late by a caller that batched its events. */
+static void test_stray_f(struct chooser *ch)
+{
+	SDL_Event ev, kd;
+	int fed = 0;
+
+	SDL_PumpEvents();
+	SDL_FlushEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
+
+	memset(&kd, 0, sizeof(kd));
+	kd.type = SDL_KEYDOWN;
+	kd.key.state = SDL_PRESSED;
+	kd.key.keysym.sym = SDLK_f;
+	kd.key.keysym.scancode = SDL_SCANCODE_F;
+	SDL_PushEvent(&kd);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SDL_TEXTINPUT;
+	strcpy(ev.text.text, "f");
+	SDL_PushEvent(&ev);
+
+	/* The app's loop: the key opens the chooser, later events go to
+	 * the chooser. */
+	CHECK(SDL_PollEvent(&ev) && ev.type == SDL_KEYDOWN);
+	chooser_open(ch, tree);
+	while (SDL_PollEvent(&ev)) {
+		feed(ch, &ev);
+		fed++;
+	}
+	CHECK_MSG(fed == 0, "%d queued events reached the chooser", fed);
+
+	/* Real typing through the queue. */
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SDL_TEXTINPUT;
+	strcpy(ev.text.text, "a.jpg");
+	SDL_PushEvent(&ev);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SDL_KEYDOWN;
+	ev.key.state = SDL_PRESSED;
+	ev.key.keysym.sym = SDLK_RETURN;
+	ev.key.keysym.scancode = SDL_SCANCODE_RETURN;
+	SDL_PushEvent(&ev);
+	while (SDL_PollEvent(&ev)) {
+		if (feed(ch, &ev) == CHOOSER_CHOSEN)
+			break;
+	}
+	CHECK(is_path(ch, "a.jpg"));
+
+	/* A text event stamped before the open, handed over afterwards. */
+	SDL_Delay(3);
+	chooser_open(ch, tree);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SDL_TEXTINPUT;
+	ev.text.timestamp = SDL_GetTicks() - 2;
+	strcpy(ev.text.text, "f");
+	feed(ch, &ev);
+	type(ch, "a.jpg");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "a.jpg"));
+}
+
+/* A folder the user may not read: an inline error, and the chooser stays
+ * where it was. As root every folder is readable, so a child process
+ * does this as nobody. */
+static void test_unreadable(struct chooser *ch)
+{
+	pid_t pid;
+	int st;
+
+	chooser_open(ch, tree);
+	pid = fork();
+	if (pid == 0) {
+		int bad = 0;
+
+		if (geteuid() == 0 && (setresgid(65534, 65534, 65534) < 0 ||
+				       setresuid(65534, 65534, 65534) < 0))
+			_exit(3);
+		type(ch, "locked");
+		bad |= key(ch, SDLK_RETURN) != CHOOSER_NONE;
+		bad |= !chooser_is_open(ch);
+		bad |= !is_dir(ch, "");
+		bad |= !chooser_error(ch) ||
+		       !strstr(chooser_error(ch), "Permission denied");
+		if (bad)
+			fprintf(stderr, "  error shown: %s\n",
+				chooser_error(ch) ? chooser_error(ch) : "none");
+		/* Still usable after the error. */
+		key_mod(ch, SDLK_u, KMOD_LCTRL);
+		type(ch, "d.bmp");
+		bad |= key(ch, SDLK_RETURN) != CHOOSER_CHOSEN;
+		bad |= !is_path(ch, "d.bmp");
+		_exit(bad ? 1 : 0);
+	}
+	CHECK(pid > 0);
+	CHECK(waitpid(pid, &st, 0) == pid);
+	CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "unreadable folder case failed (status %d)", st);
+	chooser_close(ch);
+}
+
+/* Mouse: needs a drawn layout. */
+static void test_mouse(struct chooser *ch, SDL_Renderer *r)
+{
+	SDL_Rect all = { 0, 0, WIN_W, WIN_H }, rc, row0;
+	int x, y;
+
+	chooser_open(ch, tree);
+	chooser_draw(ch, r, &all);
+
+	/* Click a file row: selected, its name in the field, Open opens. */
+	CHECK(click_part(ch, CHOOSER_PART_ROW, 6, 1) == CHOOSER_NONE);
+	CHECK(click_part(ch, CHOOSER_PART_OPEN, 0, 1) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "a.jpg"));
+
+	/* Click a folder row, then Open: it is entered. */
+	chooser_open(ch, tree);
+	chooser_draw(ch, r, &all);
+	CHECK(click_part(ch, CHOOSER_PART_ROW, 1, 1) == CHOOSER_NONE);
+	CHECK(click_part(ch, CHOOSER_PART_OPEN, 0, 1) == CHOOSER_NONE);
+	CHECK(is_dir(ch, "Beta"));
+
+	/* Double-click on a file opens it (scrolled into view first). */
+	chooser_open(ch, tree);
+	wheel(ch, -1);
+	chooser_draw(ch, r, &all);
+	CHECK(!chooser_part_rect(ch, CHOOSER_PART_ROW, 0, &rc));
+	CHECK(click_part(ch, CHOOSER_PART_ROW, 7, 1) == CHOOSER_NONE);
+	CHECK(click_part(ch, CHOOSER_PART_ROW, 7, 2) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "b.PNG"));
+
+	/* Double-click on a folder enters it; the Up button goes back. */
+	chooser_open(ch, tree);
+	chooser_draw(ch, r, &all);
+	click_part(ch, CHOOSER_PART_ROW, 5, 1);
+	CHECK(click_part(ch, CHOOSER_PART_ROW, 5, 2) == CHOOSER_NONE);
+	CHECK(is_dir(ch, "zeta"));
+	chooser_draw(ch, r, &all);
+	CHECK(click_part(ch, CHOOSER_PART_UP, 0, 1) == CHOOSER_NONE);
+	CHECK(is_dir(ch, ""));
+
+	/* A second click on another row is a new selection, not an open. */
+	chooser_draw(ch, r, &all);
+	click_part(ch, CHOOSER_PART_ROW, 4, 1);
+	CHECK(click_part(ch, CHOOSER_PART_ROW, 6, 2) == CHOOSER_NONE);
+	CHECK(chooser_is_open(ch));
+
+	/* Cancel pressed but released outside: nothing. */
+	chooser_draw(ch, r, &all);
+	CHECK(part_center(ch, CHOOSER_PART_CANCEL, 0, &x, &y));
+	CHECK(button(ch, SDL_MOUSEBUTTONDOWN, x, y, 1) == CHOOSER_NONE);
+	CHECK(button(ch, SDL_MOUSEBUTTONUP, 2, 2, 1) == CHOOSER_NONE);
+	CHECK(chooser_is_open(ch));
+	/* Open with an empty field and nothing selected does nothing. */
+	chooser_open(ch, tree);
+	chooser_draw(ch, r, &all);
+	CHECK(click_part(ch, CHOOSER_PART_OPEN, 0, 1) == CHOOSER_NONE);
+	CHECK(chooser_is_open(ch));
+	/* A real click on Cancel cancels. */
+	CHECK(click_part(ch, CHOOSER_PART_CANCEL, 0, 1) == CHOOSER_CANCELLED);
+	CHECK(!chooser_is_open(ch));
+
+	/* The wheel scrolls a long list. */
+	chooser_open(ch, tree);
+	type(ch, "many");
+	key(ch, SDLK_RETURN);
+	chooser_draw(ch, r, &all);
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_ROW, 0, &row0));
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_SCROLLBAR, 0, &rc) &&
+	      rc.w > 0);
+	wheel(ch, -2);
+	chooser_draw(ch, r, &all);
+	CHECK(!chooser_part_rect(ch, CHOOSER_PART_ROW, 0, &rc));
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_ROW, 6, &rc) &&
+	      rc.y == row0.y);
+	wheel(ch, 5);
+	chooser_draw(ch, r, &all);
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_ROW, 0, &rc));
+	/* A click into the track below the thumb pages down. */
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_SCROLLBAR, 0, &rc));
+	click_at(ch, rc.x + rc.w / 2, rc.y + rc.h - 2, 1);
+	chooser_draw(ch, r, &all);
+	CHECK(!chooser_part_rect(ch, CHOOSER_PART_ROW, 0, &rc));
+	/* Dragging the thumb to the bottom shows the end of the list. */
+	wheel(ch, 1000);
+	chooser_draw(ch, r, &all);
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_SCROLLBAR, 0, &rc));
+	x = rc.x + rc.w / 2;
+	button(ch, SDL_MOUSEBUTTONDOWN, x, rc.y + 3, 1);
+	{
+		SDL_Event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.type = SDL_MOUSEMOTION;
+		ev.motion.x = x;
+		ev.motion.y = rc.y + rc.h + 50;
+		feed(ch, &ev);
+	}
+	button(ch, SDL_MOUSEBUTTONUP, x, rc.y + rc.h + 50, 1);
+	chooser_draw(ch, r, &all);
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_ROW, 499, &rc));
+	CHECK(!chooser_part_rect(ch, CHOOSER_PART_ROW, 400, &rc));
+	key(ch, SDLK_ESCAPE);
+}
+
+/* Is row `row` on screen, inside the list, and painted as selected? */
+static bool row_shown_selected(struct chooser *ch, SDL_Renderer *r, int row)
+{
+	SDL_Rect rc, list;
+	int n;
+
+	if (!chooser_part_rect(ch, CHOOSER_PART_ROW, row, &rc) ||
+	    !chooser_part_rect(ch, CHOOSER_PART_LIST, 0, &list))
+		return false;
+	if (rc.y < list.y || rc.y + rc.h > list.y + list.h)
+		return false;
+	n = count_color(r, &rc, sel_color);
+	return n > rc.w * rc.h / 2;
+}
+
+static void test_long_list(struct chooser *ch, SDL_Renderer *r)
+{
+	SDL_Rect all = { 0, 0, WIN_W, WIN_H };
+	int i;
+
+	chooser_open(ch, tree);
+	type(ch, "many");
+	key(ch, SDLK_RETURN);
+
+	key(ch, SDLK_END);
+	chooser_draw(ch, r, &all);
+	CHECK(row_shown_selected(ch, r, 499));
+	key(ch, SDLK_HOME);
+	chooser_draw(ch, r, &all);
+	CHECK(row_shown_selected(ch, r, 0));
+	for (i = 0; i < 30; i++)
+		key(ch, SDLK_DOWN);
+	chooser_draw(ch, r, &all);
+	CHECK(row_shown_selected(ch, r, 30));
+	key(ch, SDLK_PAGEDOWN);
+	key(ch, SDLK_PAGEDOWN);
+	chooser_draw(ch, r, &all);
+	for (i = 31; i < 500; i++)
+		if (row_shown_selected(ch, r, i))
+			break;
+	CHECK_MSG(i < 500, "no selected row visible after PageDown");
+	key(ch, SDLK_PAGEUP);
+	chooser_draw(ch, r, &all);
+	{
+		int j;
+
+		for (j = 30; j < i; j++)
+			if (row_shown_selected(ch, r, j))
+				break;
+		CHECK_MSG(j < i, "PageUp did not move up a visible row");
+	}
+	/* The selection survives scrolling away with the wheel and is
+	 * brought back by the next arrow key. */
+	wheel(ch, 100);
+	chooser_draw(ch, r, &all);
+	key(ch, SDLK_DOWN);
+	chooser_draw(ch, r, &all);
+	for (i = 0; i < 500; i++)
+		if (row_shown_selected(ch, r, i))
+			break;
+	CHECK(i > 30 && i < 500);
+	/* The field holds the selected file: Enter opens exactly it. */
+	{
+		char rel[64];
+
+		snprintf(rel, sizeof(rel), "many/f%03d.png", i);
+		CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+		CHECK(is_path(ch, rel));
+	}
+}
+
+static void test_draw(struct chooser *ch, SDL_Renderer *r, TTF_Font *font1,
+		      TTF_Font *font2)
+{
+	SDL_Rect all1 = { 0, 0, WIN_W, WIN_H };
+	SDL_Rect all2 = { 0, 0, WIN_W * 2, WIN_H * 2 };
+	SDL_Rect list, name;
+	int n;
+
+	chooser_open(ch, tree);
+	key(ch, SDLK_DOWN);
+	key(ch, SDLK_DOWN);
+	chooser_draw(ch, r, &all1);
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_LIST, 0, &list));
+	n = count_color(r, &list, sel_color);
+	CHECK_MSG(n > 200, "selection colour in list at 1x: %d px", n);
+	CHECK(row_shown_selected(ch, r, 1));
+	/* Nothing drawn outside the area the caller gave. */
+	CHECK(list.x >= 0 && list.y >= 0 && list.x + list.w <= WIN_W &&
+	      list.y + list.h <= WIN_H);
+	/* No error: no banner. */
+	CHECK(count_color(r, &list, banner_color) == 0);
+
+	/* At 2x everything doubles: the same state draws twice as large. */
+	chooser_set_font(ch, font2, 2.0f);
+	SDL_RenderSetViewport(r, NULL);
+	{
+		SDL_Renderer *big;
+		SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(
+			0, all2.w, all2.h, 32, SDL_PIXELFORMAT_RGBA32);
+		SDL_Rect list2;
+
+		CHECK(s != NULL);
+		big = s ? SDL_CreateSoftwareRenderer(s) : NULL;
+		CHECK(big != NULL);
+		if (big) {
+			chooser_draw(ch, big, &all2);
+			CHECK(chooser_part_rect(ch, CHOOSER_PART_LIST, 0,
+						&list2));
+			CHECK(list2.h > list.h * 3 / 2);
+			n = count_color(big, &list2, sel_color);
+			CHECK_MSG(n > 800, "selection colour at 2x: %d px",
+				  n);
+			CHECK(row_shown_selected(ch, big, 1));
+			/* The chooser's textures belong to big. */
+			chooser_set_font(ch, font1, 1.0f);
+			SDL_DestroyRenderer(big);
+		}
+		SDL_FreeSurface(s);
+	}
+	chooser_set_font(ch, font1, 1.0f);
+
+	/* An error is shown in the chooser as a banner. */
+	type(ch, "missing-file.png");
+	key(ch, SDLK_RETURN);
+	chooser_draw(ch, r, &all1);
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_NAME, 0, &name));
+	n = count_color(r, &all1, banner_color);
+	CHECK_MSG(n > 500, "error banner: %d px", n);
+
+	/* A tiny area must not crash. */
+	{
+		SDL_Rect tiny = { 10, 10, 40, 30 }, zero = { 0, 0, 0, 0 };
+
+		chooser_draw(ch, r, &tiny);
+		chooser_draw(ch, r, &zero);
+	}
+	key(ch, SDLK_ESCAPE);
+}
+
+static void test_text(SDL_Renderer *r, TTF_Font *font)
+{
+	struct text_cache c;
+	SDL_Color black = { 0, 0, 0, 255 }, red = { 200, 0, 0, 255 };
+	SDL_Texture *t1;
+	SDL_Rect box;
+	int w1, h1, n;
+
+	memset(&c, 0, sizeof(c));
+	CHECK(text_update(&c, r, font, "Hello", black, 0, TEXT_LEFT) == 0);
+	CHECK(c.tex != NULL && c.w > 0 && c.h > 0);
+	t1 = c.tex;
+	w1 = c.w;
+	h1 = c.h;
+	/* Nothing changed: the same texture. */
+	CHECK(text_update(&c, r, font, "Hello", black, 0, TEXT_LEFT) == 0);
+	CHECK(c.tex == t1);
+	/* The string changed: a new texture, wider. */
+	CHECK(text_update(&c, r, font, "Hello, world", black, 0,
+			  TEXT_LEFT) == 0);
+	CHECK(c.tex != t1 && c.w > w1);
+	t1 = c.tex;
+	/* Colour, wrap and alignment are part of the key. */
+	CHECK(text_update(&c, r, font, "Hello, world", red, 0,
+			  TEXT_LEFT) == 0);
+	CHECK(c.tex != t1);
+	t1 = c.tex;
+	CHECK(text_update(&c, r, font, "Hello, world", red, 0,
+			  TEXT_LEFT) == 0 && c.tex == t1);
+	CHECK(text_update(&c, r, font, "Hello, world", red, w1,
+			  TEXT_CENTER) == 0);
+	CHECK(c.tex != t1 && c.h > h1 && c.w <= w1 + 2);
+	t1 = c.tex;
+	CHECK(text_update(&c, r, font, "Hello, world", red, w1,
+			  TEXT_LEFT) == 0 && c.tex != t1);
+	/* A newline breaks the line even without a wrap width. */
+	CHECK(text_update(&c, r, font, "one\ntwo", black, 0, TEXT_LEFT) == 0);
+	CHECK(c.h > h1 + h1 / 2);
+	/* The empty string: nothing to draw, but cached. */
+	CHECK(text_update(&c, r, font, "", black, 0, TEXT_LEFT) == 0);
+	CHECK(c.tex == NULL && c.w == 0 && c.h == 0 && c.str != NULL);
+	CHECK(text_update(&c, r, font, NULL, black, 0, TEXT_LEFT) == 0);
+	text_draw(&c, r, 0, 0, NULL);
+
+	/* Drawn text shows up, and only inside the clip. */
+	CHECK(text_update(&c, r, font, "MMMM", red, 0, TEXT_LEFT) == 0);
+	SDL_SetRenderDrawColor(r, 255, 255, 255, 255);
+	SDL_RenderClear(r);
+	box = (SDL_Rect){ 10, 10, c.w, c.h };
+	text_draw(&c, r, 10, 10, NULL);
+	n = count_red(r, &box);
+	CHECK_MSG(n > 40, "text pixels: %d", n);
+	SDL_RenderClear(r);
+	box.w = c.w / 2;
+	text_draw(&c, r, 10, 10, &box);
+	n = count_red(r, &box);
+	box.x += box.w;
+	CHECK(n > 20 && count_red(r, &box) == 0);
+
+	text_finish(&c);
+	CHECK(c.tex == NULL && c.str == NULL && c.w == 0);
+	text_finish(&c);
+}
+
+static void save_shot(struct chooser *ch, TTF_Font *font, float scale,
+		      const char *dir, const char *file, const char *setup)
+{
+	int w = (int)(WIN_W * scale), h = (int)(WIN_H * scale);
+	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
+						       SDL_PIXELFORMAT_RGBA32);
+	SDL_Renderer *r = s ? SDL_CreateSoftwareRenderer(s) : NULL;
+	SDL_Rect all = { 0, 0, w, h };
+	char p[PATH_MAX];
+	int i, x, y;
+
+	if (!r) {
+		SDL_FreeSurface(s);
+		return;
+	}
+	chooser_set_font(ch, font, scale);
+	chooser_open(ch, tree);
+	chooser_draw(ch, r, &all);
+	for (i = 0; i < 8; i++)
+		key(ch, SDLK_DOWN);
+	if (!strcmp(setup, "error")) {
+		key_mod(ch, SDLK_u, KMOD_LCTRL);
+		type(ch, "~/missing/photo.png");
+		key(ch, SDLK_RETURN);
+	} else {
+		SDL_Event ev;
+
+		/* Hover over Open. */
+		chooser_draw(ch, r, &all);
+		part_center(ch, CHOOSER_PART_OPEN, 0, &x, &y);
+		memset(&ev, 0, sizeof(ev));
+		ev.type = SDL_MOUSEMOTION;
+		ev.motion.x = x;
+		ev.motion.y = y;
+		feed(ch, &ev);
+	}
+	chooser_draw(ch, r, &all);
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	if (IMG_SavePNG(s, p) < 0)
+		fprintf(stderr, "cannot save %s: %s\n", p, IMG_GetError());
+	else
+		printf("wrote %s\n", p);
+	key(ch, SDLK_ESCAPE);
+	SDL_DestroyRenderer(r);
+	SDL_FreeSurface(s);
+}
+
+int main(int argc, char **argv)
+{
+	const char *shots = NULL;
+	TTF_Font *font1 = NULL, *font2 = NULL;
+	SDL_Window *win;
+	SDL_Renderer *r;
+	struct chooser *ch;
+
+	if (argc == 3 && !strcmp(argv[1], "--shots"))
+		shots = argv[2];
+	SDL_setenv("SDL_VIDEODRIVER", "dummy", 0);
+	if (!find_font())
+		SKIP("no TrueType font found (fc-match sans-serif, DejaVu)");
+	if (SDL_Init(SDL_INIT_VIDEO) < 0 || TTF_Init() < 0) {
+		fprintf(stderr, "SDL: %s\n", SDL_GetError());
+		return 1;
+	}
+	IMG_Init(IMG_INIT_PNG);
+	font1 = TTF_OpenFont(font_path, 13);
+	font2 = TTF_OpenFont(font_path, 26);
+	if (!font1 || !font2) {
+		fprintf(stderr, "font %s: %s\n", font_path, TTF_GetError());
+		return 1;
+	}
+	win = SDL_CreateWindow("test_chooser", 0, 0, WIN_W, WIN_H, 0);
+	r = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE) : NULL;
+	if (!r) {
+		fprintf(stderr, "renderer: %s\n", SDL_GetError());
+		return 1;
+	}
+	make_tree();
+
+	test_image_names();
+	test_order();
+	test_listing();
+	test_paths();
+	test_text(r, font1);
+
+	ch = chooser_create(font1, 1.0f);
+	CHECK(ch != NULL);
+	if (ch) {
+		test_keyboard(ch);
+		test_stray_f(ch);
+		test_unreadable(ch);
+		test_mouse(ch, r);
+		test_long_list(ch, r);
+		test_draw(ch, r, font1, font2);
+		if (shots) {
+			save_shot(ch, font1, 1.0f, shots, "chooser.png", "");
+			save_shot(ch, font2, 2.0f, shots, "chooser-2x.png",
+				  "");
+			save_shot(ch, font1, 1.0f, shots, "chooser-error.png",
+				  "error");
+		}
+	}
+	chooser_destroy(ch);
+	chooser_destroy(NULL);
+
+	remove_tree();
+	TTF_CloseFont(font1);
+	TTF_CloseFont(font2);
+	SDL_DestroyRenderer(r);
+	SDL_DestroyWindow(win);
+	IMG_Quit();
+	TTF_Quit();
+	SDL_Quit();
+	return check_done();
+}

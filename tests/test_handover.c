@@ -1,0 +1,1272 @@
+/* test_handover - an image handed from one real process to another.
+ *
+ *   test_handover SHMIMAGE SOURCE_DIR CASE
+ *
+ * Every case starts the real `shmimage` (or forks a process that uses the
+ * library directly) and judges what crosses between processes. CASE is one
+ * of the names in the table at the bottom; each is its own CTest test.
+ * What each case proves is written above its function.
+ */
+#include <SDL.h>
+#include <SDL_image.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "image.h"
+#include "shm/name.h"
+#include "shm/segment.h"
+#include "shm/share.h"
+#include "testutil.h"
+
+#define NOBODY 65534
+
+#define PATH_LEN 512
+
+static const char *shmimage;
+static char dir[256];
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* dir/name into buf. */
+static char *in_dir(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", dir, name);
+	return buf;
+}
+
+/* Saves surf as dir/name (PNG). Returns the path in buf. */
+static const char *save_png(SDL_Surface *surf, const char *name, char *buf,
+			    size_t size)
+{
+	in_dir(buf, size, name);
+	CHECK_MSG(IMG_SavePNG(surf, buf) == 0, "IMG_SavePNG %s: %s", buf,
+		  IMG_GetError());
+	return buf;
+}
+
+/* Starts `shmimage put --key key file` and waits for its one line, which
+ * it prints once the image is complete and attachable. */
+static bool start_owner(struct tu_proc *p, const char *key, const char *file,
+			char *line, size_t size)
+{
+	char *argv[] = { (char *)shmimage, "put", "--key", (char *)key,
+			 (char *)file, NULL };
+	char scratch[256];
+
+	if (!line) {
+		line = scratch;
+		size = sizeof(scratch);
+	}
+	if (tu_spawn(p, argv, NULL) < 0) {
+		CHECK_MSG(0, "cannot start %s: %s", shmimage, strerror(errno));
+		return false;
+	}
+	if (tu_read_line(p, 10000, line, size) < 0) {
+		tu_stop(p, SIGKILL, 5000);
+		CHECK_MSG(0, "put %s under %s printed no line (exit %d); "
+			  "stderr: %s", file, key, tu_exit_code(p), p->err);
+		return false;
+	}
+	return true;
+}
+
+/* Stops an owner the way a user does (SIGTERM) and checks it detached
+ * cleanly: exit 0, nothing on stderr. */
+static void stop_owner(struct tu_proc *p)
+{
+	CHECK_MSG(tu_stop(p, SIGTERM, 5000) == 0, "owner did not stop on "
+		  "SIGTERM within 5 s");
+	CHECK_MSG(tu_exit_code(p) == 0, "owner exit %d (signal %d); stderr: %s",
+		  tu_exit_code(p), tu_term_signal(p), p->err);
+	tu_proc_close(p);
+}
+
+/* Runs `shmimage <cmd> --key key [out]` to the end. */
+static void run_cmd(struct tu_proc *p, const char *cmd, const char *key,
+		    const char *out)
+{
+	char *argv[] = { (char *)shmimage, (char *)cmd, "--key", (char *)key,
+			 (char *)out, NULL };
+
+	if (tu_run(p, argv, NULL, 10000) < 0)
+		CHECK_MSG(0, "shmimage %s --key %s did not finish within 10 s",
+			  cmd, key);
+}
+
+/* `get` into out must succeed and out must hold exactly want's pixels. */
+static void expect_get(const char *key, const char *out, SDL_Surface *want)
+{
+	struct tu_proc p;
+	char why[256];
+
+	run_cmd(&p, "get", key, out);
+	CHECK_MSG(tu_exit_code(&p) == 0, "get --key %s exit %d; stderr: %s",
+		  key, tu_exit_code(&p), p.err);
+	if (tu_exit_code(&p) == 0)
+		CHECK_MSG(tu_file_has_pixels(out, want, why, sizeof(why)),
+			  "%s: %s", out, why);
+	tu_proc_close(&p);
+}
+
+/* `get` must fail with exit 1 and one line "shmimage: ..." naming words. */
+static void expect_get_fails(const char *key, const char *words)
+{
+	char out[PATH_LEN];
+	struct tu_proc p;
+
+	in_dir(out, sizeof(out), "should-not-exist.png");
+	run_cmd(&p, "get", key, out);
+	CHECK_MSG(tu_exit_code(&p) == 1, "get --key %s exit %d, expected 1",
+		  key, tu_exit_code(&p));
+	CHECK_MSG(tu_err_lines(&p) == 1 && !strncmp(p.err, "shmimage: ", 10),
+		  "stderr is not one line \"shmimage: ...\": %s", p.err);
+	CHECK_MSG(strstr(p.err, words), "stderr does not say \"%s\": %s",
+		  words, p.err);
+	CHECK_MSG(!tu_exists(out), "a failed get left %s behind", out);
+	tu_proc_close(&p);
+}
+
+/* Polls name_attach until the owner hands over a segment (it binds the
+ * name before decoding and serves the fd from the moment the segment is
+ * locked). Returns the fd or -1 after timeout_ms. */
+static int attach_when_served(const char *key, int timeout_ms)
+{
+	int64_t deadline = tu_now_ms() + timeout_ms;
+	struct err err;
+
+	while (tu_now_ms() < deadline) {
+		int fd = name_attach(key, 1000, NULL, &err);
+
+		if (fd >= 0)
+			return fd;
+		tu_sleep_ms(1);
+	}
+	return -1;
+}
+
+/* Fills an abstract address "\0sharedmemory/<uid>/<key>" by hand, as the
+ * contract describes it, without the library's help. */
+static socklen_t contract_address(struct sockaddr_un *sa, unsigned uid,
+				  const char *key)
+{
+	int n;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	n = snprintf(sa->sun_path + 1, sizeof(sa->sun_path) - 1,
+		     "sharedmemory/%u/%s", uid, key);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+/* ---- cases ------------------------------------------------------------ */
+
+/* Proves: for images of 1x1, odd widths (37x23, 1021x3), a width whose
+ * rows need no padding (16x16), the extreme shapes 16384x1 and 1x16384
+ * and a common 640x480, what `get` writes is exactly what `put` read,
+ * pixel for pixel, alpha included, in PNG and in BMP; `info` describes
+ * the segment (size, pitch >= width*4 and a multiple of 4, bytes = pitch x
+ * height, the owner's pid); the owner stops cleanly on SIGTERM and the
+ * name is gone afterwards. */
+static void case_sizes(void)
+{
+	static const struct { int w, h; } sizes[] = {
+		{ 1, 1 }, { 37, 23 }, { 1021, 3 }, { 16, 16 },
+		{ 16384, 1 }, { 1, 16384 }, { 640, 480 },
+	};
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		int w = sizes[i].w, h = sizes[i].h;
+		SDL_Surface *img = tu_make_image(w, h, (uint32_t)i + 1);
+		char src[PATH_LEN], out[PATH_LEN], name[64], want[64];
+		char key[80], line[256];
+		struct tu_proc owner, info;
+		const char *s;
+		unsigned long pitch = 0, bytes = 0;
+		int pid = 0;
+
+		tu_key(key, sizeof(key), "sizes");
+		snprintf(name, sizeof(name), "src-%dx%d.png", w, h);
+		save_png(img, name, src, sizeof(src));
+		if (!start_owner(&owner, key, src, line, sizeof(line))) {
+			SDL_FreeSurface(img);
+			continue;
+		}
+		snprintf(want, sizeof(want), "%d x %d", w, h);
+		CHECK_MSG(strstr(line, want), "put line \"%s\" does not say %s",
+			  line, want);
+
+		snprintf(name, sizeof(name), "out-%dx%d.png", w, h);
+		expect_get(key, in_dir(out, sizeof(out), name), img);
+		if (w == 37) {
+			snprintf(name, sizeof(name), "out-%dx%d.bmp", w, h);
+			expect_get(key, in_dir(out, sizeof(out), name), img);
+		}
+
+		run_cmd(&info, "info", key, NULL);
+		CHECK_MSG(tu_exit_code(&info) == 0, "info exit %d: %s",
+			  tu_exit_code(&info), info.err);
+		snprintf(want, sizeof(want), "width %d\n", w);
+		CHECK_MSG(strstr(info.out, want), "info lacks %s: %s", want,
+			  info.out);
+		snprintf(want, sizeof(want), "height %d\n", h);
+		CHECK_MSG(strstr(info.out, want), "info lacks %s: %s", want,
+			  info.out);
+		if ((s = strstr(info.out, "pitch ")))
+			pitch = strtoul(s + 6, NULL, 10);
+		if ((s = strstr(info.out, "bytes ")))
+			bytes = strtoul(s + 6, NULL, 10);
+		if ((s = strstr(info.out, "owner_pid ")))
+			pid = atoi(s + 10);
+		CHECK_MSG(pitch >= (unsigned long)w * 4 && pitch % 4 == 0,
+			  "info pitch %lu for width %d", pitch, w);
+		CHECK_MSG(bytes == pitch * (unsigned long)h,
+			  "info bytes %lu, pitch x height is %lu", bytes,
+			  pitch * (unsigned long)h);
+		CHECK_MSG(pid == owner.pid, "info owner_pid %d, owner is %d",
+			  pid, (int)owner.pid);
+		CHECK_MSG(strstr(info.out, "state complete"),
+			  "info: %s", info.out);
+		tu_proc_close(&info);
+
+		stop_owner(&owner);
+		expect_get_fails(key, "nothing is shared");
+		SDL_FreeSurface(img);
+	}
+}
+
+/* Writes a segment by hand, following the documented layout rather than
+ * seg_create(), with a pitch and header size of our choosing; every byte
+ * that is not a pixel (the rest of the header, row padding) is junk, so a
+ * reader that ignores pitch or header_size shows wrong pixels. Returns the
+ * sealed memfd, or -1. */
+static int handmade_segment(SDL_Surface *img, uint32_t pitch,
+			    uint16_t header_size)
+{
+	uint32_t w = (uint32_t)img->w, h = (uint32_t)img->h;
+	size_t size = header_size + (size_t)pitch * h;
+	pthread_mutexattr_t attr;
+	struct seg_header *hd;
+	uint8_t *map;
+	int fd;
+
+	fd = memfd_create("handmade", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0)
+		goto fail;
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		goto fail;
+	memset(map, 0xa5, size);
+	hd = (struct seg_header *)map;
+	memcpy(hd->magic, "SHMI", 4);
+	hd->version = 1;
+	hd->header_size = header_size;
+	hd->width = w;
+	hd->height = h;
+	hd->pitch = pitch;
+	memcpy(hd->format, "RGBA", 4);
+	hd->state = 1;
+	hd->owner_pid = (int32_t)getpid();
+	hd->pixel_bytes = (uint64_t)pitch * h;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&hd->lock.mutex, &attr);
+	pthread_mutexattr_destroy(&attr);
+	for (uint32_t y = 0; y < h; y++)
+		memcpy(map + header_size + (size_t)y * pitch,
+		       (uint8_t *)img->pixels + (size_t)y * (size_t)img->pitch,
+		       (size_t)w * 4);
+	munmap(map, size);
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		goto fail;
+	return fd;
+fail:
+	CHECK_MSG(0, "cannot build a segment by hand: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Proves: a reader honours the header's pitch and header_size rather than
+ * assuming the owner's own rounding: a pitch far above width*4 (37 px with
+ * 468-byte rows and a 512-byte header), the largest pitch a reader accepts
+ * (65536 for 1 px) and a pitch of exactly width*4 that is no multiple of 64
+ * (1021 px, 4084 bytes) all come out pixel-exact, and `info` reports the
+ * pitch the segment really has. The owner here is this test process,
+ * serving through name_server_create/name_server_set_fd. */
+static void case_pitch(void)
+{
+	static const struct { int w, h; uint32_t pitch; uint16_t hsize; } c[] = {
+		{ 37, 23, 468, 512 },
+		{ 1, 3, SEG_MAX_DIM * 4, 256 },
+		{ 1021, 3, 1021 * 4, 256 },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		SDL_Surface *img = tu_make_image(c[i].w, c[i].h,
+						 100 + (uint32_t)i);
+		struct name_server *srv;
+		struct tu_proc info;
+		char key[80], out[PATH_LEN], want[64];
+		struct err err;
+		int fd;
+
+		tu_key(key, sizeof(key), "pitch");
+		fd = handmade_segment(img, c[i].pitch, c[i].hsize);
+		srv = name_server_create(key, &err);
+		CHECK_MSG(srv, "name_server_create: %s", err.msg);
+		if (fd < 0 || !srv) {
+			if (fd >= 0)
+				close(fd);
+			name_server_destroy(srv);
+			SDL_FreeSurface(img);
+			continue;
+		}
+		CHECK_MSG(name_server_set_fd(srv, fd, &err) == 0,
+			  "name_server_set_fd: %s", err.msg);
+		close(fd);	/* the server keeps its own copy */
+
+		snprintf(want, sizeof(want), "pitch-%zu.png", i);
+		expect_get(key, in_dir(out, sizeof(out), want), img);
+		run_cmd(&info, "info", key, NULL);
+		snprintf(want, sizeof(want), "pitch %" PRIu32 "\n", c[i].pitch);
+		CHECK_MSG(tu_exit_code(&info) == 0 && strstr(info.out, want),
+			  "info (exit %d) lacks \"%s\": %s%s",
+			  tu_exit_code(&info), want, info.out, info.err);
+		tu_proc_close(&info);
+		name_server_destroy(srv);
+		SDL_FreeSurface(img);
+	}
+}
+
+/* Proves: a reader that attaches while the owner holds the lock in the
+ * middle of publishing waits for the lock and then gets the whole image,
+ * never a torn or incomplete one. The owner runs with the test-only
+ * SHAREDMEMORY_TEST_COPY_DELAY_MS=700: it pauses with the lock held after
+ * the copy, before setting state 1. We take the fd as soon as it is served,
+ * show that the lock is held at that moment (a 100 ms lock attempt times
+ * out), then start `get`: it must succeed pixel-exact after waiting a good
+ * part of the delay. A reader that skipped the lock would find state 0 and
+ * fail with "image incomplete"; one that waited for nothing would be fast. */
+static void case_midcopy(void)
+{
+	char *env[] = { "SHAREDMEMORY_TEST_COPY_DELAY_MS=700", NULL };
+	SDL_Surface *img = tu_make_image(800, 600, 7);
+	char key[80], src[PATH_LEN], out[PATH_LEN], line[256];
+	struct tu_proc owner, get;
+	char *argv[6];
+	struct seg seg;
+	struct err err;
+	int64_t t0, t_attach, t_line;
+	SDL_Surface *mine;
+	char why[256];
+	int fd;
+
+	tu_key(key, sizeof(key), "midcopy");
+	save_png(img, "midcopy.png", src, sizeof(src));
+	argv[0] = (char *)shmimage;
+	argv[1] = "put";
+	argv[2] = "--key";
+	argv[3] = key;
+	argv[4] = src;
+	argv[5] = NULL;
+
+	t0 = tu_now_ms();
+	if (tu_spawn(&owner, argv, env) < 0) {
+		CHECK_MSG(0, "cannot start put: %s", strerror(errno));
+		SDL_FreeSurface(img);
+		return;
+	}
+	fd = attach_when_served(key, 10000);
+	t_attach = tu_now_ms();
+	CHECK_MSG(fd >= 0, "the owner never served a segment");
+	if (fd < 0 || seg_open(&seg, fd, &err) < 0) {
+		CHECK_MSG(fd < 0, "seg_open: %s", err.msg);
+		tu_proc_close(&owner);
+		SDL_FreeSurface(img);
+		return;
+	}
+
+	if (seg_lock(&seg, 100, &err) == 0) {
+		seg_unlock(&seg);
+		CHECK_MSG(0, "the owner did not hold the lock %d ms after "
+			  "serving the segment", (int)(tu_now_ms() - t_attach));
+	} else {
+		CHECK_MSG(strstr(err.msg, "timed out"), "seg_lock: %s",
+			  err.msg);
+	}
+
+	in_dir(out, sizeof(out), "midcopy-out.png");
+	argv[1] = "get";
+	argv[4] = out;
+	CHECK(tu_run(&get, argv, NULL, 10000) == 0);
+	CHECK_MSG(tu_exit_code(&get) == 0, "get during the copy: exit %d: %s",
+		  tu_exit_code(&get), get.err);
+	if (tu_exit_code(&get) == 0)
+		CHECK_MSG(tu_file_has_pixels(out, img, why, sizeof(why)),
+			  "get during the copy: %s", why);
+	/* About 600 ms of the delay are left when get starts. */
+	CHECK_MSG(tu_elapsed_ms(&get) >= 250, "get took %" PRId64 " ms: it "
+		  "did not wait for the owner's lock", tu_elapsed_ms(&get));
+	printf("midcopy: served after %" PRId64 " ms, get waited %" PRId64
+	       " ms\n", t_attach - t0, tu_elapsed_ms(&get));
+	tu_proc_close(&get);
+
+	/* Our own early attach sees the complete image too. */
+	mine = img_from_segment(&seg, &err);
+	CHECK_MSG(mine, "reading the early-attached segment: %s", err.msg);
+	if (mine)
+		CHECK_MSG(tu_same_pixels(mine, img, why, sizeof(why)),
+			  "early-attached segment: %s", why);
+	SDL_FreeSurface(mine);
+	seg_finish(&seg);
+
+	/* put prints its line only once the image is complete. */
+	CHECK_MSG(tu_read_line(&owner, 5000, line, sizeof(line)) >= 0,
+		  "put printed nothing: %s", owner.err);
+	t_line = tu_now_ms();
+	CHECK_MSG(t_line - t0 >= 700, "put announced after %" PRId64 " ms, "
+		  "before its 700 ms delay", t_line - t0);
+	stop_owner(&owner);
+	SDL_FreeSurface(img);
+}
+
+/* True when a /dev/shm entry names the project (a memfd never should). */
+static bool dev_shm_has_ours(void)
+{
+	char *text;
+	bool found = false;
+	struct tu_proc ls;
+	char *argv[] = { "/bin/ls", "-a", "/dev/shm", NULL };
+
+	if (tu_run(&ls, argv, NULL, 5000) < 0)
+		return false;
+	text = ls.out;
+	found = strstr(text, "sharedmemory") || strstr(text, "SHMI");
+	tu_proc_close(&ls);
+	return found;
+}
+
+/* Proves: an owner killed with SIGKILL leaves nothing behind: the name is
+ * gone at once (a reader gets "nothing is shared", not a hang or a stale
+ * segment), nothing named after the project appears in /dev/shm, and a new
+ * owner can take the key and serve a new image. A reader that attached
+ * before the kill still holds the memory and reads the whole old image:
+ * the kernel frees a segment only when its last holder lets go. */
+static void case_killed(void)
+{
+	SDL_Surface *a = tu_make_image(120, 80, 11);
+	SDL_Surface *b = tu_make_image(33, 77, 12);
+	char key[80], src_a[PATH_LEN], src_b[PATH_LEN], out[PATH_LEN];
+	struct tu_proc owner;
+	SDL_Surface *held_img;
+	struct seg held;
+	struct err err;
+	char why[256];
+	int fd;
+
+	tu_key(key, sizeof(key), "killed");
+	save_png(a, "killed-a.png", src_a, sizeof(src_a));
+	save_png(b, "killed-b.png", src_b, sizeof(src_b));
+	if (!start_owner(&owner, key, src_a, NULL, 0))
+		goto out;
+
+	fd = name_attach(key, 2000, NULL, &err);
+	CHECK_MSG(fd >= 0, "attach: %s", err.msg);
+	if (fd >= 0 && seg_open(&held, fd, &err) < 0) {
+		CHECK_MSG(0, "seg_open: %s", err.msg);
+		fd = -1;
+	}
+
+	kill(owner.pid, SIGKILL);
+	CHECK(tu_wait(&owner, 5000) == 0);
+	CHECK_MSG(tu_term_signal(&owner) == SIGKILL, "owner ended with exit "
+		  "%d signal %d", tu_exit_code(&owner), tu_term_signal(&owner));
+	tu_proc_close(&owner);
+
+	expect_get_fails(key, "nothing is shared");
+	CHECK_MSG(!dev_shm_has_ours(), "something of ours is in /dev/shm");
+
+	if (fd >= 0) {
+		held_img = img_from_segment(&held, &err);
+		CHECK_MSG(held_img, "segment held across the owner's death: %s",
+			  err.msg);
+		if (held_img)
+			CHECK_MSG(tu_same_pixels(held_img, a, why, sizeof(why)),
+				  "held segment: %s", why);
+		SDL_FreeSurface(held_img);
+		seg_finish(&held);
+	}
+
+	if (start_owner(&owner, key, src_b, NULL, 0)) {
+		expect_get(key, in_dir(out, sizeof(out), "killed-b-out.png"), b);
+		stop_owner(&owner);
+	}
+out:
+	SDL_FreeSurface(a);
+	SDL_FreeSurface(b);
+}
+
+struct locker {
+	const char *key;
+	int report;		/* pipe: 'L' once the lock is held */
+	SDL_Surface *inherited;	/* the parent's, freed by the child */
+};
+
+/* Child: attaches, takes the lock and dies with it held. */
+static int lock_and_die(void *arg)
+{
+	struct locker *l = arg;
+	struct seg seg;
+	struct err err;
+	int fd;
+
+	SDL_FreeSurface(l->inherited);
+	fd = name_attach(l->key, 2000, NULL, &err);
+	if (fd < 0 || seg_open(&seg, fd, &err) < 0 ||
+	    seg_lock(&seg, 2000, &err) < 0) {
+		fprintf(stderr, "locker: %s\n", err.msg);
+		return 1;
+	}
+	if (write(l->report, "L", 1) != 1)
+		return 1;
+	kill(getpid(), SIGKILL);
+	return 2;
+}
+
+/* Proves: a process that dies while holding a segment's lock does not
+ * wedge it. The next locker recovers the lock at once (EOWNERDEAD ->
+ * consistent) rather than timing out, and since the image was complete
+ * before (state 1), `get` returns it pixel-exact; a second `get` works too,
+ * so the lock was left consistent, not unusable. */
+static void case_lockdead(void)
+{
+	SDL_Surface *img = tu_make_image(211, 97, 21);
+	char key[80], src[PATH_LEN], out[PATH_LEN];
+	struct tu_proc owner, get;
+	struct locker l;
+	int pipefd[2];
+	char got = 0;
+	pid_t child;
+	int status = 0;
+	char why[256];
+	char *argv[6];
+
+	tu_key(key, sizeof(key), "lockdead");
+	save_png(img, "lockdead.png", src, sizeof(src));
+	if (!start_owner(&owner, key, src, NULL, 0)) {
+		SDL_FreeSurface(img);
+		return;
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		abort();
+	l.key = key;
+	l.report = pipefd[1];
+	l.inherited = img;
+	child = tu_fork();
+	if (child == 0) {
+		close(pipefd[0]);
+		_exit(lock_and_die(&l));
+	}
+	close(pipefd[1]);
+	{
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+
+		if (poll(&pfd, 1, 5000) == 1 && read(pipefd[0], &got, 1) != 1)
+			got = 0;
+	}
+	close(pipefd[0]);
+	CHECK_MSG(got == 'L', "the locker never held the lock");
+	CHECK(tu_waitpid(child, &status, 5000) == 0);
+	CHECK_MSG(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		  "the locker did not die holding the lock (status 0x%x)",
+		  status);
+
+	argv[0] = (char *)shmimage;
+	argv[1] = "get";
+	argv[2] = "--key";
+	argv[3] = key;
+	argv[4] = in_dir(out, sizeof(out), "lockdead-1.png");
+	argv[5] = NULL;
+	for (int round = 0; round < 2; round++) {
+		snprintf(out, sizeof(out), "%s/lockdead-%d.png", dir, round);
+		CHECK(tu_run(&get, argv, NULL, 10000) == 0);
+		CHECK_MSG(tu_exit_code(&get) == 0, "get %d after the lock "
+			  "holder died: exit %d: %s", round,
+			  tu_exit_code(&get), get.err);
+		if (tu_exit_code(&get) == 0)
+			CHECK_MSG(tu_file_has_pixels(out, img, why, sizeof(why)),
+				  "get %d: %s", round, why);
+		CHECK_MSG(tu_elapsed_ms(&get) < 1500, "get %d took %" PRId64
+			  " ms: the dead holder's lock was waited out, not "
+			  "recovered", round, tu_elapsed_ms(&get));
+		tu_proc_close(&get);
+	}
+	stop_owner(&owner);
+	SDL_FreeSurface(img);
+}
+
+/* Proves: when the owner dies in the middle of writing the image (killed
+ * during the test-only copy delay, lock held, state still 0), a reader
+ * that already holds the segment gets the lock back at once and is told
+ * "image incomplete" instead of being shown a torn picture, every time it
+ * asks. */
+static void case_incomplete(void)
+{
+	char *env[] = { "SHAREDMEMORY_TEST_COPY_DELAY_MS=5000", NULL };
+	SDL_Surface *img = tu_make_image(300, 200, 31);
+	char key[80], src[PATH_LEN];
+	char *argv[6];
+	struct tu_proc owner;
+	struct seg seg;
+	struct err err;
+	int fd;
+
+	tu_key(key, sizeof(key), "incomplete");
+	save_png(img, "incomplete.png", src, sizeof(src));
+	argv[0] = (char *)shmimage;
+	argv[1] = "put";
+	argv[2] = "--key";
+	argv[3] = key;
+	argv[4] = src;
+	argv[5] = NULL;
+	if (tu_spawn(&owner, argv, env) < 0) {
+		CHECK_MSG(0, "cannot start put: %s", strerror(errno));
+		SDL_FreeSurface(img);
+		return;
+	}
+	fd = attach_when_served(key, 10000);
+	CHECK_MSG(fd >= 0, "the owner never served a segment");
+	if (fd >= 0 && seg_open(&seg, fd, &err) < 0) {
+		CHECK_MSG(0, "seg_open: %s", err.msg);
+		fd = -1;
+	}
+	/* Let the copy itself finish so the pixels are all there: only the
+	 * state says the image is not complete. */
+	tu_sleep_ms(200);
+	kill(owner.pid, SIGKILL);
+	tu_wait(&owner, 5000);
+	tu_proc_close(&owner);
+
+	for (int round = 0; fd >= 0 && round < 2; round++) {
+		int64_t t = tu_now_ms();
+		SDL_Surface *got = img_from_segment(&seg, &err);
+
+		CHECK_MSG(!got, "round %d: a reader was given the image of a "
+			  "writer that died before finishing", round);
+		CHECK_MSG(got || strstr(err.msg, "incomplete"),
+			  "round %d: %s", round, err.msg);
+		CHECK_MSG(tu_now_ms() - t < 1000, "round %d: the dead "
+			  "writer's lock took %" PRId64 " ms to recover",
+			  round, tu_now_ms() - t);
+		SDL_FreeSurface(got);
+	}
+	if (fd >= 0)
+		seg_finish(&seg);
+	SDL_FreeSurface(img);
+}
+
+/* Proves: a second `put` on a key that is held fails fast (exit 1, one
+ * line "shmimage: ...") and names the pid of the holder, and the holder
+ * keeps serving its own image undisturbed. */
+static void case_keyheld(void)
+{
+	SDL_Surface *a = tu_make_image(50, 40, 41);
+	SDL_Surface *b = tu_make_image(40, 50, 42);
+	char key[80], src_a[PATH_LEN], src_b[PATH_LEN], out[PATH_LEN], pid[32];
+	char *argv[6];
+	struct tu_proc owner, second;
+
+	tu_key(key, sizeof(key), "keyheld");
+	save_png(a, "held-a.png", src_a, sizeof(src_a));
+	save_png(b, "held-b.png", src_b, sizeof(src_b));
+	if (!start_owner(&owner, key, src_a, NULL, 0))
+		goto out;
+	argv[0] = (char *)shmimage;
+	argv[1] = "put";
+	argv[2] = "--key";
+	argv[3] = key;
+	argv[4] = src_b;
+	argv[5] = NULL;
+	if (tu_run(&second, argv, NULL, 5000) < 0)
+		CHECK_MSG(0, "a put on a held key was still running after 5 s");
+	snprintf(pid, sizeof(pid), "pid %d", (int)owner.pid);
+	CHECK_MSG(tu_exit_code(&second) == 1, "put on a held key: exit %d",
+		  tu_exit_code(&second));
+	CHECK_MSG(tu_err_lines(&second) == 1 &&
+		  !strncmp(second.err, "shmimage: ", 10),
+		  "stderr is not one line: %s", second.err);
+	CHECK_MSG(strstr(second.err, pid), "stderr does not name the "
+		  "holder (%s): %s", pid, second.err);
+	CHECK_MSG(second.out_len == 0, "put on a held key printed: %s",
+		  second.out);
+	CHECK_MSG(tu_elapsed_ms(&second) < 2000, "put on a held key took "
+		  "%" PRId64 " ms", tu_elapsed_ms(&second));
+	tu_proc_close(&second);
+
+	expect_get(key, in_dir(out, sizeof(out), "held-out.png"), a);
+	stop_owner(&owner);
+out:
+	SDL_FreeSurface(a);
+	SDL_FreeSurface(b);
+}
+
+static int become_nobody(void)
+{
+	if (setgroups(0, NULL) < 0 ||
+	    setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+	    setresuid(NOBODY, NOBODY, NOBODY) < 0 || geteuid() != NOBODY) {
+		fprintf(stderr, "cannot become uid %d: %s\n", NOBODY,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct stranger {
+	const char *key;
+	pid_t owner;
+	int report;		/* squatter: 'R' once listening */
+	SDL_Surface *inherited;	/* the parent's, freed by the child */
+};
+
+/* Child, as uid 65534: looks for root's segment both ways. */
+static int stranger_reads(void *arg)
+{
+	const struct stranger *s = arg;
+	int before = check_failures;
+	struct sockaddr_un sa;
+	socklen_t len;
+	struct err err;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} control;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	struct pollfd pfd;
+	ssize_t n;
+	int fd, sock;
+
+	SDL_FreeSurface(s->inherited);
+	if (become_nobody() < 0)
+		return 77;
+
+	/* By key, the library looks under its own euid: nothing there. */
+	fd = name_attach(s->key, 2000, NULL, &err);
+	CHECK_MSG(fd < 0, "uid %d attached to root's segment", NOBODY);
+	if (fd >= 0)
+		close(fd);
+	else
+		CHECK_MSG(strstr(err.msg, "nothing is shared"), "%s", err.msg);
+
+	/* At root's exact address, by hand: the owner must close on us
+	 * without sending a single fd. */
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	len = contract_address(&sa, 0, s->key);
+	CHECK_MSG(connect(sock, (struct sockaddr *)&sa, len) == 0,
+		  "connect to root's name: %s", strerror(errno));
+	CHECK(getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0);
+	CHECK_MSG(cred.uid == 0 && cred.pid == s->owner,
+		  "peer is uid %u pid %d, expected root's owner %d",
+		  (unsigned)cred.uid, (int)cred.pid, (int)s->owner);
+	pfd = (struct pollfd){ .fd = sock, .events = POLLIN };
+	CHECK_MSG(poll(&pfd, 1, 3000) == 1, "the owner neither answered "
+		  "nor closed within 3 s");
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	CHECK_MSG(n == 0, "the owner sent %zd bytes to another uid", n);
+	CHECK_MSG(msg.msg_controllen == 0, "the owner sent %zu bytes of "
+		  "control data (an fd?) to another uid",
+		  (size_t)msg.msg_controllen);
+	if (msg.msg_controllen) {
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+		if (c && c->cmsg_type == SCM_RIGHTS) {
+			memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+			close(fd);
+		}
+	}
+	close(sock);
+	return check_failures > before ? 1 : 0;
+}
+
+/* Child, as uid 65534: binds root's name first and hands a perfectly
+ * valid image segment to whoever connects. */
+static int squat(void *arg)
+{
+	const struct stranger *s = arg;
+	SDL_Surface *img = tu_make_image(4, 4, 51);
+	struct sockaddr_un sa;
+	socklen_t len;
+	struct seg seg;
+	struct err err;
+	int sock;
+
+	if (become_nobody() < 0)
+		return 77;
+	if (seg_create(&seg, s->key, 4, 4, &err) < 0 ||
+	    seg_lock(&seg, 1000, &err) < 0) {
+		fprintf(stderr, "squatter: %s\n", err.msg);
+		return 1;
+	}
+	for (int y = 0; y < 4; y++)
+		memcpy(seg_pixels(&seg) + y * seg.info.pitch,
+		       (uint8_t *)img->pixels + y * img->pitch, 16);
+	seg_set_complete(&seg);
+	seg_unlock(&seg);
+
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	len = contract_address(&sa, 0, s->key);
+	if (bind(sock, (struct sockaddr *)&sa, len) < 0 || listen(sock, 64) < 0) {
+		fprintf(stderr, "squatter: bind: %s\n", strerror(errno));
+		return 1;
+	}
+	if (write(s->report, "R", 1) != 1)
+		return 1;
+	for (;;) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} control;
+		char byte = 'S';
+		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+		struct msghdr msg = {
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = control.buf,
+			.msg_controllen = sizeof(control.buf),
+		};
+		struct cmsghdr *c;
+		int conn = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
+
+		if (conn < 0)
+			continue;
+		memset(&control, 0, sizeof(control));
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &seg.fd, sizeof(int));
+		(void)sendmsg(conn, &msg, MSG_NOSIGNAL);
+		close(conn);
+	}
+}
+
+/* Proves, in both directions, that a segment never crosses users:
+ * (1) a process of another uid (root's test drops to 65534) looking up the
+ * key finds nothing (the name includes the euid), and connecting by hand
+ * to root's exact address "sharedmemory/0/<key>" gets the connection closed
+ * with no fd, while root's own readers keep being served;
+ * (2) when another uid squats root's name and offers a valid segment,
+ * root's `get` refuses it ("another user", naming uid 65534) and leaves no
+ * file, root's `put` on that key fails naming the other user, and
+ * name_attach returns no fd and leaks none.
+ * Needs root (to switch uid); skipped with a reason otherwise. */
+static void case_otheruid(void)
+{
+	SDL_Surface *img = tu_make_image(64, 64, 61);
+	char key[80], key2[80], src[PATH_LEN], out[PATH_LEN];
+	struct tu_proc owner, p;
+	struct stranger s;
+	struct err err;
+	int pipefd[2], fds, fd, rc;
+	pid_t squatter;
+	char ready = 0;
+	char *argv[6];
+
+	if (geteuid() != 0) {
+		SDL_FreeSurface(img);
+		SKIP("not root: cannot switch to another uid to play a "
+		     "stranger (run as root to test cross-user refusal)");
+	}
+	tu_key(key, sizeof(key), "uid");
+	tu_key(key2, sizeof(key2), "squat");
+	save_png(img, "uid.png", src, sizeof(src));
+
+	/* (1) a stranger reads root's segment */
+	if (start_owner(&owner, key, src, NULL, 0)) {
+		s.key = key;
+		s.owner = owner.pid;
+		s.inherited = img;
+		rc = tu_fork_run(stranger_reads, &s, 15000);
+		if (rc == 77) {
+			tu_proc_close(&owner);
+			SDL_FreeSurface(img);
+			SKIP("cannot switch to uid %d here", NOBODY);
+		}
+		CHECK_MSG(rc == 0, "stranger child: exit %d", rc);
+		expect_get(key, in_dir(out, sizeof(out), "uid-out.png"), img);
+		stop_owner(&owner);
+	}
+
+	/* (2) a stranger squats root's name */
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		abort();
+	s.key = key2;
+	s.owner = 0;
+	s.report = pipefd[1];
+	squatter = tu_fork();
+	if (squatter == 0) {
+		close(pipefd[0]);
+		_exit(squat(&s));
+	}
+	close(pipefd[1]);
+	{
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+
+		if (poll(&pfd, 1, 5000) != 1 || read(pipefd[0], &ready, 1) != 1)
+			ready = 0;
+	}
+	close(pipefd[0]);
+	CHECK_MSG(ready == 'R', "the squatter did not start");
+	if (ready == 'R') {
+		argv[0] = (char *)shmimage;
+		argv[1] = "get";
+		argv[2] = "--key";
+		argv[3] = key2;
+		argv[4] = in_dir(out, sizeof(out), "squat-out.png");
+		argv[5] = NULL;
+		CHECK(tu_run(&p, argv, NULL, 10000) == 0);
+		CHECK_MSG(tu_exit_code(&p) == 1, "get from a squatter: exit %d "
+			  "%s", tu_exit_code(&p), p.err);
+		CHECK_MSG(strstr(p.err, "another user") &&
+			  strstr(p.err, "65534"), "get from a squatter: %s",
+			  p.err);
+		CHECK_MSG(!tu_exists(out), "get from a squatter wrote %s", out);
+		tu_proc_close(&p);
+
+		argv[1] = "put";
+		argv[4] = src;
+		CHECK(tu_run(&p, argv, NULL, 10000) == 0);
+		CHECK_MSG(tu_exit_code(&p) == 1, "put on a squatted key: exit "
+			  "%d", tu_exit_code(&p));
+		CHECK_MSG(strstr(p.err, "another user") &&
+			  strstr(p.err, "65534"), "put on a squatted key: %s",
+			  p.err);
+		tu_proc_close(&p);
+
+		fds = tu_fd_count();
+		fd = name_attach(key2, 2000, NULL, &err);
+		CHECK_MSG(fd < 0, "name_attach took a squatter's segment");
+		if (fd >= 0)
+			close(fd);
+		CHECK_MSG(tu_fd_count() == fds, "name_attach left %d fds "
+			  "open", tu_fd_count() - fds);
+	}
+	kill(squatter, SIGKILL);
+	tu_waitpid(squatter, &rc, 5000);
+	SDL_FreeSurface(img);
+}
+
+/* Proves: 64 readers attaching at the same instant (children held at a
+ * gate that opens for all at once, each calling img_attach) are all served,
+ * none times out, and each gets the image pixel-exact. */
+static void case_readers64(void)
+{
+	enum { READERS = 64 };
+	SDL_Surface *img = tu_make_image(256, 192, 71);
+	char key[80], src[PATH_LEN];
+	struct tu_proc owner;
+	pid_t pids[READERS];
+	int gate[2], ok = 0, served = 0;
+	int64_t t;
+
+	tu_key(key, sizeof(key), "readers");
+	save_png(img, "readers.png", src, sizeof(src));
+	if (!start_owner(&owner, key, src, NULL, 0)) {
+		SDL_FreeSurface(img);
+		return;
+	}
+	if (pipe2(gate, O_CLOEXEC) < 0)
+		abort();
+	for (int i = 0; i < READERS; i++) {
+		pids[i] = tu_fork();
+		if (pids[i] == 0) {
+			SDL_Surface *got;
+			struct err err;
+			char why[256], c;
+			bool same;
+
+			close(gate[1]);
+			/* Blocks until the parent closes the write end. */
+			if (read(gate[0], &c, 1) != 0)
+				_exit(3);
+			got = img_attach(key, &err);
+			if (!got) {
+				fprintf(stderr, "reader %d: %s\n", i, err.msg);
+				SDL_FreeSurface(img);
+				_exit(2);
+			}
+			same = tu_same_pixels(got, img, why, sizeof(why));
+			if (!same)
+				fprintf(stderr, "reader %d: %s\n", i, why);
+			/* Freed so a run under valgrind judges the library,
+			 * not what this child inherited. */
+			SDL_FreeSurface(got);
+			SDL_FreeSurface(img);
+			_exit(same ? 0 : 1);
+		}
+		CHECK(pids[i] > 0);
+	}
+	t = tu_now_ms();
+	close(gate[1]);
+	close(gate[0]);
+	for (int i = 0; i < READERS; i++) {
+		int status = -1;
+
+		if (pids[i] <= 0)
+			continue;
+		if (tu_waitpid(pids[i], &status, 30000) == 0 &&
+		    WIFEXITED(status)) {
+			ok += WEXITSTATUS(status) == 0;
+			served += WEXITSTATUS(status) != 2;
+		}
+	}
+	printf("readers64: %d of %d pixel-exact in %" PRId64 " ms\n", ok,
+	       READERS, tu_now_ms() - t);
+	CHECK_MSG(served == READERS, "%d of %d readers were not served",
+		  READERS - served, READERS);
+	CHECK_MSG(ok == READERS, "%d of %d readers did not get the image "
+		  "pixel-exact", READERS - ok, READERS);
+	stop_owner(&owner);
+	SDL_FreeSurface(img);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+struct usage {
+	int fds;
+	int maps;
+	long rss_kib;
+	long heap_kib;
+};
+
+/* The fd count is the least of a few samples: the serving thread closes
+ * each connection a moment after the reader has its fd, so one sample may
+ * catch a connection still open. A leak never goes back down. */
+static struct usage usage_now(void)
+{
+	int fds = tu_fd_count();
+
+	for (int i = 0; i < 20; i++) {
+		int n;
+
+		tu_sleep_ms(2);
+		n = tu_fd_count();
+		if (n < fds)
+			fds = n;
+	}
+	return (struct usage){ fds, tu_map_count(), tu_rss_kib(),
+			       tu_heap_kib() };
+}
+
+/* Judges usage after the loop against usage after the warm-up.
+ * Tolerances: fds exactly flat; mappings within 4 (the allocator may add
+ * an arena for a new thread); RSS within 1 MiB (a leaked image or mapping
+ * a cycle shows at once); bytes allocated on the heap within 64 KiB, which
+ * a leak of even 40 bytes a cycle over ~2000 cycles exceeds. Under
+ * AddressSanitizer (whose quarantine keeps freed memory resident by
+ * design) and valgrind (which replaces malloc) the memory rules are left
+ * to their own leak checkers; the fd rule always holds. */
+static void judge_usage(const char *what, struct usage warm, struct usage end,
+			int cycles)
+{
+	printf("%s: %d cycles: fds %d -> %d, maps %d -> %d, RSS %ld -> %ld "
+	       "KiB, heap in use %ld -> %ld KiB\n", what, cycles, warm.fds,
+	       end.fds, warm.maps, end.maps, warm.rss_kib, end.rss_kib,
+	       warm.heap_kib, end.heap_kib);
+	CHECK_MSG(end.fds == warm.fds, "%s: %d fds leaked", what,
+		  end.fds - warm.fds);
+#ifndef UNDER_ASAN
+	if (RUNNING_ON_VALGRIND) {
+		printf("%s: memory rules skipped under valgrind (its leak "
+		       "checker covers them)\n", what);
+		return;
+	}
+	CHECK_MSG(end.maps <= warm.maps + 4, "%s: %d mappings more", what,
+		  end.maps - warm.maps);
+	CHECK_MSG(end.rss_kib <= warm.rss_kib + 1024, "%s: RSS grew by %ld "
+		  "KiB", what, end.rss_kib - warm.rss_kib);
+	CHECK_MSG(end.heap_kib <= warm.heap_kib + 64, "%s: the heap grew by "
+		  "%ld KiB", what, end.heap_kib - warm.heap_kib);
+#else
+	printf("%s: mapping and RSS rules skipped under AddressSanitizer "
+	       "(its leak checker covers them)\n", what);
+#endif
+}
+
+/* Proves: a full put/get cycle (share_create + img_publish_file +
+ * img_attach + share_destroy) repeated 2000 times in one process leaves
+ * the number of open fds exactly flat and mappings and RSS flat within the
+ * tolerances of judge_usage, measured after a 50-cycle warm-up and at the
+ * end; then 500 publishes on one share (each replacing the served segment)
+ * with an attach after each do the same. Every attach must return the
+ * image pixel-exact. TU_CYCLES overrides 2000 (for runs under valgrind). */
+static void case_cycles(void)
+{
+	const struct img_limits lim = { .max_bytes = IMG_DEFAULT_MAX_BYTES };
+	const char *env = getenv("TU_CYCLES");
+	int cycles = env ? atoi(env) : 2000;
+	int warmup = cycles / 40 > 0 ? cycles / 40 : 1;
+	SDL_Surface *img = tu_make_image(64, 48, 81);
+	struct usage warm = { 0 }, end;
+	char key[80], src[PATH_LEN], why[256];
+	struct share *share;
+	struct err err;
+	int64_t t = tu_now_ms();
+	int i;
+
+	if (warmup > 50)
+		warmup = 50;
+	tu_key(key, sizeof(key), "cycles");
+	save_png(img, "cycles.png", src, sizeof(src));
+
+	for (i = 0; i < cycles; i++) {
+		SDL_Surface *got;
+
+		share = share_create(key, &err);
+		if (!share) {
+			CHECK_MSG(0, "cycle %d: share_create: %s", i, err.msg);
+			break;
+		}
+		if (img_publish_file(share, src, &lim, &err) != IMG_OK) {
+			CHECK_MSG(0, "cycle %d: publish: %s", i, err.msg);
+			share_destroy(share);
+			break;
+		}
+		got = img_attach(key, &err);
+		share_destroy(share);
+		if (!got) {
+			CHECK_MSG(0, "cycle %d: attach: %s", i, err.msg);
+			break;
+		}
+		if (!tu_same_pixels(got, img, why, sizeof(why))) {
+			CHECK_MSG(0, "cycle %d: %s", i, why);
+			SDL_FreeSurface(got);
+			break;
+		}
+		SDL_FreeSurface(got);
+		if (i == warmup - 1)
+			warm = usage_now();
+	}
+	end = usage_now();
+	if (i == cycles)
+		judge_usage("create/publish/attach/destroy", warm, end, cycles);
+	printf("cycles: %d full cycles in %" PRId64 " ms\n", i,
+	       tu_now_ms() - t);
+
+	cycles /= 4;
+	t = tu_now_ms();
+	share = share_create(key, &err);
+	CHECK_MSG(share, "share_create: %s", err.msg);
+	for (i = 0; share && i < cycles; i++) {
+		SDL_Surface *got;
+
+		if (img_publish_file(share, src, &lim, &err) != IMG_OK) {
+			CHECK_MSG(0, "republish %d: %s", i, err.msg);
+			break;
+		}
+		got = img_attach(key, &err);
+		if (!got) {
+			CHECK_MSG(0, "republish %d: attach: %s", i, err.msg);
+			break;
+		}
+		SDL_FreeSurface(got);
+		if (i == warmup - 1)
+			warm = usage_now();
+	}
+	end = usage_now();
+	share_destroy(share);
+	if (i == cycles)
+		judge_usage("republish on one share", warm, end, cycles);
+	printf("cycles: %d republishes in %" PRId64 " ms\n", i,
+	       tu_now_ms() - t);
+	SDL_FreeSurface(img);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} cases[] = {
+	{ "sizes", case_sizes },
+	{ "pitch", case_pitch },
+	{ "midcopy", case_midcopy },
+	{ "killed", case_killed },
+	{ "lockdead", case_lockdead },
+	{ "incomplete", case_incomplete },
+	{ "keyheld", case_keyheld },
+	{ "otheruid", case_otheruid },
+	{ "readers64", case_readers64 },
+	{ "cycles", case_cycles },
+};
+
+int main(int argc, char **argv)
+{
+	const char *which = argc > 3 ? argv[3] : NULL;
+	bool found = false;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s SHMIMAGE SOURCE_DIR [CASE]\n",
+			argv[0]);
+		return 2;
+	}
+	shmimage = argv[1];
+	/* A reader that dies mid-test must not take us with it. */
+	signal(SIGPIPE, SIG_IGN);
+	if (tu_tmpdir("handover", dir, sizeof(dir)) < 0) {
+		perror("mkdtemp");
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (which && strcmp(which, cases[i].name))
+			continue;
+		found = true;
+		printf("== %s\n", cases[i].name);
+		fflush(stdout);
+		cases[i].run();
+	}
+	if (!found) {
+		fprintf(stderr, "no case named %s\n", which);
+		return 2;
+	}
+	IMG_Quit();
+	SDL_Quit();
+	return check_done();
+}

@@ -1,0 +1,680 @@
+#include "testutil.h"
+
+#include <SDL_image.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int64_t tu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void tu_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* The environment for a child: ours, with each "NAME=value" of extra
+ * replacing a variable of that name or added. Built before fork so the
+ * child only has to exec. NULL on allocation failure. */
+static char **child_env(char *const extra[])
+{
+	size_t n = 0, k = 0, out = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	while (extra && extra[k])
+		k++;
+	env = calloc(n + k + 1, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(environ[i], '=');
+		size_t len = eq ? (size_t)(eq - environ[i]) + 1 : 0;
+		bool replaced = false;
+
+		for (size_t j = 0; len && j < k; j++)
+			if (!strncmp(environ[i], extra[j], len))
+				replaced = true;
+		if (!replaced)
+			env[out++] = environ[i];
+	}
+	for (size_t j = 0; j < k; j++)
+		env[out++] = extra[j];
+	env[out] = NULL;
+	return env;
+}
+
+pid_t tu_fork(void)
+{
+	pid_t parent = getpid();
+	pid_t pid;
+
+	/* Whatever sits in our stdio buffers would otherwise be written
+	 * twice, once by the child. */
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* The parent may have died before prctl took effect. */
+		if (getppid() != parent)
+			_exit(127);
+	}
+	return pid;
+}
+
+int tu_spawn(struct tu_proc *p, char *const argv[], char *const env[])
+{
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, exe[2] = { -1, -1 };
+	int devnull = -1, e = 0;
+	char **envp = NULL;
+	ssize_t n;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = -1;
+	p->out_fd = -1;
+	p->err_fd = -1;
+
+	envp = child_env(env);
+	if (!envp)
+		return -1;
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(err, O_CLOEXEC) < 0 || pipe2(exe, O_CLOEXEC) < 0) {
+		e = errno;
+		goto fail;
+	}
+	p->start_ms = tu_now_ms();
+	p->pid = tu_fork();
+	if (p->pid < 0) {
+		e = errno;
+		goto fail;
+	}
+	if (p->pid == 0) {
+		sigset_t none;
+
+		/* dup2 leaves the copies without close-on-exec. */
+		if (dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 ||
+		    dup2(err[1], 2) < 0)
+			_exit(127);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(argv[0], argv, envp);
+		e = errno;
+		/* The parent learns why exec failed through the pipe that
+		 * exec would have closed. */
+		if (write(exe[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(exe[1]);
+	exe[1] = -1;
+	do
+		n = read(exe[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(e)) {
+		int status;
+
+		waitpid(p->pid, &status, 0);
+		p->pid = -1;
+		goto fail;
+	}
+	e = 0;
+	p->out_fd = out[0];
+	p->err_fd = err[0];
+	out[0] = err[0] = -1;
+	fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
+	fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
+fail:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+		if (exe[i] >= 0)
+			close(exe[i]);
+	}
+	if (devnull >= 0)
+		close(devnull);
+	free(envp);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads what is available on *fd into buf (keeping it NUL-ended, dropping
+ * what does not fit); closes *fd at end of file. */
+static void slurp(int *fd, char *buf, size_t *len)
+{
+	char scratch[4096];
+
+	for (;;) {
+		size_t room = TU_OUT_MAX - 1 - *len;
+		char *dst = room ? buf + *len : scratch;
+		ssize_t n = read(*fd, dst, room ? room : sizeof(scratch));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return;		/* EAGAIN: nothing more for now */
+		if (n == 0) {
+			close(*fd);
+			*fd = -1;
+			return;
+		}
+		if (room) {
+			*len += (size_t)n;
+			buf[*len] = '\0';
+		}
+	}
+}
+
+/* Waits up to timeout_ms for output and collects it. */
+static void collect(struct tu_proc *p, int timeout_ms)
+{
+	struct pollfd pfd[2];
+	int n = 0;
+
+	if (p->out_fd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = p->out_fd, .events = POLLIN };
+	if (p->err_fd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = p->err_fd, .events = POLLIN };
+	if (n == 0) {
+		if (timeout_ms > 0)
+			tu_sleep_ms(timeout_ms);
+		return;
+	}
+	if (poll(pfd, (nfds_t)n, timeout_ms) <= 0)
+		return;
+	if (p->out_fd >= 0)
+		slurp(&p->out_fd, p->out, &p->out_len);
+	if (p->err_fd >= 0)
+		slurp(&p->err_fd, p->err, &p->err_len);
+}
+
+int tu_read_line(struct tu_proc *p, int timeout_ms, char *buf, size_t size)
+{
+	int64_t deadline = tu_now_ms() + timeout_ms;
+
+	for (;;) {
+		const char *start = p->out + p->out_taken;
+		const char *nl = memchr(start, '\n', p->out_len - p->out_taken);
+		int64_t left;
+
+		if (nl) {
+			size_t len = (size_t)(nl - start);
+
+			if (size) {
+				size_t copy = len < size - 1 ? len : size - 1;
+
+				memcpy(buf, start, copy);
+				buf[copy] = '\0';
+			}
+			p->out_taken += len + 1;
+			return (int)len;
+		}
+		left = deadline - tu_now_ms();
+		if (p->out_fd < 0 || left <= 0)
+			return -1;
+		collect(p, (int)left);
+	}
+}
+
+int tu_wait(struct tu_proc *p, int timeout_ms)
+{
+	int64_t deadline = tu_now_ms() + timeout_ms;
+	pid_t r;
+
+	if (p->pid < 0)
+		return 0;
+	for (;;) {
+		r = wait4(p->pid, &p->status, WNOHANG, &p->ru);
+		if (r == p->pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (tu_now_ms() >= deadline) {
+			kill(p->pid, SIGKILL);
+			while (wait4(p->pid, &p->status, 0, &p->ru) < 0 &&
+			       errno == EINTR)
+				;
+			p->end_ms = tu_now_ms();
+			p->pid = -1;
+			collect(p, 0);
+			return -1;
+		}
+		/* Short naps: the pipes wake us when there is output, the
+		 * exit itself is seen on the next round. */
+		collect(p, 2);
+	}
+	p->end_ms = tu_now_ms();
+	p->pid = -1;
+	/* What the child wrote before exiting is all in the pipes now. */
+	while (p->out_fd >= 0 || p->err_fd >= 0) {
+		int before = (p->out_fd >= 0) + (p->err_fd >= 0);
+		size_t got = p->out_len + p->err_len;
+
+		collect(p, 0);
+		if ((p->out_fd >= 0) + (p->err_fd >= 0) == before &&
+		    p->out_len + p->err_len == got)
+			break;	/* a grandchild keeps a pipe open */
+	}
+	return 0;
+}
+
+int tu_stop(struct tu_proc *p, int sig, int timeout_ms)
+{
+	if (p->pid > 0)
+		kill(p->pid, sig);
+	return tu_wait(p, timeout_ms);
+}
+
+int tu_run(struct tu_proc *p, char *const argv[], char *const env[],
+	   int timeout_ms)
+{
+	if (tu_spawn(p, argv, env) < 0)
+		return -1;
+	return tu_wait(p, timeout_ms);
+}
+
+int tu_exit_code(const struct tu_proc *p)
+{
+	if (p->pid >= 0 || !WIFEXITED(p->status))
+		return -1;
+	return WEXITSTATUS(p->status);
+}
+
+int tu_term_signal(const struct tu_proc *p)
+{
+	if (p->pid >= 0 || !WIFSIGNALED(p->status))
+		return 0;
+	return WTERMSIG(p->status);
+}
+
+int64_t tu_elapsed_ms(const struct tu_proc *p)
+{
+	return p->end_ms - p->start_ms;
+}
+
+long tu_maxrss_kib(const struct tu_proc *p)
+{
+	return p->ru.ru_maxrss;
+}
+
+int tu_err_lines(const struct tu_proc *p)
+{
+	int lines = 0;
+
+	for (size_t i = 0; i < p->err_len; i++)
+		if (p->err[i] == '\n')
+			lines++;
+	if (p->err_len && p->err[p->err_len - 1] != '\n')
+		lines++;
+	return lines;
+}
+
+void tu_proc_close(struct tu_proc *p)
+{
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		tu_wait(p, 5000);
+	}
+	if (p->out_fd >= 0)
+		close(p->out_fd);
+	if (p->err_fd >= 0)
+		close(p->err_fd);
+	p->out_fd = -1;
+	p->err_fd = -1;
+}
+
+int tu_waitpid(pid_t pid, int *status, int timeout_ms)
+{
+	int64_t deadline = tu_now_ms() + timeout_ms;
+
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (tu_now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+				;
+			return -1;
+		}
+		tu_sleep_ms(2);
+	}
+}
+
+int tu_fork_run(int (*fn)(void *), void *arg, int timeout_ms)
+{
+	pid_t pid = tu_fork();
+	int status;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int rc = fn(arg);
+
+		fflush(NULL);
+		_exit(rc & 0xff);
+	}
+	if (tu_waitpid(pid, &status, timeout_ms) < 0)
+		return -1;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* Scratch directories to remove at exit, by the process that made them
+ * (forked children leave with _exit, but be safe if one does not). */
+#define TU_MAX_TMPDIRS 8
+static char tmpdirs[TU_MAX_TMPDIRS][256];
+static int ntmpdirs;
+static pid_t tmpdir_owner;
+
+static void remove_tmpdirs(void)
+{
+	if (getpid() != tmpdir_owner)
+		return;
+	for (int i = 0; i < ntmpdirs; i++)
+		tu_rmtree(tmpdirs[i]);
+}
+
+int tu_tmpdir(const char *tag, char *path, size_t size)
+{
+	int n = snprintf(path, size, "/tmp/%s-XXXXXX", tag);
+
+	if (n < 0 || (size_t)n >= size || (size_t)n >= sizeof(tmpdirs[0]) ||
+	    ntmpdirs == TU_MAX_TMPDIRS || !mkdtemp(path))
+		return -1;
+	if (ntmpdirs == 0) {
+		tmpdir_owner = getpid();
+		atexit(remove_tmpdirs);
+	}
+	strcpy(tmpdirs[ntmpdirs++], path);
+	return 0;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag,
+		      struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+int tu_rmtree(const char *path)
+{
+	return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int tu_write_file(const char *path, const void *data, size_t len)
+{
+	const char *p = data;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -1;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return close(fd);
+}
+
+void *tu_read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, used = 0;
+	char *buf = NULL, *bigger;
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		ssize_t n;
+
+		if (!buf || used + 1 >= cap) {
+			cap *= 2;
+			bigger = realloc(buf, cap);
+			if (!bigger)
+				goto fail;
+			buf = bigger;
+		}
+		n = read(fd, buf + used, cap - used - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	buf[used] = '\0';
+	if (len)
+		*len = used;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+bool tu_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+void tu_key(char *buf, size_t size, const char *tag)
+{
+	static int n;
+
+	snprintf(buf, size, "t-%s-%d-%d", tag, (int)getpid(), n++);
+}
+
+int tu_dir_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+int tu_fd_count(void)
+{
+	int n = tu_dir_entries("/proc/self/fd");
+
+	/* opendir's own descriptor was listed too. */
+	return n < 0 ? -1 : n - 1;
+}
+
+long tu_rss_kib(void)
+{
+	char *text = tu_read_file("/proc/self/statm", NULL);
+	long size, resident;
+	int ok;
+
+	if (!text)
+		return -1;
+	ok = sscanf(text, "%ld %ld", &size, &resident) == 2;
+	free(text);
+	return ok ? resident * (sysconf(_SC_PAGESIZE) / 1024) : -1;
+}
+
+long tu_heap_kib(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return (long)((mi.uordblks + mi.hblkhd) / 1024);
+}
+
+int tu_map_count(void)
+{
+	size_t len;
+	char *text = tu_read_file("/proc/self/maps", &len);
+	int n = 0;
+
+	if (!text)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (text[i] == '\n')
+			n++;
+	free(text);
+	return n;
+}
+
+SDL_Surface *tu_make_image(int width, int height, uint32_t seed)
+{
+	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32,
+						       SDL_PIXELFORMAT_RGBA32);
+	uint32_t x = seed * 2654435761u + 1u;
+
+	if (!s)
+		return NULL;
+	for (int y = 0; y < height; y++) {
+		uint8_t *row = (uint8_t *)s->pixels + (size_t)y * (size_t)s->pitch;
+
+		for (int i = 0; i < width * 4; i++) {
+			/* xorshift32: cheap, and no two neighbours alike */
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			row[i] = (uint8_t)(x >> 24);
+		}
+	}
+	return s;
+}
+
+bool tu_same_pixels(SDL_Surface *a, SDL_Surface *b, char *why, size_t size)
+{
+	SDL_Surface *ca, *cb;
+	long diff = 0;
+	int fx = -1, fy = -1;
+	uint8_t ga[4] = { 0 }, gb[4] = { 0 };
+
+	if (a->w != b->w || a->h != b->h) {
+		snprintf(why, size, "size %d x %d, expected %d x %d", a->w,
+			 a->h, b->w, b->h);
+		return false;
+	}
+	ca = SDL_ConvertSurfaceFormat(a, SDL_PIXELFORMAT_RGBA32, 0);
+	cb = SDL_ConvertSurfaceFormat(b, SDL_PIXELFORMAT_RGBA32, 0);
+	if (!ca || !cb) {
+		snprintf(why, size, "cannot convert: %s", SDL_GetError());
+		SDL_FreeSurface(ca);
+		SDL_FreeSurface(cb);
+		return false;
+	}
+	for (int y = 0; y < ca->h; y++) {
+		const uint8_t *ra = (uint8_t *)ca->pixels +
+				    (size_t)y * (size_t)ca->pitch;
+		const uint8_t *rb = (uint8_t *)cb->pixels +
+				    (size_t)y * (size_t)cb->pitch;
+
+		if (!memcmp(ra, rb, (size_t)ca->w * 4))
+			continue;
+		for (int x = 0; x < ca->w; x++) {
+			if (!memcmp(ra + x * 4, rb + x * 4, 4))
+				continue;
+			if (diff++ == 0) {
+				fx = x;
+				fy = y;
+				memcpy(ga, ra + x * 4, 4);
+				memcpy(gb, rb + x * 4, 4);
+			}
+		}
+	}
+	SDL_FreeSurface(ca);
+	SDL_FreeSurface(cb);
+	if (diff)
+		snprintf(why, size, "%ld of %ld pixels differ; first at (%d,%d): "
+			 "RGBA %02x%02x%02x%02x, expected %02x%02x%02x%02x",
+			 diff, (long)a->w * a->h, fx, fy, ga[0], ga[1], ga[2],
+			 ga[3], gb[0], gb[1], gb[2], gb[3]);
+	return diff == 0;
+}
+
+bool tu_file_has_pixels(const char *path, SDL_Surface *want, char *why,
+			size_t size)
+{
+	SDL_Surface *got = IMG_Load(path);
+	bool same;
+
+	if (!got) {
+		snprintf(why, size, "cannot load %s: %s", path, IMG_GetError());
+		return false;
+	}
+	same = tu_same_pixels(got, want, why, size);
+	SDL_FreeSurface(got);
+	return same;
+}
+
+uint32_t tu_crc32(uint32_t crc, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t c = ~crc;
+
+	for (size_t i = 0; i < len; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+	}
+	return ~c;
+}
+
+uint32_t tu_adler32(const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint32_t a = 1, b = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		a = (a + p[i]) % 65521u;
+		b = (b + a) % 65521u;
+	}
+	return (b << 16) | a;
+}

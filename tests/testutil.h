@@ -1,0 +1,161 @@
+/* testutil.h - real processes, scratch files and pixels, for the tests.
+ *
+ * The multi-process tests start the real programs (fork + exec), talk to
+ * them through pipes and judge what they print, how they exit, how long
+ * they take and how much memory they touched. Children started here die
+ * with the test (PR_SET_PDEATHSIG), so a failing or timed-out test never
+ * leaves an owner serving a key behind it.
+ *
+ * Nothing here counts checks: every helper returns a status and, where a
+ * reason helps, fills a caller's buffer. The test decides what is a
+ * failure (check.h keeps one counter per test program).
+ */
+#ifndef TESTS_TESTUTIL_H
+#define TESTS_TESTUTIL_H
+
+#include <SDL.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#define TU_OUT_MAX 16384
+
+/* One child process and what it said. */
+struct tu_proc {
+	pid_t pid;		/* -1 once reaped (or never started) */
+	int out_fd;		/* read end of its stdout, or -1 */
+	int err_fd;		/* read end of its stderr, or -1 */
+	char out[TU_OUT_MAX];	/* everything read from stdout, NUL-ended */
+	size_t out_len;
+	size_t out_taken;	/* bytes of out already returned as lines */
+	char err[TU_OUT_MAX];	/* everything read from stderr, NUL-ended */
+	size_t err_len;
+	int status;		/* waitpid status, valid once reaped */
+	struct rusage ru;	/* its resource use, valid once reaped */
+	int64_t start_ms;	/* tu_now_ms() at spawn */
+	int64_t end_ms;		/* tu_now_ms() when reaped */
+};
+
+/* Monotonic milliseconds. */
+int64_t tu_now_ms(void);
+
+/* Sleeps ms milliseconds. */
+void tu_sleep_ms(int ms);
+
+/* Starts argv (argv[0] is a path, the list ends with NULL) with stdin
+ * from /dev/null and stdout/stderr into pipes. env, when not NULL, is a
+ * NULL-ended list of "NAME=value" added to the inherited environment.
+ * Returns 0, or -1 with errno set (p->pid is then -1). */
+int tu_spawn(struct tu_proc *p, char *const argv[], char *const env[]);
+
+/* Waits at most timeout_ms for the next complete line on the child's
+ * stdout and copies it without its newline into buf. Returns its length,
+ * or -1 on timeout or when stdout closed first. */
+int tu_read_line(struct tu_proc *p, int timeout_ms, char *buf, size_t size);
+
+/* Waits at most timeout_ms for the child to exit, collecting its output
+ * meanwhile. Returns 0 once reaped; on timeout it kills the child with
+ * SIGKILL, reaps it and returns -1. */
+int tu_wait(struct tu_proc *p, int timeout_ms);
+
+/* Sends sig, then tu_wait(). */
+int tu_stop(struct tu_proc *p, int sig, int timeout_ms);
+
+/* tu_spawn() then tu_wait(). Returns 0 when the child ran and exited
+ * within timeout_ms (whatever its status), -1 otherwise. */
+int tu_run(struct tu_proc *p, char *const argv[], char *const env[],
+	   int timeout_ms);
+
+/* The exit code of a reaped child, or -1 if a signal ended it (or it was
+ * not reaped yet). */
+int tu_exit_code(const struct tu_proc *p);
+
+/* The signal that ended a reaped child, or 0. */
+int tu_term_signal(const struct tu_proc *p);
+
+/* Wall time from spawn to reaping, in ms. */
+int64_t tu_elapsed_ms(const struct tu_proc *p);
+
+/* Peak resident memory of a reaped child, in KiB. */
+long tu_maxrss_kib(const struct tu_proc *p);
+
+/* Number of lines in the child's stderr (a last line without newline
+ * counts). */
+int tu_err_lines(const struct tu_proc *p);
+
+/* Kills (SIGKILL) a child still running, reaps it and closes the pipes.
+ * Safe on a finished or never-started child. */
+void tu_proc_close(struct tu_proc *p);
+
+/* Forks; the child runs fn(arg) and exits with what it returns (so fn
+ * reports through its exit code: 0 for success). The parent waits at
+ * most timeout_ms. Returns the child's exit code, 128 + signal if a
+ * signal ended it, or -1 on timeout (the child is then killed). */
+int tu_fork_run(int (*fn)(void *), void *arg, int timeout_ms);
+
+/* Like fork(), but the child dies with the test (PR_SET_PDEATHSIG).
+ * Children must leave with _exit(), never exit(). */
+pid_t tu_fork(void);
+
+/* Waits at most timeout_ms for pid; fills *status. Returns 0, or -1 on
+ * timeout (the child is then killed with SIGKILL and reaped). */
+int tu_waitpid(pid_t pid, int *status, int timeout_ms);
+
+/* Makes a fresh directory /tmp/<tag>-XXXXXX, removed with everything in
+ * it when the test program exits. Returns 0, or -1. */
+int tu_tmpdir(const char *tag, char *path, size_t size);
+
+/* Removes path and everything under it. Returns 0, or -1. */
+int tu_rmtree(const char *path);
+
+/* Writes len bytes to path (created or truncated). Returns 0, or -1. */
+int tu_write_file(const char *path, const void *data, size_t len);
+
+/* Reads a whole file into a malloc'd buffer (NUL appended, not counted
+ * in *len). NULL on failure. */
+void *tu_read_file(const char *path, size_t *len);
+
+/* True when path exists (any type). */
+bool tu_exists(const char *path);
+
+/* A key no other test running now uses: "t-<tag>-<pid>-<n>". */
+void tu_key(char *buf, size_t size, const char *tag);
+
+/* Open file descriptors of this process. */
+int tu_fd_count(void);
+
+/* Resident memory of this process, in KiB (/proc/self/statm). */
+long tu_rss_kib(void);
+
+/* Bytes this process has allocated with malloc and not freed, in KiB
+ * (mallinfo2: every arena, mmapped chunks included). */
+long tu_heap_kib(void);
+
+/* Memory mappings of this process (lines of /proc/self/maps). */
+int tu_map_count(void);
+
+/* Entries in a directory (not counting . and ..), or -1. */
+int tu_dir_entries(const char *path);
+
+/* A width x height RGBA32 surface filled from seed with pseudo-random
+ * bytes, every alpha value included: any channel or row mix-up shows. */
+SDL_Surface *tu_make_image(int width, int height, uint32_t seed);
+
+/* True when a and b have the same size and, once both are converted to
+ * RGBA32, the same bytes in every pixel. Otherwise why says how they
+ * differ (size, number of pixels, first difference). */
+bool tu_same_pixels(SDL_Surface *a, SDL_Surface *b, char *why, size_t size);
+
+/* Loads path with SDL_image and compares it with want as above. */
+bool tu_file_has_pixels(const char *path, SDL_Surface *want, char *why,
+			size_t size);
+
+/* 32-bit CRC as PNG and zlib use it, continued from crc (start at 0). */
+uint32_t tu_crc32(uint32_t crc, const void *data, size_t len);
+
+/* Adler-32 as zlib uses it. */
+uint32_t tu_adler32(const void *data, size_t len);
+
+#endif

@@ -1,0 +1,38 @@
+# The window: layout and hit-testing (pure), the dialog state machine with
+# real files and segments, and two real windows under the dummy video
+# driver (plus the real executable as an owner).
+
+set(_win_dir ${CMAKE_CURRENT_LIST_DIR})
+
+# The shared test helpers; core.cmake normally makes the library already.
+if(TARGET testutil)
+  set(_win_tu testutil)
+else()
+  add_library(window_testutil STATIC ${_win_dir}/testutil.c)
+  target_include_directories(window_testutil PUBLIC ${_win_dir})
+  target_link_libraries(window_testutil PUBLIC shmimg)
+  set(_win_tu window_testutil)
+endif()
+
+add_executable(test_layout ${_win_dir}/test_layout.c)
+target_include_directories(test_layout PRIVATE ${_win_dir})
+target_link_libraries(test_layout PRIVATE app)
+add_test(NAME window.layout COMMAND test_layout)
+set_tests_properties(window.layout PROPERTIES TIMEOUT 30)
+
+add_executable(test_dialog ${_win_dir}/test_dialog.c)
+target_link_libraries(test_dialog PRIVATE app ${_win_tu})
+add_test(NAME window.dialog COMMAND test_dialog)
+set_tests_properties(window.dialog PROPERTIES
+  TIMEOUT 60
+  SKIP_RETURN_CODE 77
+  ENVIRONMENT SDL_VIDEODRIVER=dummy)
+
+add_executable(test_gui_dummy ${_win_dir}/test_gui_dummy.c)
+target_link_libraries(test_gui_dummy PRIVATE app ${_win_tu})
+add_test(NAME window.gui_dummy
+         COMMAND test_gui_dummy $<TARGET_FILE:sharedmemory>)
+set_tests_properties(window.gui_dummy PROPERTIES
+  TIMEOUT 120
+  SKIP_RETURN_CODE 77
+  ENVIRONMENT SDL_VIDEODRIVER=dummy)
