@@ -336,17 +336,17 @@ static void *create_job_run(void *arg)
 	return NULL;
 }
 
-enum img_status img_publish_file(struct share *share, const char *path,
-				 const struct img_limits *lim, struct err *err)
+enum img_status img_load_file(struct img_load *load, const char *key,
+			      const char *path, const struct img_limits *lim,
+			      struct err *err)
 {
-	struct create_job job = { .key = share_key(share), .rc = -1 };
+	struct create_job job = { .key = key, .rc = -1 };
 	pthread_t thread;
-	bool threaded = false;
+	bool threaded;
 	SDL_Surface *surf;
 	SDL_RWops *rw;
-	struct seg seg;
-	struct seg *pub;
 
+	*load = IMG_LOAD_EMPTY;
 	seg_init(&job.seg);
 	rw = open_image(path, err);
 	if (!rw)
@@ -365,39 +365,66 @@ enum img_status img_publish_file(struct share *share, const char *path,
 		seg_finish(&job.seg);
 		return IMG_NOT_IMAGE;
 	}
-	seg = job.seg;
-	if (!threaded || job.rc < 0 || seg.info.width != (uint32_t)surf->w ||
-	    seg.info.height != (uint32_t)surf->h) {
+	if (!threaded || job.rc < 0 || job.seg.info.width != (uint32_t)surf->w ||
+	    job.seg.info.height != (uint32_t)surf->h) {
 		/* The thread could not start, or the header lied about the
 		 * size: make the segment now, at the real size. */
-		seg_finish(&seg);
-		if (seg_create(&seg, share_key(share), (uint32_t)surf->w,
+		seg_finish(&job.seg);
+		if (seg_create(&job.seg, key, (uint32_t)surf->w,
 			       (uint32_t)surf->h, err) < 0) {
 			SDL_FreeSurface(surf);
 			return IMG_CREATE_FAILED;
 		}
 	}
+	load->surf = surf;
+	load->seg = job.seg;
+	return IMG_OK;
+}
+
+void img_load_finish(struct img_load *load)
+{
+	SDL_FreeSurface(load->surf);
+	seg_finish(&load->seg);
+	*load = IMG_LOAD_EMPTY;
+}
+
+enum img_status img_publish(struct share *share, struct img_load *load,
+			    struct err *err)
+{
+	struct seg *pub;
 
 	/* Locked before it becomes attachable: a reader that connects from
 	 * now on waits for the lock and then sees the whole image. */
-	if (seg_lock(&seg, SEG_LOCK_TIMEOUT_MS, err) < 0 ||
-	    share_publish(share, &seg, err) < 0) {
-		seg_finish(&seg);
-		SDL_FreeSurface(surf);
+	if (seg_lock(&load->seg, SEG_LOCK_TIMEOUT_MS, err) < 0 ||
+	    share_publish(share, &load->seg, err) < 0) {
+		img_load_finish(load);
 		return IMG_CREATE_FAILED;
 	}
 	pub = share_segment(share);
-	if (convert_into(surf, seg_pixels(pub), pub->info.pitch, err) < 0) {
+	if (convert_into(load->surf, seg_pixels(pub), pub->info.pitch,
+			 err) < 0) {
 		/* state stays 0: readers are told the image is incomplete. */
 		seg_unlock(pub);
-		SDL_FreeSurface(surf);
+		img_load_finish(load);
 		return IMG_CREATE_FAILED;
 	}
 	test_copy_delay();
 	seg_set_complete(pub);
 	seg_unlock(pub);
-	SDL_FreeSurface(surf);
+	img_load_finish(load);
 	return IMG_OK;
+}
+
+enum img_status img_publish_file(struct share *share, const char *path,
+				 const struct img_limits *lim, struct err *err)
+{
+	struct img_load load;
+	enum img_status st;
+
+	st = img_load_file(&load, share_key(share), path, lim, err);
+	if (st != IMG_OK)
+		return st;
+	return img_publish(share, &load, err);
 }
 
 SDL_Surface *img_from_segment(struct seg *seg, struct err *err)

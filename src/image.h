@@ -9,6 +9,7 @@
 
 #include <SDL.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "shm/err.h"
 #include "shm/share.h"
@@ -28,11 +29,39 @@ enum img_status {
 	IMG_CREATE_FAILED,	/* the segment could not be made or published */
 };
 
-/* Decodes path and publishes it under share: checks the header's
- * dimensions against the limits before decoding, creates the segment
- * while the decoder runs, locks it, makes it attachable, converts the
- * pixels straight into it, marks it complete, unlocks.
- * On failure the previously published segment is still served. */
+/* A file decoded and ready to publish: the decoder's surface, and a
+ * segment of the right size made while it decoded (state 0, unlocked, not
+ * attachable by anyone yet). Start with IMG_LOAD_EMPTY. */
+struct img_load {
+	SDL_Surface *surf;	/* NULL when empty */
+	struct seg seg;
+};
+
+#define IMG_LOAD_EMPTY \
+	((struct img_load){ .surf = NULL, .seg = { .fd = -1, .map = MAP_FAILED } })
+
+/* Checks the header's dimensions against the limits before decoding, then
+ * decodes path while a second thread creates the segment (named after
+ * key). Nothing is shared yet, so a bad file changes nothing.
+ * Returns IMG_OK, or IMG_NOT_IMAGE / IMG_CREATE_FAILED with the reason in
+ * err and load empty. */
+enum img_status img_load_file(struct img_load *load, const char *key,
+			      const char *path, const struct img_limits *lim,
+			      struct err *err);
+
+/* Publishes a loaded file under share: locks the segment, makes it the
+ * one the key hands out (a reader that connects from then on waits for
+ * the lock), converts the pixels straight into it, marks it complete,
+ * unlocks. load is empty afterwards, whatever the result.
+ * Returns IMG_OK, or IMG_CREATE_FAILED with the previous segment still
+ * served. */
+enum img_status img_publish(struct share *share, struct img_load *load,
+			    struct err *err);
+
+/* Releases what load holds; empty afterwards. Safe on an empty one. */
+void img_load_finish(struct img_load *load);
+
+/* img_load_file() then img_publish(), for an owner whose key is bound. */
 enum img_status img_publish_file(struct share *share, const char *path,
 				 const struct img_limits *lim, struct err *err);
 

@@ -108,6 +108,7 @@ static int cmd_put(const char *key, const char *path,
 		   const struct img_limits *lim)
 {
 	struct share *share;
+	struct img_load load;
 	enum img_status status;
 	struct seg *seg;
 	struct err err;
@@ -121,15 +122,20 @@ static int cmd_put(const char *key, const char *path,
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+	/* Decode first: a bad file is reported as such whoever holds the
+	 * key, and the key is only taken for an image that is ready. */
+	quiet = quiet_stderr();
+	status = img_load_file(&load, key, path, lim, &err);
+	restore_stderr(quiet);
+	if (status != IMG_OK)
+		return fail(&err);
 	share = share_create(key, &err);
 	if (!share) {
+		img_load_finish(&load);
 		err_prefix(&err, "Unable to create shared memory segment");
 		return fail(&err);
 	}
-	quiet = quiet_stderr();
-	status = img_publish_file(share, path, lim, &err);
-	restore_stderr(quiet);
-	if (status != IMG_OK) {
+	if (img_publish(share, &load, &err) != IMG_OK) {
 		share_destroy(share);
 		return fail(&err);
 	}

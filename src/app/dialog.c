@@ -151,32 +151,30 @@ void dialog_destroy(struct dialog *d)
 
 int dialog_load_from_file(struct dialog *d, const char *path)
 {
+	struct img_load load;
 	enum img_status st;
 	struct err err = { "" };
-	bool bound_now = false;
 
 	d->choosing = false;
 
-	/* The key is bound before the decode: img_publish_file() needs the
-	 * share to put the segment in. A failed first load lets it go
-	 * again, so a bad file never leaves the key taken. */
+	/* Decoded before anything is shared, as in the Qt example: a bad
+	 * file is reported as one and leaves the shared image as it was. */
+	st = img_load_file(&load, d->key, path, &d->limits, &err);
+	if (st != IMG_OK) {
+		show_text(d, st == IMG_NOT_IMAGE ? DIALOG_TEXT_NOT_IMAGE :
+			  DIALOG_TEXT_CREATE, err.msg);
+		return -1;
+	}
 	if (!d->share) {
 		d->share = share_create(d->key, &err);
 		if (!d->share) {
+			img_load_finish(&load);
 			show_text(d, DIALOG_TEXT_CREATE, err.msg);
 			return -1;
 		}
-		bound_now = true;
 	}
-
-	st = img_publish_file(d->share, path, &d->limits, &err);
-	if (st != IMG_OK) {
-		if (bound_now) {
-			share_destroy(d->share);
-			d->share = NULL;
-		}
-		show_text(d, st == IMG_NOT_IMAGE ? DIALOG_TEXT_NOT_IMAGE :
-			  DIALOG_TEXT_CREATE, err.msg);
+	if (img_publish(d->share, &load, &err) != IMG_OK) {
+		show_text(d, DIALOG_TEXT_CREATE, err.msg);
 		return -1;
 	}
 
