@@ -5,6 +5,7 @@
  * with the field named, every header a reader must not trust.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -194,6 +195,21 @@ static void test_pixel_bytes(void)
 	CHECK(!accepts(UINT64_MAX, "pixel_bytes"));
 }
 
+struct reader {
+	struct seg *seg;
+	uint8_t *out;
+	struct err err;
+	int rc;
+};
+
+static void *read_in_thread(void *arg)
+{
+	struct reader *r = arg;
+
+	r->rc = seg_read(r->seg, r->out, 37 * 4, &r->err);
+	return NULL;
+}
+
 /* The owner's own segment passes the reader's checks, and a reader of its
  * fd sees the same pixels. */
 static void test_round_trip(void)
@@ -214,10 +230,21 @@ static void test_round_trip(void)
 
 	fd = fcntl(own.fd, F_DUPFD_CLOEXEC, 0);
 	CHECK(seg_open(&peer, fd, &err) == 0);
-	/* Locked and not complete: the reader times out, then (after the
-	 * owner finishes) reads everything. */
+	/* One lock per thread: a second one is refused at once. */
 	CHECK(seg_read(&peer, out, 37 * 4, &err) < 0);
-	CHECK(strstr(err.msg, "timed out") != NULL);
+	CHECK(strstr(err.msg, "already holds") != NULL);
+	/* Locked and not complete: a reader in another thread times out,
+	 * then (after the owner finishes) reads everything. */
+	{
+		struct reader r = { .seg = &peer, .out = out };
+		pthread_t t;
+
+		CHECK(pthread_create(&t, NULL, read_in_thread, &r) == 0);
+		pthread_join(t, NULL);
+		CHECK(r.rc < 0);
+		CHECK_MSG(strstr(r.err.msg, "timed out") != NULL, "%s",
+			  r.err.msg);
+	}
 	seg_set_complete(&own);
 	seg_unlock(&own);
 	CHECK(seg_read(&peer, out, 37 * 4, &err) == 0);

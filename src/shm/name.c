@@ -301,6 +301,20 @@ void name_server_destroy(struct name_server *srv)
 	free(srv);
 }
 
+/* True when this process cannot open one more fd: the kernel then
+ * drops a passed fd and reports MSG_CTRUNC, which is not the owner's
+ * doing. */
+static bool table_full(int sock)
+{
+	int fd = fcntl(sock, F_DUPFD_CLOEXEC, 0);
+
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return errno == EMFILE;
+}
+
 /* Receives the one message of the protocol. Returns the fd, or -1. Every
  * fd that arrived is closed unless exactly one did. */
 static int receive_fd(int sock, const char *key, const struct name_peer *owner,
@@ -377,7 +391,10 @@ static int receive_fd(int sock, const char *key, const struct name_peer *owner,
 	for (int i = 0; i < nfds && i < (int)(sizeof(fds) / sizeof(fds[0]));
 	     i++)
 		close(fds[i]);
-	if (msg.msg_flags & MSG_CTRUNC)
+	if ((msg.msg_flags & MSG_CTRUNC) && nfds == 0 && table_full(sock))
+		err_errno(err, EMFILE, "no free file descriptor to receive "
+			  "the segment of key \"%s\"", key);
+	else if (msg.msg_flags & MSG_CTRUNC)
 		err_set(err, "the owner of key \"%s\" sent a truncated control "
 			"message", key);
 	else if (nfds == 0 && n == 0)

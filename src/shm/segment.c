@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -231,9 +233,9 @@ int seg_validate(const volatile void *mem, uint64_t size, struct seg_info *info,
 	}
 	if (__builtin_add_overflow((uint64_t)h.header_size, h.pixel_bytes,
 				   &total) || total > size) {
-		err_set(err, "header field pixel_bytes is %" PRIu64
-			": the image needs more than the segment's %" PRIu64
-			" bytes", h.pixel_bytes, size);
+		err_set(err, "header fields header_size + pixel_bytes "
+			"(%u + %" PRIu64 ") exceed the segment's %" PRIu64
+			" bytes", (unsigned)h.header_size, h.pixel_bytes, size);
 		return -1;
 	}
 
@@ -318,10 +320,66 @@ err:
 	return -1;
 }
 
+/* The lock word of glibc's robust mutex: the holder's thread id plus
+ * FUTEX_WAITERS and FUTEX_OWNER_DIED, the kernel's robust-futex protocol.
+ * It is the first word of pthread_mutex_t on every glibc target. */
+static uint32_t *lock_word(const struct seg *seg)
+{
+	return (uint32_t *)(void *)header(seg)->lock.bytes;
+}
+
+/* While a thread holds a segment lock, the kernel's list of the robust
+ * futexes to release if it dies is this one: one entry, in our private
+ * memory, pointing at the lock word in the segment. glibc's own list is
+ * put back at unlock. So a thread holds one segment lock at a time. */
+static _Thread_local struct {
+	bool active;
+	struct robust_list_head head;
+	struct robust_list node;
+	struct robust_list_head *saved;
+	size_t saved_len;
+} hold;
+
+static void hold_begin(uint32_t *word)
+{
+	hold.active = true;
+	syscall(SYS_get_robust_list, 0, &hold.saved, &hold.saved_len);
+	hold.head.list.next = &hold.head.list;
+	hold.head.futex_offset = (long)((char *)word - (char *)&hold.node);
+	/* Pending first: a death between the CAS and the linking is still
+	 * seen by the kernel. */
+	hold.head.list_op_pending = &hold.node;
+	syscall(SYS_set_robust_list, &hold.head, sizeof(hold.head));
+}
+
+static void hold_end(void)
+{
+	hold.active = false;
+	hold.head.list_op_pending = NULL;
+	syscall(SYS_set_robust_list, hold.saved, hold.saved_len);
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Not pthread_mutex_clocklock(): the mutex lives in memory the other
+ * process writes, and glibc trusts every word of it. A forged kind
+ * (priority inheritance with a holder that does not exist) ends in an
+ * assert() inside glibc, and a kind rewritten while we hold the lock
+ * makes pthread_mutex_unlock() run lock-elision code (SIGSEGV). So only
+ * the lock word is used, with the same protocol glibc's robust mutex
+ * uses, which keeps the two interchangeable. */
 int seg_lock(struct seg *seg, int timeout_ms, struct err *err)
 {
+	uint32_t *word = lock_word(seg);
+	uint32_t tid = (uint32_t)gettid(), waiters = 0;
+	int64_t end = mono_ms() + timeout_ms;
 	struct timespec deadline;
-	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += timeout_ms / 1000;
@@ -331,34 +389,81 @@ int seg_lock(struct seg *seg, int timeout_ms, struct err *err)
 		deadline.tv_nsec -= 1000000000L;
 	}
 
-	rc = pthread_mutex_clocklock(&header(seg)->lock.mutex,
-				     CLOCK_MONOTONIC, &deadline);
-	if (rc == EOWNERDEAD) {
-		/* The previous holder died while holding the lock. What it
-		 * was doing is told by the state field (still 0 if it died
-		 * mid-copy), so the lock itself can be made usable again. */
-		pthread_mutex_consistent(&header(seg)->lock.mutex);
-		rc = 0;
-	}
-	if (rc == ETIMEDOUT) {
-		err_set(err, "lock timed out after %d ms (another process "
-			"holds it and does not let go)", timeout_ms);
+	if (hold.active) {
+		err_set(err, "this thread already holds a segment lock");
 		return -1;
 	}
-	if (rc != 0) {
-		err_errno(err, rc, "cannot lock the segment");
-		return -1;
+	hold_begin(word);
+	for (;;) {
+		uint32_t v = __atomic_load_n(word, __ATOMIC_RELAXED);
+
+		/* Free, or its holder died holding it (the kernel set
+		 * OWNER_DIED): take it. What the dead holder was doing is
+		 * told by the state field. */
+		if ((v & FUTEX_TID_MASK) == 0 || (v & FUTEX_OWNER_DIED)) {
+			uint32_t nv = tid | waiters | (v & FUTEX_WAITERS);
+
+			if (__atomic_compare_exchange_n(word, &v, nv, false,
+							__ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED))
+				break;
+			continue;
+		}
+		/* Our own bound, not only the kernel's: an owner that keeps
+		 * changing the word must not keep us looping. */
+		if (mono_ms() >= end) {
+			hold_end();
+			err_set(err, "lock timed out after %d ms (another "
+				"process holds it and does not let go)",
+				timeout_ms);
+			return -1;
+		}
+		if (!(v & FUTEX_WAITERS)) {
+			if (!__atomic_compare_exchange_n(word, &v,
+							 v | FUTEX_WAITERS,
+							 false,
+							 __ATOMIC_RELAXED,
+							 __ATOMIC_RELAXED))
+				continue;
+			v |= FUTEX_WAITERS;
+		}
+		/* Once we slept, others may sleep too: keep the bit when we
+		 * take the lock so the next unlock wakes them. */
+		waiters = FUTEX_WAITERS;
+		if (syscall(SYS_futex, word, FUTEX_WAIT_BITSET, v, &deadline,
+			    NULL, FUTEX_BITSET_MATCH_ANY) < 0 &&
+		    errno != EAGAIN && errno != EINTR && errno != ETIMEDOUT) {
+			int e = errno;
+
+			hold_end();
+			err_errno(err, e, "cannot lock the segment");
+			return -1;
+		}
 	}
+	hold.head.list.next = &hold.node;
+	hold.node.next = &hold.head.list;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	hold.head.list_op_pending = NULL;
 	seg->locked = true;
 	return 0;
 }
 
 void seg_unlock(struct seg *seg)
 {
+	uint32_t *word;
+	uint32_t v;
+
 	if (!seg->locked)
 		return;
 	seg->locked = false;
-	pthread_mutex_unlock(&header(seg)->lock.mutex);
+	word = lock_word(seg);
+	hold.head.list_op_pending = &hold.node;
+	hold.head.list.next = &hold.head.list;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	v = __atomic_exchange_n(word, 0, __ATOMIC_RELEASE);
+	if (v & FUTEX_WAITERS)
+		syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
+	hold_end();
 }
 
 void seg_set_complete(struct seg *seg)

@@ -103,8 +103,12 @@ int seg_validate(const volatile void *mem, uint64_t size, struct seg_info *info,
  * so every row starts cache-line aligned. */
 uint32_t seg_pitch_for(uint32_t width);
 
-/* Locks with a bound of timeout_ms. A holder that died is recovered
- * (EOWNERDEAD -> consistent). Returns 0, or -1 on timeout or error. */
+/* Locks with a bound of timeout_ms. A holder that died is recovered (its
+ * death is seen through the kernel's robust-futex protocol; the state
+ * field says whether it had finished). Only the mutex's lock word is used,
+ * never the rest of the pthread_mutex_t, which the other process could
+ * have forged. A thread holds at most one segment lock at a time.
+ * Returns 0, or -1 on timeout or error. */
 int seg_lock(struct seg *seg, int timeout_ms, struct err *err);
 
 /* Unlocks a segment locked by this thread. */

@@ -1,0 +1,1285 @@
+/* test_faults - processes killed at random moments, long runs, and
+ * running out of fds, address space and memfds.
+ *
+ *   test_faults SHMIMAGE CASE
+ *   test_faults --rlimit nofile|as N -- PROGRAM ARGS...   (exec helper)
+ *
+ * Cases and what each proves:
+ *   kill-owner     owner SIGKILLed at a random moment of publishing (with
+ *                  the test-only copy delay, so "mid-copy" is a real
+ *                  window), a reader started at another random moment:
+ *                  the reader never hangs, never dies of a signal, never
+ *                  gets a torn image (every success is pixel-exact), and a
+ *                  new owner takes the key at once and serves.
+ *   kill-reader    readers SIGKILLed at random moments of a copy-out, real
+ *                  `shmimage get` processes and in-process readers that
+ *                  copy in a loop: the next reader always succeeds (a lock
+ *                  left by a dead reader is recovered), pixel-exact.
+ *   kill-lockwait  owner SIGKILLed while a reader waits for its lock: the
+ *                  reader ends within its bound with "image incomplete"
+ *                  (or the whole image, if the owner finished first), and
+ *                  a new owner serves at once.
+ *                  (The three share 200 rounds.)
+ *   soak-attach    10,000 attach + copy + detach cycles against one owner,
+ *                  in-process: fds, mappings and RSS stay flat.
+ *   soak-load      500 publishes of alternating images under one key,
+ *                  in-process, readers checking along the way: fds,
+ *                  mappings and RSS stay flat.
+ *   nofile-reader  `shmimage get` under RLIMIT_NOFILE 4..12, and the
+ *                  in-process reader with 0..3 fds left: each ends with the
+ *                  image or one clear line, never a signal, never a leak;
+ *                  the owner keeps serving.
+ *   nofile-owner   an owner whose fd table is full: readers get a clear
+ *                  error within the bound, a new publish fails with a
+ *                  reason, and once fds are free again the previous image
+ *                  is still served.
+ *   as-owner       an owner under an RLIMIT_AS too small for a new image:
+ *                  the publish fails with a reason, the previous image is
+ *                  still served.
+ *   as-reader      `shmimage get` of a 64 MiB image under RLIMIT_AS from
+ *                  32 MiB up: the image or one clear line, never a signal.
+ *   memfd-fail     memfd_create failing in the owner (seccomp makes it
+ *                  return ENOMEM): the publish fails naming memfd_create,
+ *                  the previous image is still served.
+ *
+ * FAULTS_SEED=N replays the random moments of a run (each run prints its
+ * seed). FAULTS_SOAK_CYCLES and HOSTILE_TIME_SCALE shrink and stretch the
+ * runs for valgrind.
+ */
+#include <SDL.h>
+#include <SDL_image.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "image.h"
+#include "shm/name.h"
+#include "shm/segment.h"
+#include "shm/share.h"
+#include "testutil.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+#ifdef UNDER_ASAN
+static const bool under_asan = true;
+#else
+static const bool under_asan = false;
+#endif
+
+static const char *shmimage;
+static char self_path[4096];	/* this program, for the exec helper */
+static char tmp[256];
+static int time_scale = 1;
+static uint32_t rng;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return n ? rng % n : 0;
+}
+
+/* ---- images ---------------------------------------------------------- */
+
+/* An image every row and column of which differs from its neighbours and
+ * from the same image of another seed, cheap to write as PNG at any size
+ * (tu_make_image's noise does not compress, and 4 MiB of noise takes a
+ * second to write). */
+static SDL_Surface *make_image(int w, int h, uint32_t seed)
+{
+	SDL_Surface *s;
+
+	if (w <= 256)
+		return tu_make_image(w, h, seed);
+	s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGBA32);
+	if (!s)
+		return NULL;
+	for (int y = 0; y < h; y++) {
+		uint8_t *row = (uint8_t *)s->pixels + (size_t)y * (size_t)s->pitch;
+
+		for (int x = 0; x < w; x++) {
+			row[x * 4 + 0] = (uint8_t)x;
+			row[x * 4 + 1] = (uint8_t)y;
+			row[x * 4 + 2] = (uint8_t)((x >> 8) ^ (y >> 8) * 16 ^ seed);
+			row[x * 4 + 3] = (uint8_t)(seed * 37 + 128);
+		}
+	}
+	return s;
+}
+
+struct image {
+	SDL_Surface *surf;
+	char path[300];
+};
+
+static void image_init(struct image *img, const char *name, int w, int h,
+		       uint32_t seed)
+{
+	img->surf = make_image(w, h, seed);
+	snprintf(img->path, sizeof(img->path), "%s/%s.png", tmp, name);
+	if (!img->surf || IMG_SavePNG(img->surf, img->path) < 0) {
+		fprintf(stderr, "cannot make %s: %s\n", img->path,
+			SDL_GetError());
+		exit(1);
+	}
+}
+
+static void image_free(struct image *img)
+{
+	SDL_FreeSurface(img->surf);
+	img->surf = NULL;
+}
+
+/* True when the copy-out (rows of w*4 bytes) is exactly want. */
+static bool same_rows(const uint8_t *got, SDL_Surface *want)
+{
+	size_t row = (size_t)want->w * 4;
+
+	for (int y = 0; y < want->h; y++)
+		if (memcmp(got + (size_t)y * row,
+			   (uint8_t *)want->pixels + (size_t)y * (size_t)want->pitch,
+			   row))
+			return false;
+	return true;
+}
+
+/* ---- processes ------------------------------------------------------- */
+
+/* Starts `shmimage put --key key path`, with the copy delay when
+ * delay_ms > 0; does not wait for it. */
+static int spawn_put(struct tu_proc *p, const char *key, const char *path,
+		     int delay_ms)
+{
+	char env_delay[64];
+	char *env[] = { env_delay, NULL };
+	char *argv[] = { (char *)shmimage, "put", "--key", (char *)key,
+			 (char *)path, NULL };
+
+	snprintf(env_delay, sizeof(env_delay),
+		 "SHAREDMEMORY_TEST_COPY_DELAY_MS=%d", delay_ms);
+	return tu_spawn(p, argv, env);
+}
+
+/* Starts an owner and waits for its "shared ..." line. */
+static bool start_put(struct tu_proc *p, const char *key, const char *path)
+{
+	char line[256];
+
+	if (spawn_put(p, key, path, 0) < 0)
+		return false;
+	if (tu_read_line(p, 5000 * time_scale, line, sizeof(line)) >= 0 &&
+	    strstr(line, "shared"))
+		return true;
+	tu_wait(p, 1000);
+	fprintf(stderr, "owner did not start: %s\n", p->err);
+	return false;
+}
+
+static void spawn_get(struct tu_proc *p, const char *key, const char *out)
+{
+	char *argv[] = { (char *)shmimage, "get", "--key", (char *)key,
+			 (char *)out, NULL };
+
+	if (tu_spawn(p, argv, NULL) < 0)
+		perror("spawn get");
+}
+
+/* How a reader ended. */
+enum verdict { GOT_IMAGE, CLEAN_ERROR, BAD };
+
+/* Judges a reaped `shmimage get`: the whole image, or one clear line
+ * within bound_ms; anything else (a signal, a hang, a torn image, a
+ * rambling error) is BAD and explained on stderr. */
+static enum verdict judge_get(struct tu_proc *p, const char *out,
+			      SDL_Surface *want, int bound_ms, const char *what)
+{
+	char why[256];
+	int code = tu_exit_code(p);
+
+	if (p->pid > 0 && tu_wait(p, 20000 * time_scale) < 0) {
+		fprintf(stderr, "%s: the reader hung\n", what);
+		return BAD;
+	}
+	code = tu_exit_code(p);
+	if (tu_elapsed_ms(p) > bound_ms * time_scale) {
+		fprintf(stderr, "%s: the reader took %lld ms\n", what,
+			(long long)tu_elapsed_ms(p));
+		return BAD;
+	}
+	if (code == 0) {
+		if (tu_file_has_pixels(out, want, why, sizeof(why)))
+			return GOT_IMAGE;
+		fprintf(stderr, "%s: TORN or wrong image: %s\n", what, why);
+		return BAD;
+	}
+	if (code == 1 && tu_err_lines(p) == 1 &&
+	    !strncmp(p->err, "shmimage: ", 10))
+		return CLEAN_ERROR;
+	fprintf(stderr, "%s: reader exit %d, signal %d: %s\n", what, code,
+		tu_term_signal(p), p->err);
+	return BAD;
+}
+
+/* Runs a reader to the end and judges it. */
+static enum verdict get_and_judge(const char *key, SDL_Surface *want,
+				  const char *what)
+{
+	static struct tu_proc get;
+	char out[300];
+	enum verdict v;
+
+	snprintf(out, sizeof(out), "%s/got.png", tmp);
+	unlink(out);
+	spawn_get(&get, key, out);
+	v = judge_get(&get, out, want, 4500, what);
+	tu_proc_close(&get);
+	return v;
+}
+
+/* Reads key in this process: 0 with want's pixels, 1 with a reason in
+ * why, -1 for a torn or wrong image. */
+static int read_in_process(const char *key, SDL_Surface *want, char *why,
+			   size_t size)
+{
+	static uint8_t *buf;
+	static size_t buf_size;
+	struct err err;
+	struct seg seg;
+	int fd, rc;
+
+	fd = name_attach(key, NAME_ATTACH_TIMEOUT_MS, NULL, &err);
+	if (fd < 0 || seg_open(&seg, fd, &err) < 0) {
+		snprintf(why, size, "%s", err.msg);
+		return 1;
+	}
+	if (seg.info.width != (uint32_t)want->w ||
+	    seg.info.height != (uint32_t)want->h) {
+		snprintf(why, size, "size %u x %u, expected %d x %d",
+			 seg.info.width, seg.info.height, want->w, want->h);
+		seg_finish(&seg);
+		return -1;
+	}
+	if (buf_size < seg.info.pixel_bytes) {
+		free(buf);
+		buf_size = seg.info.pixel_bytes;
+		buf = malloc(buf_size);
+	}
+	rc = seg_read(&seg, buf, (size_t)want->w * 4, &err);
+	seg_finish(&seg);
+	if (rc < 0) {
+		snprintf(why, size, "%s", err.msg);
+		return 1;
+	}
+	if (!same_rows(buf, want)) {
+		snprintf(why, size, "TORN or wrong image");
+		return -1;
+	}
+	snprintf(why, size, "ok");
+	return 0;
+}
+
+/* The next owner of a key whose owner just died must bind at once and
+ * serve its own image whole. */
+static void next_owner_serves(const char *key, struct image *img,
+			      const char *what)
+{
+	static struct tu_proc owner;
+
+	CHECK_MSG(start_put(&owner, key, img->path),
+		  "%s: the next owner could not take the key", what);
+	CHECK_MSG(get_and_judge(key, img->surf, what) == GOT_IMAGE,
+		  "%s: the next owner does not serve its image", what);
+	tu_stop(&owner, SIGTERM, 5000);
+	tu_proc_close(&owner);
+}
+
+/* ---- kills ----------------------------------------------------------- */
+
+static int tally[3];
+
+/* What the clean errors said, for the report. */
+static const char *const reasons[] = {
+	"nothing is shared", "incomplete", "closed the connection",
+	"did not hand over", "timed out", NULL,
+};
+static int reason_tally[7];
+
+static void count(enum verdict v)
+{
+	tally[v]++;
+}
+
+static void count_reason(const char *text)
+{
+	int i;
+
+	for (i = 0; reasons[i]; i++)
+		if (strstr(text, reasons[i]))
+			break;
+	if (!reasons[i])
+		printf("  reader said: %s", text);
+	reason_tally[i]++;
+}
+
+static void report(const char *what, int rounds)
+{
+	printf("%s: %d rounds: %d whole images, %d clean errors, %d bad\n",
+	       what, rounds, tally[GOT_IMAGE], tally[CLEAN_ERROR], tally[BAD]);
+	for (int i = 0; reasons[i]; i++)
+		if (reason_tally[i])
+			printf("  %d x \"%s\"\n", reason_tally[i], reasons[i]);
+	for (int i = 0; reasons[i]; i++)
+		if (!reasons[i + 1] && reason_tally[i + 1])
+			printf("  %d x something else\n", reason_tally[i + 1]);
+}
+
+static void test_kill_owner(int rounds)
+{
+	struct image img[2];
+
+	image_init(&img[0], "a", 256, 256, 1);
+	image_init(&img[1], "b", 256, 256, 2);
+	for (int r = 0; r < rounds; r++) {
+		static struct tu_proc owner, reader;
+		struct image *mine = &img[r & 1];
+		int delay = 20 + (int)rnd(100);
+		int t_read = (int)rnd((uint32_t)delay + 80);
+		int t_kill = (int)rnd((uint32_t)delay + 80);
+		char key[80], out[300], what[64];
+		int64_t start;
+		bool read_started = false, killed = false;
+		enum verdict v;
+
+		snprintf(what, sizeof(what), "kill-owner round %d", r);
+		snprintf(out, sizeof(out), "%s/r.png", tmp);
+		unlink(out);
+		tu_key(key, sizeof(key), "ko");
+		start = tu_now_ms();
+		CHECK(spawn_put(&owner, key, mine->path, delay) == 0);
+		while (!read_started || !killed) {
+			int64_t t = tu_now_ms() - start;
+
+			if (!read_started && t >= t_read) {
+				spawn_get(&reader, key, out);
+				read_started = true;
+			}
+			if (!killed && t >= t_kill) {
+				kill(owner.pid, SIGKILL);
+				killed = true;
+			}
+			tu_sleep_ms(1);
+		}
+		tu_wait(&owner, 5000);
+		v = judge_get(&reader, out, mine->surf, 4500, what);
+		CHECK_MSG(v != BAD, "%s (delay %d, read at %d, kill at %d)",
+			  what, delay, t_read, t_kill);
+		count(v);
+		if (v == CLEAN_ERROR)
+			count_reason(reader.err);
+		tu_proc_close(&reader);
+		tu_proc_close(&owner);
+		next_owner_serves(key, &img[(r + 1) & 1], what);
+	}
+	image_free(&img[0]);
+	image_free(&img[1]);
+	report("kill-owner", rounds);
+}
+
+/* A reader that copies in a loop until it is killed. */
+static int copy_forever(void *arg)
+{
+	const char *key = arg;
+	struct err err;
+	struct seg seg;
+	uint8_t *buf;
+	int fd;
+
+	fd = name_attach(key, NAME_ATTACH_TIMEOUT_MS, NULL, &err);
+	if (fd < 0 || seg_open(&seg, fd, &err) < 0)
+		return 1;
+	buf = malloc(seg.info.pixel_bytes);
+	for (;;)
+		seg_read(&seg, buf, seg.info.pitch, &err);
+}
+
+/* True when the segment's lock word says its last holder died holding
+ * it (glibc keeps FUTEX_OWNER_DIED in the lock word until recovered). */
+static bool lock_owner_died(const char *key)
+{
+	struct err err;
+	struct seg seg;
+	bool died;
+	int fd;
+
+	fd = name_attach(key, NAME_ATTACH_TIMEOUT_MS, NULL, &err);
+	if (fd < 0 || seg_open(&seg, fd, &err) < 0)
+		return false;
+	died = ((volatile struct seg_header *)seg.map)->lock.mutex.__data
+		       .__lock & 0x40000000;
+	seg_finish(&seg);
+	return died;
+}
+
+static void test_kill_reader(int rounds)
+{
+	static struct tu_proc owner;
+	struct image img;
+	char key[80], why[ERR_MAX + 64];
+	int recovered = 0;
+
+	image_init(&img, "big", 1024, 1024, 3);
+	tu_key(key, sizeof(key), "kr");
+	if (!start_put(&owner, key, img.path)) {
+		CHECK_MSG(0, "the owner did not start");
+		return;
+	}
+	for (int r = 0; r < rounds; r++) {
+		char what[64];
+		int rc;
+
+		snprintf(what, sizeof(what), "kill-reader round %d", r);
+		if (r % 2 == 0) {
+			/* A real reader, killed somewhere in its life. */
+			static struct tu_proc reader;
+			char out[300];
+
+			snprintf(out, sizeof(out), "%s/k.png", tmp);
+			spawn_get(&reader, key, out);
+			tu_sleep_ms((int)rnd(60));
+			kill(reader.pid, SIGKILL);
+			tu_wait(&reader, 5000);
+			tu_proc_close(&reader);
+		} else {
+			/* A reader that holds the lock most of the time. */
+			pid_t pid = tu_fork();
+			int status;
+
+			if (pid == 0)
+				_exit(copy_forever(key));
+			tu_sleep_ms(5 + (int)rnd(20));
+			kill(pid, SIGKILL);
+			tu_waitpid(pid, &status, 5000);
+		}
+		if (lock_owner_died(key))
+			recovered++;
+		rc = read_in_process(key, img.surf, why, sizeof(why));
+		CHECK_MSG(rc == 0, "%s: the next reader: %s", what, why);
+		count(rc == 0 ? GOT_IMAGE : rc == 1 ? CLEAN_ERROR : BAD);
+	}
+	CHECK_MSG(get_and_judge(key, img.surf, "kill-reader, last") ==
+		  GOT_IMAGE, "the last reader failed");
+	tu_stop(&owner, SIGTERM, 5000);
+	CHECK_MSG(tu_exit_code(&owner) == 0, "the owner did not survive: %s",
+		  owner.err);
+	tu_proc_close(&owner);
+	image_free(&img);
+	report("kill-reader", rounds);
+	printf("kill-reader: %d of %d readers died holding the lock and the "
+	       "next one recovered it\n", recovered, rounds);
+	/* Otherwise the rounds never tested what they are for. */
+	CHECK_MSG(recovered > 0, "no reader ever died holding the lock");
+}
+
+/* True when pid has key's segment mapped (the memfd's name shows in its
+ * maps: "/memfd:sharedmemory:<key> (deleted)"). */
+static bool maps_segment(pid_t pid, const char *key)
+{
+	char path[64], name[128];
+	char *maps;
+	bool found;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	snprintf(name, sizeof(name), "sharedmemory:%s ", key);
+	maps = tu_read_file(path, NULL);
+	found = maps && strstr(maps, name);
+	free(maps);
+	return found;
+}
+
+static void test_kill_lockwait(int rounds)
+{
+	struct image img[2];
+	int waited = 0;
+
+	image_init(&img[0], "a", 256, 256, 4);
+	image_init(&img[1], "b", 256, 256, 5);
+	for (int r = 0; r < rounds; r++) {
+		static struct tu_proc owner, reader;
+		struct image *mine = &img[r & 1];
+		char key[80], out[300], what[64];
+		struct err err;
+		int fd = -1, t_kill = (int)rnd(150);
+		int64_t deadline;
+		enum verdict v;
+
+		snprintf(what, sizeof(what), "kill-lockwait round %d", r);
+		snprintf(out, sizeof(out), "%s/w.png", tmp);
+		unlink(out);
+		tu_key(key, sizeof(key), "kw");
+		CHECK(spawn_put(&owner, key, mine->path, 150) == 0);
+		/* The fd is handed out only once the owner has published,
+		 * that is, while it holds the lock for the copy. */
+		deadline = tu_now_ms() + 5000 * time_scale;
+		while (fd < 0 && tu_now_ms() < deadline) {
+			fd = name_attach(key, 200, NULL, &err);
+			if (fd < 0)
+				tu_sleep_ms(2);
+		}
+		CHECK_MSG(fd >= 0, "%s: the owner never published: %s", what,
+			  err.msg);
+		if (fd >= 0)
+			close(fd);
+		spawn_get(&reader, key, out);
+		/* The reader maps the segment right before it takes the
+		 * lock: once the mapping shows, it waits (or is about to). */
+		deadline = tu_now_ms() + 3000 * time_scale;
+		while (!maps_segment(reader.pid, key) &&
+		       tu_now_ms() < deadline)
+			tu_sleep_ms(1);
+		tu_sleep_ms(t_kill);
+		kill(owner.pid, SIGKILL);
+		tu_wait(&owner, 5000);
+		v = judge_get(&reader, out, mine->surf, 4500, what);
+		CHECK_MSG(v != BAD, "%s (kill at %d ms)", what, t_kill);
+		if (v == CLEAN_ERROR) {
+			CHECK_MSG(strstr(reader.err, "incomplete"), "%s: want "
+				  "\"image incomplete\", got %s", what,
+				  reader.err);
+			waited++;
+			count_reason(reader.err);
+		}
+		count(v);
+		tu_proc_close(&reader);
+		tu_proc_close(&owner);
+		next_owner_serves(key, &img[(r + 1) & 1], what);
+	}
+	image_free(&img[0]);
+	image_free(&img[1]);
+	report("kill-lockwait", rounds);
+	CHECK_MSG(waited > 0, "no reader was ever caught waiting for the lock");
+}
+
+/* ---- soaks ----------------------------------------------------------- */
+
+struct usage {
+	int fds, maps, segs;
+	long rss;
+};
+
+/* Mappings of memfds (segments) in this process: unlike the total, not
+ * disturbed by a sanitizer's or valgrind's own allocator. */
+static int segment_maps(void)
+{
+	char *maps = tu_read_file("/proc/self/maps", NULL);
+	int n = 0;
+
+	for (char *p = maps; p && (p = strstr(p, "/memfd:")); p++)
+		n++;
+	free(maps);
+	return n;
+}
+
+static struct usage usage_now(void)
+{
+	struct usage u;
+
+	tu_map_count();		/* warms the buffers the counting uses */
+	u.fds = tu_fd_count();
+	u.maps = tu_map_count();
+	u.segs = segment_maps();
+	u.rss = tu_rss_kib();
+	return u;
+}
+
+static bool under_valgrind(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+
+	return pre && strstr(pre, "vgpreload");
+}
+
+static void check_flat(const char *what, struct usage a, struct usage b,
+		       long rss_slack_kib)
+{
+	printf("%s: fds %d -> %d, mappings %d -> %d (segments %d -> %d), "
+	       "RSS %ld -> %ld KiB\n", what, a.fds, b.fds, a.maps, b.maps,
+	       a.segs, b.segs, a.rss, b.rss);
+	CHECK_MSG(a.fds == b.fds, "%s: fds grew from %d to %d", what, a.fds,
+		  b.fds);
+	CHECK_MSG(a.segs == b.segs, "%s: segment mappings grew from %d to %d",
+		  what, a.segs, b.segs);
+	/* Under valgrind or ASan the other mappings and RSS are the tool's
+	 * own bookkeeping (its allocator maps blocks itself, ASan keeps
+	 * freed memory in quarantine); fds and segments still count. */
+	if (under_valgrind() || under_asan)
+		return;
+	CHECK_MSG(a.maps == b.maps, "%s: mappings grew from %d to %d", what,
+		  a.maps, b.maps);
+	CHECK_MSG(b.rss - a.rss <= rss_slack_kib, "%s: RSS grew from %ld to "
+		  "%ld KiB", what, a.rss, b.rss);
+}
+
+static int env_int(const char *name, int fallback)
+{
+	const char *s = getenv(name);
+
+	return s && atoi(s) > 0 ? atoi(s) : fallback;
+}
+
+static void test_soak_attach(void)
+{
+	static struct tu_proc owner;
+	int cycles = env_int("FAULTS_SOAK_CYCLES", 10000);
+	struct image img;
+	struct usage before, after;
+	char key[80], why[ERR_MAX + 64];
+	int bad = 0;
+	int64_t start;
+
+	image_init(&img, "soak", 64, 48, 6);
+	tu_key(key, sizeof(key), "soak");
+	if (!start_put(&owner, key, img.path)) {
+		CHECK_MSG(0, "the owner did not start");
+		return;
+	}
+	for (int i = 0; i < 100; i++)
+		read_in_process(key, img.surf, why, sizeof(why));
+	before = usage_now();
+	start = tu_now_ms();
+	for (int i = 0; i < cycles; i++) {
+		if (read_in_process(key, img.surf, why, sizeof(why)) != 0 &&
+		    bad++ == 0)
+			fprintf(stderr, "cycle %d: %s\n", i, why);
+	}
+	after = usage_now();
+	printf("soak-attach: %d cycles in %lld ms, %d failed\n", cycles,
+	       (long long)(tu_now_ms() - start), bad);
+	CHECK_MSG(bad == 0, "%d of %d attach cycles failed", bad, cycles);
+	check_flat("soak-attach", before, after, 256);
+	image_free(&img);
+	tu_stop(&owner, SIGTERM, 5000);
+	tu_proc_close(&owner);
+}
+
+static void test_soak_load(void)
+{
+	int cycles = env_int("FAULTS_LOAD_CYCLES", 500);
+	struct img_limits lim = { .max_bytes = IMG_DEFAULT_MAX_BYTES };
+	struct image img[2];
+	struct usage before = { 0 }, after;
+	struct share *share;
+	struct err err;
+	char key[80], why[ERR_MAX + 64];
+	int bad = 0;
+
+	image_init(&img[0], "la", 200, 150, 7);
+	image_init(&img[1], "lb", 120, 90, 8);
+	tu_key(key, sizeof(key), "load");
+	share = share_create(key, &err);
+	CHECK_MSG(share, "share_create: %s", err.msg);
+	if (!share)
+		return;
+	for (int i = 0; i < cycles + 20; i++) {
+		struct image *cur = &img[i & 1];
+
+		if (i == 20)
+			before = usage_now();
+		if (img_publish_file(share, cur->path, &lim, &err) != IMG_OK) {
+			if (bad++ == 0)
+				fprintf(stderr, "load %d: %s\n", i, err.msg);
+			continue;
+		}
+		if (i % 25 == 0 &&
+		    read_in_process(key, cur->surf, why, sizeof(why)) != 0 &&
+		    bad++ == 0)
+			fprintf(stderr, "read after load %d: %s\n", i, why);
+	}
+	after = usage_now();
+	printf("soak-load: %d publishes, %d failed\n", cycles, bad);
+	CHECK_MSG(bad == 0, "%d loads or reads failed", bad);
+	check_flat("soak-load", before, after, 1024);
+	image_free(&img[0]);
+	image_free(&img[1]);
+	share_destroy(share);
+}
+
+/* ---- running out ----------------------------------------------------- */
+
+#define FILL_MAX 256
+
+/* Fills the fd table but for `left` slots: the soft RLIMIT_NOFILE goes
+ * down to FILL_MAX (the hard limit may be a million), then every free
+ * number below it is taken. Returns how many fds were taken; *saved gets
+ * the limit to restore. */
+static int fill_fds(int *fds, int left, struct rlimit *saved)
+{
+	struct rlimit rl;
+	int n = 0;
+
+	getrlimit(RLIMIT_NOFILE, saved);
+	rl = *saved;
+	if (rl.rlim_cur > FILL_MAX)
+		rl.rlim_cur = FILL_MAX;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	while (n < FILL_MAX) {
+		int fd = fcntl(2, F_DUPFD_CLOEXEC, 0);
+
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+	}
+	while (left-- > 0 && n > 0)
+		close(fds[--n]);
+	return n;
+}
+
+static void unfill_fds(int *fds, int n, const struct rlimit *saved)
+{
+	while (n > 0)
+		close(fds[--n]);
+	setrlimit(RLIMIT_NOFILE, saved);
+}
+
+/* Runs shmimage with a resource limit through our own exec helper. */
+static void spawn_limited(struct tu_proc *p, const char *res, long value,
+			  char *const args[])
+{
+	char num[32];
+	char *argv[16] = { self_path, "--rlimit", (char *)res, num,
+			   "--", (char *)shmimage };
+	int n = 6;
+
+	snprintf(num, sizeof(num), "%ld", value);
+	for (int i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	if (tu_spawn(p, argv, NULL) < 0)
+		perror("spawn");
+}
+
+static void test_nofile_reader(void)
+{
+	static struct tu_proc owner, get;
+	struct image img;
+	char key[80], out[300], why[ERR_MAX + 64];
+	int got = 0, refused = 0;
+
+	image_init(&img, "nofile", 80, 60, 9);
+	tu_key(key, sizeof(key), "nofile");
+	snprintf(out, sizeof(out), "%s/nf.png", tmp);
+	if (!start_put(&owner, key, img.path)) {
+		CHECK_MSG(0, "the owner did not start");
+		return;
+	}
+	/* Below 4 the dynamic loader itself cannot open the libraries. */
+	for (long n = 4; n <= 12; n++) {
+		char *args[] = { "get", "--key", key, out, NULL };
+		char what[64];
+		enum verdict v;
+
+		unlink(out);
+		snprintf(what, sizeof(what), "get with RLIMIT_NOFILE %ld", n);
+		spawn_limited(&get, "nofile", n, args);
+		v = judge_get(&get, out, img.surf, 4500, what);
+		printf("RESULT | nofile %ld | exit %d | %.*s\n", n,
+		       tu_exit_code(&get), (int)strcspn(get.err, "\n"),
+		       get.err);
+		CHECK_MSG(v != BAD, "%s", what);
+		/* The honest owner is not to blame: the reason must say
+		 * that this process ran out of fds. */
+		CHECK_MSG(v != CLEAN_ERROR || strstr(get.err, "open files"),
+			  "%s: the reason does not say the reader ran out of "
+			  "fds: %s", what, get.err);
+		got += v == GOT_IMAGE;
+		refused += v == CLEAN_ERROR;
+		tu_proc_close(&get);
+	}
+	/* Both ends of the sweep were reached, or it proved nothing. */
+	CHECK_MSG(got > 0 && refused > 0, "%d successes, %d refusals", got,
+		  refused);
+
+	/* In this process: the fd table full but for 0..3 slots. */
+	for (int left = 0; left <= 3; left++) {
+		static int filler[FILL_MAX];
+		struct rlimit saved;
+		struct usage before, after;
+		int rc, n;
+
+		before = usage_now();
+		n = fill_fds(filler, left, &saved);
+		rc = read_in_process(key, img.surf, why, sizeof(why));
+		unfill_fds(filler, n, &saved);
+		after = usage_now();
+		printf("RESULT | in-process, %d fds free | %s\n", left, why);
+		CHECK_MSG(rc >= 0, "%d fds free: %s", left, why);
+		CHECK_MSG(rc == 0 || strstr(why, "open files"), "%d fds free: "
+			  "the reason does not say this process ran out of "
+			  "fds: %s", left, why);
+		CHECK_MSG(after.fds == before.fds, "%d fds free: fds %d -> %d",
+			  left, before.fds, after.fds);
+	}
+	CHECK_MSG(read_in_process(key, img.surf, why, sizeof(why)) == 0,
+		  "the owner stopped serving: %s", why);
+	image_free(&img);
+	tu_stop(&owner, SIGTERM, 5000);
+	tu_proc_close(&owner);
+}
+
+/* An owner in a child of ours: publishes A, then on each command byte
+ * from the test does one thing and answers with a line. */
+struct owner_child {
+	const char *key;
+	struct image *a, *b;
+	int sock;		/* its end of a socketpair */
+};
+
+static void say(int sock, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void say(int sock, const char *fmt, ...)
+{
+	char line[ERR_MAX + 128];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 1;
+	if (write(sock, line, (size_t)n + 1) < 0)
+		_exit(3);
+}
+
+/* Waits for the child's answer (one NUL-ended message). */
+static bool hear(int sock, char *buf, size_t size, int timeout_ms)
+{
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	ssize_t n;
+
+	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	n = read(sock, buf, size - 1);
+	if (n <= 0) {
+		snprintf(buf, size, "(no answer)");
+		return false;
+	}
+	buf[n] = '\0';
+	return true;
+}
+
+static bool tell(int sock, char cmd)
+{
+	return write(sock, &cmd, 1) == 1;
+}
+
+static const char *status_name(enum img_status st)
+{
+	return st == IMG_OK ? "IMG_OK" : st == IMG_NOT_IMAGE ?
+	       "IMG_NOT_IMAGE" : "IMG_CREATE_FAILED";
+}
+
+/* The installed filter makes memfd_create fail with ENOMEM in this
+ * process from now on; every other call passes. */
+static int forbid_memfd(void)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_memfd_create, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOMEM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof(code) / sizeof(code[0]),
+		.filter = code,
+	};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* Commands: 'N' fill the fd table, 'n' free it again, 'A' lower
+ * RLIMIT_AS to what is mapped now + the MiB in the next byte, 'M' forbid
+ * memfd_create, 'B' publish image B (answers its status and reason),
+ * 'q' quit. */
+static int owner_child_run(void *arg)
+{
+	struct owner_child *oc = arg;
+	struct img_limits lim = { .max_bytes = IMG_DEFAULT_MAX_BYTES };
+	static int filler[FILL_MAX];
+	struct rlimit saved;
+	int nfill = 0;
+	struct share *share;
+	struct err err;
+	char cmd;
+
+	share = share_create(oc->key, &err);
+	if (!share || img_publish_file(share, oc->a->path, &lim, &err) !=
+		      IMG_OK) {
+		say(oc->sock, "setup failed: %s", err.msg);
+		return 1;
+	}
+	say(oc->sock, "published A");
+	while (read(oc->sock, &cmd, 1) == 1) {
+		enum img_status st;
+
+		switch (cmd) {
+		case 'N':
+			nfill = fill_fds(filler, 0, &saved);
+			say(oc->sock, "filled %d fds", nfill);
+			break;
+		case 'n':
+			unfill_fds(filler, nfill, &saved);
+			nfill = 0;
+			say(oc->sock, "freed");
+			break;
+		case 'A': {
+			unsigned char mib;
+			struct rlimit rl;
+			long pages = 0, dummy;
+			char *statm = tu_read_file("/proc/self/statm", NULL);
+
+			if (read(oc->sock, &mib, 1) != 1)
+				return 1;
+			if (statm)
+				sscanf(statm, "%ld %ld", &pages, &dummy);
+			free(statm);
+			rl.rlim_cur = rl.rlim_max = (rlim_t)pages *
+				(rlim_t)sysconf(_SC_PAGESIZE) +
+				((rlim_t)mib << 20);
+			say(oc->sock, "RLIMIT_AS %s",
+			    setrlimit(RLIMIT_AS, &rl) == 0 ? "set" : "refused");
+			break;
+		}
+		case 'M':
+			say(oc->sock, "memfd_create %s",
+			    forbid_memfd() == 0 ? "forbidden" : "still allowed");
+			break;
+		case 'B':
+			err.msg[0] = '\0';
+			st = img_publish_file(share, oc->b->path, &lim, &err);
+			say(oc->sock, "%s: %s", status_name(st), err.msg);
+			break;
+		case 'q':
+			share_destroy(share);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Forks an owner child; returns its pid and the test's socket end. */
+static pid_t start_owner_child(struct owner_child *oc, int *sock)
+{
+	int sv[2];
+	char line[ERR_MAX + 128];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	oc->sock = sv[1];
+	pid = tu_fork();
+	if (pid == 0) {
+		close(sv[0]);
+		_exit(owner_child_run(oc));
+	}
+	close(sv[1]);
+	*sock = sv[0];
+	if (!hear(*sock, line, sizeof(line), 10000 * time_scale) ||
+	    strcmp(line, "published A")) {
+		fprintf(stderr, "owner child: %s\n", line);
+		return -1;
+	}
+	return pid;
+}
+
+static void stop_owner_child(pid_t pid, int sock)
+{
+	int status = 0;
+
+	tell(sock, 'q');
+	CHECK_MSG(tu_waitpid(pid, &status, 5000 * time_scale) == 0 &&
+		  WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the owner child did not end cleanly (status %#x)", status);
+	close(sock);
+}
+
+static void test_nofile_owner(void)
+{
+	struct image a, b;
+	struct owner_child oc;
+	char key[80], line[ERR_MAX + 128];
+	pid_t pid;
+	int sock;
+	enum verdict v;
+
+	image_init(&a, "A", 64, 64, 10);
+	image_init(&b, "B", 96, 64, 11);
+	tu_key(key, sizeof(key), "nofo");
+	oc = (struct owner_child){ .key = key, .a = &a, .b = &b };
+	pid = start_owner_child(&oc, &sock);
+	CHECK_MSG(pid > 0, "owner child did not start");
+	if (pid <= 0)
+		return;
+	CHECK(get_and_judge(key, a.surf, "before") == GOT_IMAGE);
+
+	tell(sock, 'N');
+	hear(sock, line, sizeof(line), 10000);
+	printf("owner: %s\n", line);
+	/* Accepting needs an fd: the reader waits out its bound. */
+	v = get_and_judge(key, a.surf, "owner out of fds");
+	printf("RESULT | owner out of fds | reader: %s\n",
+	       v == GOT_IMAGE ? "got the image" : "clean error");
+	CHECK(v != BAD);
+	tell(sock, 'B');
+	hear(sock, line, sizeof(line), 10000 * time_scale);
+	printf("RESULT | publish B, owner out of fds | %s\n", line);
+	CHECK_MSG(strncmp(line, "IMG_OK", 6) && strlen(line) > 20,
+		  "want a failed publish with its reason, got: %s", line);
+
+	tell(sock, 'n');
+	hear(sock, line, sizeof(line), 10000);
+	CHECK_MSG(get_and_judge(key, a.surf, "after") == GOT_IMAGE,
+		  "image A is no longer served once fds are free");
+	image_free(&a);
+	image_free(&b);
+	stop_owner_child(pid, sock);
+}
+
+static void test_as_owner(void)
+{
+	struct image a, b;
+	int refused = 0, refused_segment = 0;
+
+#ifdef UNDER_ASAN
+	SKIP("RLIMIT_AS cannot be used under AddressSanitizer (its shadow "
+	     "memory alone exceeds any useful limit)");
+#endif
+	image_init(&a, "A", 64, 64, 12);
+	image_init(&b, "B", 2048, 2048, 13);
+	/* Room above what the owner has mapped, from too little to decode
+	 * the 16 MiB image B up to enough for decoding, the segment and
+	 * the thread that makes it: each step fails somewhere else. */
+	for (int room = 4; room <= 64; room += 6) {
+		struct owner_child oc;
+		char key[80], line[ERR_MAX + 128], what[64];
+		pid_t pid;
+		int sock;
+		bool ok;
+
+		snprintf(what, sizeof(what), "as-owner, %d MiB room", room);
+		tu_key(key, sizeof(key), "as");
+		oc = (struct owner_child){ .key = key, .a = &a, .b = &b };
+		pid = start_owner_child(&oc, &sock);
+		CHECK_MSG(pid > 0, "owner child did not start");
+		if (pid <= 0)
+			return;
+		tell(sock, 'A');
+		tell(sock, (char)room);
+		hear(sock, line, sizeof(line), 10000);
+		CHECK_MSG(!strcmp(line, "RLIMIT_AS set"), "%s", line);
+		tell(sock, 'B');
+		hear(sock, line, sizeof(line), 10000 * time_scale);
+		printf("RESULT | RLIMIT_AS mapped + %d MiB, publish 16 MiB "
+		       "image | %s\n", room, line);
+		ok = !strncmp(line, "IMG_OK", 6);
+		CHECK_MSG(ok || strlen(line) > 24, "%s: a refusal without a "
+			  "reason: %s", what, line);
+		/* Refused: A is still served. Published: B is, whole. */
+		CHECK_MSG(get_and_judge(key, ok ? b.surf : a.surf, what) ==
+			  GOT_IMAGE, "%s: image %s is not served", what,
+			  ok ? "B" : "A");
+		refused += !ok;
+		refused_segment += !strncmp(line, "IMG_CREATE_FAILED", 17);
+		stop_owner_child(pid, sock);
+	}
+	image_free(&a);
+	image_free(&b);
+	CHECK_MSG(refused > 0, "RLIMIT_AS never made a publish fail");
+	/* The step that matters most: decoded, but no room for the new
+	 * segment while the old one is still served. */
+	CHECK_MSG(refused_segment > 0, "no step failed at the segment");
+}
+
+static void test_as_reader(void)
+{
+	static struct tu_proc owner, get;
+	struct image img;
+	char key[80], out[300];
+	int got = 0, refused = 0;
+
+#ifdef UNDER_ASAN
+	SKIP("RLIMIT_AS cannot be used under AddressSanitizer");
+#endif
+	image_init(&img, "as", 4096, 4096, 14);
+	tu_key(key, sizeof(key), "asr");
+	snprintf(out, sizeof(out), "%s/as.bmp", tmp);
+	if (!start_put(&owner, key, img.path)) {
+		CHECK_MSG(0, "the owner did not start");
+		return;
+	}
+	for (long mib = 32; mib <= 512; mib *= 2) {
+		char *args[] = { "get", "--key", key, out, NULL };
+		char what[64];
+		enum verdict v;
+
+		unlink(out);
+		snprintf(what, sizeof(what), "get with RLIMIT_AS %ld MiB", mib);
+		spawn_limited(&get, "as", mib << 20, args);
+		v = judge_get(&get, out, img.surf, 8000, what);
+		printf("RESULT | RLIMIT_AS %ld MiB | exit %d | %.*s\n", mib,
+		       tu_exit_code(&get), (int)strcspn(get.err, "\n"),
+		       get.err);
+		CHECK_MSG(v != BAD, "%s", what);
+		got += v == GOT_IMAGE;
+		refused += v == CLEAN_ERROR;
+		tu_proc_close(&get);
+	}
+	CHECK_MSG(got > 0 && refused > 0, "%d successes, %d refusals", got,
+		  refused);
+	image_free(&img);
+	tu_stop(&owner, SIGTERM, 5000);
+	tu_proc_close(&owner);
+}
+
+static void test_memfd_fail(void)
+{
+	struct image a, b;
+	struct owner_child oc;
+	char key[80], line[ERR_MAX + 128];
+	pid_t pid;
+	int sock;
+
+	image_init(&a, "A", 64, 64, 15);
+	image_init(&b, "B", 96, 64, 16);
+	tu_key(key, sizeof(key), "memfd");
+	oc = (struct owner_child){ .key = key, .a = &a, .b = &b };
+	pid = start_owner_child(&oc, &sock);
+	CHECK_MSG(pid > 0, "owner child did not start");
+	if (pid <= 0)
+		return;
+	tell(sock, 'M');
+	hear(sock, line, sizeof(line), 10000);
+	CHECK_MSG(!strcmp(line, "memfd_create forbidden"), "%s", line);
+	tell(sock, 'B');
+	hear(sock, line, sizeof(line), 10000 * time_scale);
+	printf("RESULT | memfd_create fails (ENOMEM) | %s\n", line);
+	CHECK_MSG(!strncmp(line, "IMG_CREATE_FAILED", 17) &&
+		  strstr(line, "memfd_create"),
+		  "want IMG_CREATE_FAILED naming memfd_create, got: %s", line);
+	CHECK_MSG(get_and_judge(key, a.surf, "memfd-fail") == GOT_IMAGE,
+		  "image A is no longer served");
+	image_free(&a);
+	image_free(&b);
+	stop_owner_child(pid, sock);
+}
+
+/* ---- main ------------------------------------------------------------ */
+
+/* test_faults --rlimit nofile|as N -- PROGRAM ARGS...: sets the soft and
+ * hard limit and becomes PROGRAM, so the limit holds from its first
+ * instruction. */
+static int exec_limited(int argc, char **argv)
+{
+	struct rlimit rl;
+	int res;
+
+	if (argc < 6 || strcmp(argv[4], "--"))
+		return 2;
+	res = !strcmp(argv[2], "nofile") ? RLIMIT_NOFILE : RLIMIT_AS;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)strtoull(argv[3], NULL, 10);
+	/* The program starts with stdin, stdout and stderr only, whatever
+	 * the test runner left open, so the limit means the same for every
+	 * run. */
+	close_range(3, ~0u, 0);
+	if (setrlimit(res, &rl) < 0) {
+		perror("setrlimit");
+		return 127;
+	}
+	execv(argv[5], argv + 5);
+	perror("execv");
+	return 127;
+}
+
+int main(int argc, char **argv)
+{
+	const char *which;
+
+	if (argc >= 2 && !strcmp(argv[1], "--rlimit"))
+		return exec_limited(argc, argv);
+	if (argc != 3) {
+		fprintf(stderr, "usage: test_faults SHMIMAGE CASE\n");
+		return 2;
+	}
+	shmimage = argv[1];
+	which = argv[2];
+	/* Read now, not by the child: under valgrind /proc/self/exe is
+	 * valgrind itself, but readlink on it is answered with us. */
+	if (readlink("/proc/self/exe", self_path, sizeof(self_path) - 1) < 0) {
+		perror("readlink /proc/self/exe");
+		return 1;
+	}
+	time_scale = env_int("HOSTILE_TIME_SCALE", 1);
+	rng = (uint32_t)env_int("FAULTS_SEED", (int)(time(NULL) ^ getpid()));
+	rng |= 1;
+	printf("FAULTS_SEED=%u\n", rng);
+	signal(SIGPIPE, SIG_IGN);
+	if (tu_tmpdir("faults", tmp, sizeof(tmp)) < 0) {
+		perror("tmpdir");
+		return 1;
+	}
+
+	if (!strcmp(which, "kill-owner"))
+		test_kill_owner(env_int("FAULTS_ROUNDS", 70));
+	else if (!strcmp(which, "kill-reader"))
+		test_kill_reader(env_int("FAULTS_ROUNDS", 70));
+	else if (!strcmp(which, "kill-lockwait"))
+		test_kill_lockwait(env_int("FAULTS_ROUNDS", 60));
+	else if (!strcmp(which, "soak-attach"))
+		test_soak_attach();
+	else if (!strcmp(which, "soak-load"))
+		test_soak_load();
+	else if (!strcmp(which, "nofile-reader"))
+		test_nofile_reader();
+	else if (!strcmp(which, "nofile-owner"))
+		test_nofile_owner();
+	else if (!strcmp(which, "as-owner"))
+		test_as_owner();
+	else if (!strcmp(which, "as-reader"))
+		test_as_reader();
+	else if (!strcmp(which, "memfd-fail"))
+		test_memfd_fail();
+	else {
+		fprintf(stderr, "test_faults: unknown case \"%s\"\n", which);
+		return 2;
+	}
+	return check_done();
+}

@@ -1,0 +1,790 @@
+/* test_hostile - readers against lying owners, owners against rude clients.
+ *
+ *   test_hostile SHMIMAGE HOSTILE_PEER MODE
+ *   test_hostile SHMIMAGE HOSTILE_PEER --check MODE...
+ *
+ * Owner modes (hostile_peer owner MODE sits on the key) prove, for each
+ * way an owner can lie or stall:
+ *   - `shmimage get` ends by itself, exit status 1 (never a signal),
+ *     within the bound (3 s: 2 s of attach or lock wait plus start-up),
+ *     with exactly one line "shmimage: ..." that names the problem (a
+ *     keyword per mode, below);
+ *   - the window (its own app_create/app_pump, a real SDL key event for
+ *     M, dummy video driver) shows the Qt attach text and the same reason,
+ *     within the same bound, and keeps running;
+ *   - the reader side of the library, run in-process in a loop
+ *     (name_attach + seg_open + seg_read), gives the same refusal every
+ *     time and leaves no fd and no mapping behind;
+ *   - where the mode is harmless (a lock whose holder died over a complete
+ *     image), the reader succeeds with every pixel right;
+ *   - where the squatter holds the name with another socket type, an
+ *     honest owner can still take the key.
+ * Client modes (a real `shmimage put` owns the key, hostile_peer client
+ * MODE pesters it) prove that honest readers keep getting the image,
+ * pixel-exact and within the bound, while the client runs, that the
+ * owner leaks no fd to it, and that it still stops cleanly on SIGTERM.
+ *
+ * HOSTILE_TIME_SCALE=N multiplies the time bounds, HOSTILE_ROUNDS=N sets
+ * the in-process rounds, HOSTILE_READER_WRAPPER="cmd args" runs each
+ * `shmimage get` under cmd (tests/run-valgrind.sh uses all three).
+ */
+#include <SDL.h>
+#include <SDL_image.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#ifdef HOSTILE_WINDOW
+#include "app/app.h"
+#include "app/dialog.h"
+#endif
+#include "check.h"
+#include "shm/name.h"
+#include "shm/segment.h"
+#include "testutil.h"
+
+#define FAST_ROUNDS 100		/* in-process rounds for a mode that fails fast */
+#define SLOW_ROUNDS 2		/* ... for one that makes the reader wait 2 s */
+
+struct expect {
+	const char *mode;
+	const char *words;	/* '|'-separated; one must be in the message */
+	int exit;		/* 0, 1, or -1 for "0 or 1" */
+	bool slow;		/* the reader waits out its 2 s bound */
+};
+
+static const struct expect owner_modes[] = {
+	{ "pipe", "not a memfd", 1, false },
+	{ "file", "not a memfd", 1, false },
+	{ "tmpfs-file", "not sealed", 1, false },
+	{ "memfd-unsealed", "not sealed", 1, false },
+	{ "memfd-shrink", "not sealed", 1, false },
+	{ "seal-grow-only", "not sealed", 1, false },
+	{ "write-sealed", "cannot map", 1, false },
+	{ "readonly-fd", "cannot map", 1, false },
+	{ "no-fd", "sent no segment", 1, false },
+	{ "close-at-once", "closed the connection", 1, false },
+	{ "two-fds", "2 file descriptors", 1, false },
+	{ "ctrunc", "truncated", 1, false },
+	{ "bad-magic", "magic", 1, false },
+	{ "bad-version", "version", 1, false },
+	{ "header-small", "header_size", 1, false },
+	{ "header-unaligned", "header_size", 1, false },
+	{ "header-beyond", "header_size|segment's", 1, false },
+	{ "zero-width", "width", 1, false },
+	{ "zero-height", "height", 1, false },
+	{ "wide", "width", 1, false },
+	{ "tall", "height", 1, false },
+	{ "pitch-small", "pitch", 1, false },
+	{ "pitch-unaligned", "pitch", 1, false },
+	{ "overflow32", "pitch", 1, false },
+	{ "overflow32-width", "width", 1, false },
+	{ "overflow64", "pixel_bytes", 1, false },
+	{ "pixel-bytes", "pixel_bytes", 1, false },
+	{ "short-file", "segment's", 1, false },
+	{ "tiny-file", "smaller than", 1, false },
+	{ "empty-file", "smaller than", 1, false },
+	{ "bad-format", "format", 1, false },
+	{ "state0", "incomplete", 1, false },
+	{ "lock-forever", "timed out", 1, true },
+	{ "lock-dead", "", 0, false },
+	{ "lock-dead-incomplete", "incomplete", 1, false },
+	{ "lock-pi", "lock", 1, true },
+	/* Priority-protect: glibc refuses it (EINVAL) the first time in a
+	 * process, then takes it as a plain lock; either way is fine. */
+	{ "lock-pp", "lock", -1, true },
+	/* Random bytes for a lock: refused, or (if the lock word reads as
+	 * free or owner-died) taken; never a crash or a hang. */
+	{ "lock-garbage", "lock", -1, false },
+	/* The lock's kind rewritten while the reader holds it: the reader
+	 * may get the image (the pixels are honest) or refuse; it must not
+	 * crash at unlock. */
+	{ "lock-swap", "lock", -1, false },
+	/* Fields rewritten while the reader reads: refused or (if the
+	 * reader's one copy caught an honest moment) shown; never a crash. */
+	{ "flip", "", -1, false },
+	{ "never-answers", "within", 1, true },
+	{ "drip", "within", 1, true },
+	{ "backlog-full", "not accepting", 1, true },
+	{ "other-uid", "another user", 1, false },
+	{ "dgram-squatter", "nothing is shared", 1, false },
+	{ "seqpacket-squatter", "nothing is shared", 1, false },
+};
+
+#define N_OWNER_MODES (sizeof(owner_modes) / sizeof(owner_modes[0]))
+
+static const char *const client_modes[] = {
+	"client-silent", "client-other-uid", "client-flood",
+};
+
+static const char *shmimage;
+static const char *hostile;
+static int time_scale = 1;
+static int fast_rounds = FAST_ROUNDS;
+static char *wrapper[24];	/* HOSTILE_READER_WRAPPER, split at spaces */
+static int n_wrapper;
+static char wrapper_path[4096];	/* its first word, found in PATH */
+static char tmp[256];
+
+/* True when one of the '|'-separated words is in text (any case). */
+static bool names(const char *text, const char *words)
+{
+	char buf[128];
+	const char *w = words;
+
+	if (!*words)
+		return true;
+	while (*w) {
+		size_t n = strcspn(w, "|");
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)n, w);
+		if (strcasestr(text, buf))
+			return true;
+		w += n;
+		if (*w == '|')
+			w++;
+	}
+	return false;
+}
+
+/* The pattern of hostile_peer.c's forged images, at any size. */
+static SDL_Surface *pattern(int w, int h)
+{
+	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
+						       SDL_PIXELFORMAT_RGBA32);
+
+	if (!s)
+		return NULL;
+	for (int y = 0; y < h; y++) {
+		for (int x = 0; x < w; x++) {
+			uint8_t *px = (uint8_t *)s->pixels + y * s->pitch + x * 4;
+
+			px[0] = (uint8_t)(x * 16);
+			px[1] = (uint8_t)(y * 32);
+			px[2] = (uint8_t)((x + y) * 8);
+			px[3] = (uint8_t)(255 - x);
+		}
+	}
+	return s;
+}
+
+/* Starts hostile_peer ROLE MODE --key KEY [extra...] and waits for its
+ * "ready". Returns 0, 77 when the mode needs root, -1 on failure. */
+static int start_peer(struct tu_proc *p, const char *role, const char *mode,
+		      const char *key, const char *seconds)
+{
+	char *argv[] = { (char *)hostile, (char *)role, (char *)mode,
+			 "--key", (char *)key, "--seconds", (char *)seconds,
+			 NULL };
+	char line[256];
+
+	if (!seconds)
+		argv[5] = NULL;
+	if (tu_spawn(p, argv, NULL) < 0) {
+		perror("spawn hostile_peer");
+		return -1;
+	}
+	while (tu_read_line(p, 5000 * time_scale, line, sizeof(line)) >= 0)
+		if (!strcmp(line, "ready"))
+			return 0;
+	tu_wait(p, 2000);
+	if (tu_exit_code(p) == 77) {
+		printf("%s", p->out);
+		return 77;
+	}
+	fprintf(stderr, "hostile_peer %s %s did not get ready: %s%s\n", role,
+		mode, p->out, p->err);
+	return -1;
+}
+
+/* Runs shmimage get --key key out and waits for it (the wait is far
+ * longer than the bound, so a hang is seen as slowness, not as a test
+ * timeout). */
+static void run_get(struct tu_proc *p, const char *key, const char *out)
+{
+	char *argv[32];
+	int n = 0;
+
+	/* HOSTILE_READER_WRAPPER="valgrind --error-exitcode=99 ..." runs
+	 * the reader under a checker (tests/run-valgrind.sh). */
+	for (int i = 0; i < n_wrapper && n < 26; i++)
+		argv[n++] = wrapper[i];
+	argv[n++] = (char *)shmimage;
+	argv[n++] = "get";
+	argv[n++] = "--key";
+	argv[n++] = (char *)key;
+	argv[n++] = (char *)out;
+	argv[n] = NULL;
+	if (n_wrapper)
+		argv[0] = wrapper_path;
+	if (tu_run(p, argv, NULL, 20000 * time_scale) < 0)
+		fprintf(stderr, "shmimage get did not end within 20 s\n");
+}
+
+/* The reader side in this process, rounds times over: every round must
+ * end as the mode expects, and the rounds must leave the fd table and the
+ * mappings as they found them. Runs in a child of its own so that a
+ * reader that dies of a signal is reported, not fatal to the test. */
+struct reader_job {
+	const struct expect *ex;
+	const char *key;
+	int rounds;
+};
+
+static int reader_round(const struct reader_job *job, char *why, size_t size)
+{
+	SDL_Surface *got = NULL;
+	struct name_peer peer;
+	struct err err;
+	struct seg seg;
+	int fd, rc;
+
+	err.msg[0] = '\0';
+	fd = name_attach(job->key, NAME_ATTACH_TIMEOUT_MS, &peer, &err);
+	rc = fd < 0 ? -1 : seg_open(&seg, fd, &err);
+	if (rc == 0) {
+		got = SDL_CreateRGBSurfaceWithFormat(0, (int)seg.info.width,
+						     (int)seg.info.height, 32,
+						     SDL_PIXELFORMAT_RGBA32);
+		rc = got ? seg_read(&seg, got->pixels, (size_t)got->pitch,
+				    &err) : -1;
+		seg_finish(&seg);
+	}
+	snprintf(why, size, "%s", rc == 0 ? "ok" : err.msg);
+	if (rc == 0) {
+		SDL_Surface *want = pattern(got->w, got->h);
+		char how[256];
+		bool same = want && tu_same_pixels(got, want, how, sizeof(how));
+
+		SDL_FreeSurface(want);
+		SDL_FreeSurface(got);
+		got = NULL;
+		if (!same) {
+			snprintf(why, size, "read an image that is not the "
+				 "owner's pattern: %s", how);
+			return -1;
+		}
+	}
+	SDL_FreeSurface(got);
+	return rc;
+}
+
+/* Mappings of memfds (segments) in this process. */
+static int segment_maps(void)
+{
+	char *maps = tu_read_file("/proc/self/maps", NULL);
+	int n = 0;
+
+	for (char *p = maps; p && (p = strstr(p, "/memfd:")); p++)
+		n++;
+	free(maps);
+	return n;
+}
+
+/* Under ASan or valgrind the allocator maps and unmaps blocks of its own,
+ * so only the segment mappings can be counted exactly. */
+static bool sanitized(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return true;
+#else
+	const char *pre = getenv("LD_PRELOAD");
+
+	return pre && strstr(pre, "vgpreload");
+#endif
+}
+
+static int reader_loop(void *arg)
+{
+	const struct reader_job *job = arg;
+	char why[ERR_MAX + 64];
+	int fds, maps, segs, bad = 0;
+
+	/* One round first: whatever the library sets up once is not a
+	 * leak. Counting reads /proc, whose buffers may grow the heap by
+	 * a mapping the first time: count once for nothing. */
+	reader_round(job, why, sizeof(why));
+	tu_map_count();
+	fds = tu_fd_count();
+	maps = tu_map_count();
+	segs = segment_maps();
+	for (int i = 0; i < job->rounds; i++) {
+		int rc = reader_round(job, why, sizeof(why));
+
+		if ((job->ex->exit == 0 && rc != 0) ||
+		    (job->ex->exit == 1 && rc == 0) ||
+		    (rc != 0 && !names(why, job->ex->words))) {
+			if (bad++ == 0)
+				fprintf(stderr, "in-process round %d: %s\n", i,
+					why);
+		}
+	}
+	if (tu_fd_count() != fds) {
+		fprintf(stderr, "in-process reader: %d fds before %d rounds, "
+			"%d after\n", fds, job->rounds, tu_fd_count());
+		bad++;
+	}
+	if (tu_map_count() != maps && !sanitized()) {
+		fprintf(stderr, "in-process reader: %d mappings before %d "
+			"rounds, %d after\n", maps, job->rounds,
+			tu_map_count());
+		bad++;
+	}
+	if (segment_maps() != segs) {
+		fprintf(stderr, "in-process reader: %d segment mappings "
+			"before %d rounds, %d after\n", segs, job->rounds,
+			segment_maps());
+		bad++;
+	}
+	printf("in-process: %d rounds, last said: %s\n", job->rounds, why);
+	return bad ? 1 : 0;
+}
+
+#ifdef HOSTILE_WINDOW
+/* The window's side: the program's own app_create()/app_pump() in a child
+ * of ours (a crash there is reported, not fatal to the test), with a real
+ * SDL key event for M, as tests/test_gui_dummy.c drives it. */
+struct window_job {
+	const struct expect *ex;
+	const char *key;
+};
+
+static void push_m(struct app *a)
+{
+	SDL_Event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SDL_KEYDOWN;
+	ev.key.windowID = SDL_GetWindowID(app_window(a));
+	ev.key.state = SDL_PRESSED;
+	ev.key.keysym.sym = SDLK_m;
+	ev.key.keysym.scancode = SDL_SCANCODE_M;
+	SDL_PushEvent(&ev);
+	ev.type = SDL_KEYUP;
+	ev.key.state = SDL_RELEASED;
+	SDL_PushEvent(&ev);
+}
+
+static int window_press_m(void *arg)
+{
+	const struct window_job *job = arg;
+	const struct expect *ex = job->ex;
+	struct app_options opts;
+	struct err err = { "" };
+	const struct dialog *d;
+	struct app *a;
+	SDL_Surface *img;
+	const char *msg;
+	char line[ERR_MAX + 128];
+	uint64_t gen;
+	int64_t start, took;
+	int bad = 0;
+
+	app_options_init(&opts);
+	opts.key = job->key;
+	a = app_create(&opts, &err);
+	if (!a) {
+		fprintf(stderr, "window: %s\n", err.msg);
+		return 3;
+	}
+	app_pump(a, 0);
+	d = app_dialog(a);
+	gen = dialog_generation(d);
+	start = tu_now_ms();
+	push_m(a);
+	/* The attach runs inside the pump that handles the key. */
+	while (dialog_generation(d) == gen &&
+	       tu_now_ms() - start < 10000 * time_scale)
+		app_pump(a, 50);
+	took = tu_now_ms() - start;
+	img = dialog_image(d);
+	msg = dialog_message(d);
+	snprintf(line, sizeof(line), "%s", img ? dialog_status(d) : msg);
+	for (char *c = line; *c; c++)
+		if (*c == '\n')
+			*c = '/';
+	printf("RESULT | %s | window M: %s | %s | %lld ms\n", ex->mode,
+	       img ? "shows an image" : "shows a message", line,
+	       (long long)took);
+	if (took >= 3000 * time_scale) {
+		fprintf(stderr, "%s: window M took %lld ms\n", ex->mode,
+			(long long)took);
+		bad++;
+	}
+	if (img) {
+		SDL_Surface *want = pattern(img->w, img->h);
+		char why[256];
+
+		if (ex->exit == 1 ||
+		    !tu_same_pixels(img, want, why, sizeof(why))) {
+			fprintf(stderr, "%s: the window shows an image it "
+				"should not: %s\n", ex->mode,
+				ex->exit == 1 ? "want a refusal" : why);
+			bad++;
+		}
+		SDL_FreeSurface(want);
+	} else if (ex->exit == 0 ||
+		   !strstr(msg, "Unable to attach to shared memory segment.") ||
+		   !names(msg, ex->words)) {
+		fprintf(stderr, "%s: the window says: %s\n", ex->mode, msg);
+		bad++;
+	}
+	/* Still alive and answering events afterwards. */
+	if (!app_pump(a, 0)) {
+		fprintf(stderr, "%s: the window wants to close\n", ex->mode);
+		bad++;
+	}
+	app_destroy(a);
+	return bad ? 1 : 0;
+}
+#endif
+
+/* The first line of a child's stderr, for the report. */
+static const char *first_line(const struct tu_proc *p, char *buf, size_t size)
+{
+	size_t n = strcspn(p->err, "\n");
+
+	snprintf(buf, size, "%.*s", (int)n, p->err);
+	return buf;
+}
+
+/* An honest `shmimage put` of file under key; its line read. */
+static int start_owner(struct tu_proc *p, const char *key, const char *file)
+{
+	char *argv[] = { (char *)shmimage, "put", "--key", (char *)key,
+			 (char *)file, NULL };
+	char line[256];
+
+	if (tu_spawn(p, argv, NULL) < 0)
+		return -1;
+	if (tu_read_line(p, 5000 * time_scale, line, sizeof(line)) < 0 ||
+	    !strstr(line, "shared")) {
+		tu_wait(p, 1000);
+		fprintf(stderr, "shmimage put did not start: %s\n", p->err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A honest get of key: exit 0 within the bound and want's pixels. */
+static bool honest_get(const char *key, SDL_Surface *want, const char *what)
+{
+	static struct tu_proc get;
+	char out[300], why[256];
+	bool ok;
+
+	snprintf(out, sizeof(out), "%s/honest.png", tmp);
+	unlink(out);
+	run_get(&get, key, out);
+	ok = tu_exit_code(&get) == 0 &&
+	     tu_elapsed_ms(&get) < 3000 * time_scale &&
+	     tu_file_has_pixels(out, want, why, sizeof(why));
+	CHECK_MSG(ok, "%s: honest get: exit %d, signal %d, %lld ms, %s%s",
+		  what, tu_exit_code(&get), tu_term_signal(&get),
+		  (long long)tu_elapsed_ms(&get), get.err,
+		  tu_exit_code(&get) == 0 ? why : "");
+	tu_proc_close(&get);
+	return ok;
+}
+
+static void test_owner_mode(const struct expect *ex)
+{
+	static struct tu_proc peer, get;
+	struct reader_job job;
+	char key[80], out[300], line[ERR_MAX + 64];
+	int rc, code;
+
+	tu_key(key, sizeof(key), ex->mode);
+	rc = start_peer(&peer, "owner", ex->mode, key, NULL);
+	if (rc == 77)
+		SKIP("mode %s needs root", ex->mode);
+	CHECK_MSG(rc == 0, "hostile owner %s did not start", ex->mode);
+	if (rc != 0)
+		return;
+
+	snprintf(out, sizeof(out), "%s/%s.png", tmp, ex->mode);
+	run_get(&get, key, out);
+	code = tu_exit_code(&get);
+	printf("RESULT | %s | %s | exit %d%s | %lld ms\n", ex->mode,
+	       get.err_len ? first_line(&get, line, sizeof(line)) : "(nothing)",
+	       code, tu_term_signal(&get) ? " (signal)" : "",
+	       (long long)tu_elapsed_ms(&get));
+	CHECK_MSG(tu_term_signal(&get) == 0, "%s: shmimage get died of "
+		  "signal %d: %s", ex->mode, tu_term_signal(&get), get.err);
+	if (ex->exit >= 0)
+		CHECK_MSG(code == ex->exit, "%s: exit %d, want %d: %s",
+			  ex->mode, code, ex->exit, get.err);
+	else
+		CHECK_MSG(code == 0 || code == 1, "%s: exit %d: %s", ex->mode,
+			  code, get.err);
+	CHECK_MSG(tu_elapsed_ms(&get) < 3000 * time_scale,
+		  "%s: shmimage get took %lld ms", ex->mode,
+		  (long long)tu_elapsed_ms(&get));
+	if (code == 1) {
+		CHECK_MSG(tu_err_lines(&get) == 1 &&
+			  !strncmp(get.err, "shmimage: ", 10),
+			  "%s: want one line \"shmimage: ...\", got: %s",
+			  ex->mode, get.err);
+		CHECK_MSG(names(get.err, ex->words), "%s: the message does "
+			  "not name the problem (%s): %s", ex->mode, ex->words,
+			  get.err);
+	}
+	if (code == 0) {
+		SDL_Surface *got = IMG_Load(out), *want;
+		char why[256] = "cannot load it";
+
+		want = got ? pattern(got->w, got->h) : NULL;
+		CHECK_MSG(want && tu_same_pixels(got, want, why, sizeof(why)),
+			  "%s: the image read is wrong: %s", ex->mode, why);
+		SDL_FreeSurface(want);
+		SDL_FreeSurface(got);
+	}
+	tu_proc_close(&get);
+
+	job = (struct reader_job){
+		.ex = ex,
+		.key = key,
+		.rounds = ex->slow ? SLOW_ROUNDS : fast_rounds,
+	};
+	rc = tu_fork_run(reader_loop, &job,
+			 (job.rounds + 1) * 3000 * time_scale + 5000);
+	CHECK_MSG(rc == 0, "%s: in-process reader failed (%s)", ex->mode,
+		  rc > 128 ? "died of a signal" : rc < 0 ? "hung" :
+		  "see above");
+
+#ifdef HOSTILE_WINDOW
+	{
+		struct window_job wjob = { .ex = ex, .key = key };
+
+		rc = tu_fork_run(window_press_m, &wjob,
+				 30000 * time_scale);
+		if (rc == 3)
+			printf("window: cannot open here (see above); the "
+			       "window half of this mode was not run\n");
+		else
+			CHECK_MSG(rc == 0, "%s: the window's M failed (%s)",
+				  ex->mode, rc > 128 ? "it died of a signal" :
+				  rc < 0 ? "it hung" : "see above");
+	}
+#endif
+
+	/* A name squatted with another socket type is not taken from the
+	 * owner's point of view: the honest owner binds beside it. */
+	if (strstr(ex->mode, "squatter")) {
+		static struct tu_proc owner;
+		SDL_Surface *img = tu_make_image(9, 7, 5);
+		char file[300];
+
+		snprintf(file, sizeof(file), "%s/honest-src.png", tmp);
+		CHECK(img && IMG_SavePNG(img, file) == 0);
+		CHECK_MSG(start_owner(&owner, key, file) == 0,
+			  "%s: an honest owner cannot take the key",
+			  ex->mode);
+		honest_get(key, img, ex->mode);
+		tu_stop(&owner, SIGTERM, 5000);
+		tu_proc_close(&owner);
+		SDL_FreeSurface(img);
+	}
+
+	/* The hostile owner must still be there: the reader did not get
+	 * its answer by the peer giving up. */
+	CHECK_MSG(peer.pid > 0 && kill(peer.pid, 0) == 0,
+		  "%s: the hostile owner exited early: %s", ex->mode,
+		  peer.err);
+	tu_proc_close(&peer);
+}
+
+/* Number of open fds of another process. */
+static int fds_of(pid_t pid)
+{
+	char path[64];
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	n = tu_dir_entries(path);
+	return n;
+}
+
+static void test_client_mode(const char *mode)
+{
+	static struct tu_proc owner, peer;
+	const char *cmode = mode + strlen("client-");
+	SDL_Surface *img = tu_make_image(37, 23, 11);
+	char key[80], file[300], seconds[16];
+	int64_t end;
+	int rc, gets = 0, fds_before;
+
+	if (!strcmp(cmode, "other-uid") && geteuid() != 0)
+		SKIP("client other-uid needs root to change uid");
+	tu_key(key, sizeof(key), mode);
+	snprintf(file, sizeof(file), "%s/src.png", tmp);
+	CHECK(img && IMG_SavePNG(img, file) == 0);
+	if (start_owner(&owner, key, file) < 0) {
+		CHECK_MSG(0, "shmimage put did not start");
+		return;
+	}
+	/* Let the serving thread settle before counting. */
+	honest_get(key, img, "before the client");
+	fds_before = fds_of(owner.pid);
+
+	snprintf(seconds, sizeof(seconds), "%d", 4 * time_scale);
+	rc = start_peer(&peer, "client", cmode, key, seconds);
+	CHECK_MSG(rc == 0, "hostile client %s did not start", cmode);
+	end = tu_now_ms() + 3000 * time_scale;
+	while (rc == 0 && tu_now_ms() < end) {
+		if (!honest_get(key, img, mode))
+			break;
+		gets++;
+	}
+	if (rc == 0) {
+		tu_wait(&peer, 20000 * time_scale);
+		printf("RESULT | %s | %s | client exit %d | %d honest gets "
+		       "during the attack\n", mode,
+		       strchr(peer.out, '\n') ? strchr(peer.out, '\n') + 1 : "",
+		       tu_exit_code(&peer), gets);
+		CHECK_MSG(tu_exit_code(&peer) == 0, "%s: the client says: %s%s",
+			  mode, peer.out, peer.err);
+	}
+	CHECK_MSG(gets >= 3, "%s: only %d honest gets during the attack", mode,
+		  gets);
+	if (!strcmp(cmode, "flood")) {
+		int n = 0;
+
+		/* The flood must have been one, or this proves nothing. */
+		if (strstr(peer.out, "flood:"))
+			sscanf(strstr(peer.out, "flood:"), "flood: %d", &n);
+		CHECK_MSG(n >= 1000, "the flood made only %d connections", n);
+	}
+	honest_get(key, img, "after the client");
+	CHECK_MSG(fds_of(owner.pid) == fds_before, "%s: the owner had %d fds "
+		  "before the client, %d after", mode, fds_before,
+		  fds_of(owner.pid));
+	tu_stop(&owner, SIGTERM, 5000 * time_scale);
+	CHECK_MSG(tu_exit_code(&owner) == 0, "%s: the owner did not stop "
+		  "cleanly: exit %d, signal %d: %s", mode, tu_exit_code(&owner),
+		  tu_term_signal(&owner), owner.err);
+	tu_proc_close(&peer);
+	tu_proc_close(&owner);
+	SDL_FreeSurface(img);
+}
+
+/* Splits the wrapper command at spaces and finds its program in PATH
+ * (tu_spawn execs a path). */
+static int split_wrapper(const char *cmd)
+{
+	static char buf[2048];
+	const char *path = getenv("PATH");
+	char *save = NULL, *w;
+
+	snprintf(buf, sizeof(buf), "%s", cmd);
+	for (w = strtok_r(buf, " ", &save); w && n_wrapper < 24;
+	     w = strtok_r(NULL, " ", &save))
+		wrapper[n_wrapper++] = w;
+	if (!n_wrapper)
+		return 0;
+	if (strchr(wrapper[0], '/')) {
+		snprintf(wrapper_path, sizeof(wrapper_path), "%s", wrapper[0]);
+		return 0;
+	}
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(wrapper_path, sizeof(wrapper_path), "%.*s/%s",
+			 (int)n, path, wrapper[0]);
+		if (access(wrapper_path, X_OK) == 0)
+			return 0;
+		path += n + (path[n] == ':');
+	}
+	return -1;
+}
+
+/* The list of modes lives in three places (hostile_peer, the table above,
+ * tests/hostile.cmake): proves they agree, so no mode goes untested. */
+static int check_lists(const char *peer_path, int n, char **registered)
+{
+	static struct tu_proc peer;
+	char *argv[] = { (char *)peer_path, "list", NULL };
+	char *line, *save = NULL;
+	int peer_modes = 0;
+
+	CHECK(tu_run(&peer, argv, NULL, 5000) == 0 &&
+	      tu_exit_code(&peer) == 0);
+	for (line = strtok_r(peer.out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		bool in_table = false, in_cmake = false;
+
+		peer_modes++;
+		for (size_t i = 0; i < N_OWNER_MODES; i++)
+			in_table |= !strcmp(owner_modes[i].mode, line);
+		for (int i = 0; i < n; i++)
+			in_cmake |= !strcmp(registered[i], line);
+		CHECK_MSG(in_table, "hostile_peer mode %s has no expectation "
+			  "in test_hostile.c", line);
+		CHECK_MSG(in_cmake, "hostile_peer mode %s is not registered in "
+			  "tests/hostile.cmake", line);
+	}
+	CHECK_MSG(peer_modes == (int)N_OWNER_MODES, "hostile_peer has %d "
+		  "owner modes, test_hostile.c %d", peer_modes,
+		  (int)N_OWNER_MODES);
+	for (size_t i = 0; i < 3; i++) {
+		bool in_cmake = false;
+
+		for (int j = 0; j < n; j++)
+			in_cmake |= !strcmp(registered[j], client_modes[i]);
+		CHECK_MSG(in_cmake, "%s is not registered in "
+			  "tests/hostile.cmake", client_modes[i]);
+	}
+	tu_proc_close(&peer);
+	return check_done();
+}
+
+int main(int argc, char **argv)
+{
+	const char *scale = getenv("HOSTILE_TIME_SCALE");
+	const char *mode;
+
+	if (argc >= 4 && !strcmp(argv[3], "--check"))
+		return check_lists(argv[2], argc - 4, argv + 4);
+	if (argc != 4) {
+		fprintf(stderr, "usage: test_hostile SHMIMAGE HOSTILE_PEER "
+			"MODE\n");
+		return 2;
+	}
+	shmimage = argv[1];
+	hostile = argv[2];
+	mode = argv[3];
+	if (scale && atoi(scale) > 1)
+		time_scale = atoi(scale);
+	if (getenv("HOSTILE_ROUNDS") && atoi(getenv("HOSTILE_ROUNDS")) > 0)
+		fast_rounds = atoi(getenv("HOSTILE_ROUNDS"));
+	if (getenv("HOSTILE_READER_WRAPPER") &&
+	    split_wrapper(getenv("HOSTILE_READER_WRAPPER")) < 0) {
+		fprintf(stderr, "HOSTILE_READER_WRAPPER: cannot find its "
+			"program\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (tu_tmpdir("hostile", tmp, sizeof(tmp)) < 0) {
+		perror("tmpdir");
+		return 1;
+	}
+
+	if (!strncmp(mode, "client-", 7)) {
+		test_client_mode(mode);
+		return check_done();
+	}
+	for (size_t i = 0; i < N_OWNER_MODES; i++) {
+		if (!strcmp(owner_modes[i].mode, mode)) {
+			test_owner_mode(&owner_modes[i]);
+			return check_done();
+		}
+	}
+	fprintf(stderr, "test_hostile: unknown mode \"%s\"\n", mode);
+	return 2;
+}
