@@ -451,12 +451,8 @@ SDL_Surface *img_attach(const char *key, struct err *err)
 {
 	struct seg seg;
 	SDL_Surface *surf;
-	int fd;
 
-	fd = name_attach(key, NAME_ATTACH_TIMEOUT_MS, NULL, err);
-	if (fd < 0)
-		return NULL;
-	if (seg_open(&seg, fd, err) < 0)
+	if (share_attach(key, &seg, err) < 0)
 		return NULL;
 	surf = img_from_segment(&seg, err);
 	seg_finish(&seg);
@@ -546,13 +542,10 @@ int img_rgba_from_segment(struct seg *seg, struct img_rgba *rgba,
 int img_attach_rgba(const char *key, struct img_rgba *rgba, struct err *err)
 {
 	struct seg seg;
-	int fd, rc;
+	int rc;
 
 	img_rgba_free(rgba);
-	fd = name_attach(key, NAME_ATTACH_TIMEOUT_MS, NULL, err);
-	if (fd < 0)
-		return -1;
-	if (seg_open(&seg, fd, err) < 0)
+	if (share_attach(key, &seg, err) < 0)
 		return -1;
 	rc = img_rgba_from_segment(&seg, rgba, err);
 	seg_finish(&seg);
@@ -598,12 +591,8 @@ SDL_Texture *img_attach_texture(SDL_Renderer *renderer, const char *key,
 {
 	SDL_Texture *tex;
 	struct seg seg;
-	int fd;
 
-	fd = name_attach(key, NAME_ATTACH_TIMEOUT_MS, NULL, err);
-	if (fd < 0)
-		return NULL;
-	if (seg_open(&seg, fd, err) < 0)
+	if (share_attach(key, &seg, err) < 0)
 		return NULL;
 	tex = img_texture_from_segment(renderer, &seg, err);
 	seg_finish(&seg);

@@ -168,14 +168,11 @@ static int cmd_get(const char *key, const char *out)
 
 static int cmd_info(const char *key)
 {
-	struct name_peer owner;
 	struct seg seg;
 	struct err err;
 	bool complete;
-	int fd;
 
-	fd = name_attach(key, NAME_ATTACH_TIMEOUT_MS, &owner, &err);
-	if (fd < 0 || seg_open(&seg, fd, &err) < 0) {
+	if (share_attach(key, &seg, &err) < 0) {
 		err_prefix(&err, "Unable to attach to shared memory segment");
 		return fail(&err);
 	}

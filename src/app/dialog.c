@@ -190,19 +190,14 @@ int dialog_load_from_file(struct dialog *d, const char *path)
 int dialog_load_from_memory(struct dialog *d)
 {
 	struct err err = { "" };
-	struct name_peer peer = { 0, 0 };
 	struct seg seg;
-	int fd;
 
 	d->choosing = false;
 	seg_init(&seg);
 
 	/* The window that owns the key attaches like any reader: its own
 	 * server thread answers, so there is one code path to trust. */
-	fd = name_attach(d->key, NAME_ATTACH_TIMEOUT_MS, &peer, &err);
-	if (fd < 0)
-		goto fail;
-	if (seg_open(&seg, fd, &err) < 0)
+	if (share_attach(d->key, &seg, &err) < 0)
 		goto fail;
 	if (show_segment(d, &seg, seg.info.owner_pid, &err) < 0)
 		goto fail;

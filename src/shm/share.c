@@ -58,6 +58,17 @@ const char *share_key(const struct share *share)
 	return share->key;
 }
 
+int share_attach(const char *key, struct seg *seg, struct err *err)
+{
+	int fd = name_attach(key, NAME_ATTACH_TIMEOUT_MS, NULL, err);
+
+	if (fd < 0) {
+		seg_init(seg);
+		return -1;
+	}
+	return seg_open(seg, fd, err);
+}
+
 void share_destroy(struct share *share)
 {
 	if (!share)

@@ -1,4 +1,5 @@
-/* share.h - the owner side: a key bound by name and the segment it serves.
+/* share.h - a key bound by name and the segment it serves, and the
+ * reader's way to it.
  *
  * The name stays bound across loads: publishing a new segment swaps the fd
  * the server hands out, so there is no moment where the key is free and no
@@ -28,6 +29,12 @@ int share_publish(struct share *share, struct seg *seg, struct err *err);
 struct seg *share_segment(struct share *share);
 
 const char *share_key(const struct share *share);
+
+/* The reader side: receives the segment served under key (bounded wait,
+ * owner of our uid only) and opens it as seg_open() does: sealed memfd,
+ * validated header, mapped. Returns 0, or -1 with the reason in err and
+ * seg released. Detach with seg_finish(). */
+int share_attach(const char *key, struct seg *seg, struct err *err);
 
 /* Stops serving and releases the segment. Accepts NULL. */
 void share_destroy(struct share *share);
