@@ -880,12 +880,9 @@ static int child_copy(char **argv)
 static int attach_once(const char *key, struct err *err)
 {
 	struct seg seg;
-	int fd, rc = 0;
+	int rc = 0;
 
-	fd = name_attach(key, NAME_ATTACH_TIMEOUT_MS, NULL, err);
-	if (fd < 0)
-		return -1;
-	if (seg_open(&seg, fd, err) < 0)
+	if (share_attach(key, &seg, err) < 0)
 		return -1;
 	if (seg_lock(&seg, SEG_LOCK_TIMEOUT_MS, err) < 0) {
 		rc = -1;
