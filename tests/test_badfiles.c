@@ -422,10 +422,7 @@ static void case_truncated(void)
 		  fixtures);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} cases[] = {
+static const struct tu_case cases[] = {
 	{ "files", case_files },
 	{ "truncated", case_truncated },
 	{ "usage", case_usage },
@@ -435,7 +432,6 @@ static const struct {
 int main(int argc, char **argv)
 {
 	const char *which = argc > 3 ? argv[3] : NULL;
-	bool found = false;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s SHMIMAGE SOURCE_DIR [CASE]\n",
@@ -448,18 +444,8 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (which && strcmp(which, cases[i].name))
-			continue;
-		found = true;
-		printf("== %s\n", cases[i].name);
-		fflush(stdout);
-		cases[i].run();
-	}
-	if (!found) {
-		fprintf(stderr, "no case named %s\n", which);
+	if (tu_run_cases(cases, sizeof(cases) / sizeof(cases[0]), which))
 		return 2;
-	}
 	IMG_Quit();
 	SDL_Quit();
 	return check_done();

@@ -1221,10 +1221,7 @@ static void case_cycles(void)
 	SDL_FreeSurface(img);
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} cases[] = {
+static const struct tu_case cases[] = {
 	{ "sizes", case_sizes },
 	{ "pitch", case_pitch },
 	{ "midcopy", case_midcopy },
@@ -1240,7 +1237,6 @@ static const struct {
 int main(int argc, char **argv)
 {
 	const char *which = argc > 3 ? argv[3] : NULL;
-	bool found = false;
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s SHMIMAGE SOURCE_DIR [CASE]\n",
@@ -1254,18 +1250,8 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (which && strcmp(which, cases[i].name))
-			continue;
-		found = true;
-		printf("== %s\n", cases[i].name);
-		fflush(stdout);
-		cases[i].run();
-	}
-	if (!found) {
-		fprintf(stderr, "no case named %s\n", which);
+	if (tu_run_cases(cases, sizeof(cases) / sizeof(cases[0]), which))
 		return 2;
-	}
 	IMG_Quit();
 	SDL_Quit();
 	return check_done();

@@ -407,6 +407,25 @@ static void remove_tmpdirs(void)
 		tu_rmtree(tmpdirs[i]);
 }
 
+int tu_run_cases(const struct tu_case *cases, size_t n, const char *which)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (which && strcmp(which, cases[i].name))
+			continue;
+		found = true;
+		printf("== %s\n", cases[i].name);
+		fflush(stdout);
+		cases[i].run();
+	}
+	if (!found) {
+		fprintf(stderr, "no case named %s\n", which);
+		return 2;
+	}
+	return 0;
+}
+
 int tu_tmpdir(const char *tag, char *path, size_t size)
 {
 	int n = snprintf(path, size, "/tmp/%s-XXXXXX", tag);

@@ -103,6 +103,17 @@ pid_t tu_fork(void);
  * timeout (the child is then killed with SIGKILL and reaped). */
 int tu_waitpid(pid_t pid, int *status, int timeout_ms);
 
+/* One named case of a test program that runs one case per CTest test. */
+struct tu_case {
+	const char *name;
+	void (*run)(void);
+};
+
+/* Runs the case called which (NULL: every case), each announced with a
+ * "== name" line. Returns 0, or 2 (a usage error) when no case has that
+ * name. */
+int tu_run_cases(const struct tu_case *cases, size_t n, const char *which);
+
 /* Makes a fresh directory /tmp/<tag>-XXXXXX, removed with everything in
  * it when the test program exits. Returns 0, or -1. */
 int tu_tmpdir(const char *tag, char *path, size_t size);
