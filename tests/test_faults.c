@@ -607,7 +607,7 @@ static struct usage usage_now(void)
 	struct usage u;
 
 	tu_map_count();		/* warms the buffers the counting uses */
-	u.fds = tu_fd_count();
+	u.fds = tu_fds_of(0);	/* a serving thread may be closing one */
 	u.maps = tu_map_count();
 	u.segs = segment_maps();
 	u.rss = tu_rss_kib();

@@ -1078,22 +1078,11 @@ struct usage {
 	long heap_kib;
 };
 
-/* The fd count is the least of a few samples: the serving thread closes
- * each connection a moment after the reader has its fd, so one sample may
- * catch a connection still open. A leak never goes back down. */
+/* tu_fds_of: the serving thread may still be closing the last
+ * connection when the loop ends. */
 static struct usage usage_now(void)
 {
-	int fds = tu_fd_count();
-
-	for (int i = 0; i < 20; i++) {
-		int n;
-
-		tu_sleep_ms(2);
-		n = tu_fd_count();
-		if (n < fds)
-			fds = n;
-	}
-	return (struct usage){ fds, tu_map_count(), tu_rss_kib(),
+	return (struct usage){ tu_fds_of(0), tu_map_count(), tu_rss_kib(),
 			       tu_heap_kib() };
 }
 

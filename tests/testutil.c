@@ -552,6 +552,43 @@ int tu_fd_count(void)
 	return n < 0 ? -1 : n - 1;
 }
 
+static int fds_once(pid_t pid)
+{
+	char path[64];
+
+	if (pid == 0)
+		return tu_fd_count();
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	return tu_dir_entries(path);
+}
+
+int tu_fds_of(pid_t pid)
+{
+	int least = fds_once(pid);
+
+	for (int i = 0; i < 10 && least >= 0; i++) {
+		int n;
+
+		tu_sleep_ms(5);
+		n = fds_once(pid);
+		if (n >= 0 && n < least)
+			least = n;
+	}
+	return least;
+}
+
+int tu_fds_down_to(pid_t pid, int want, int timeout_ms)
+{
+	int64_t end = tu_now_ms() + timeout_ms;
+	int n = fds_once(pid);
+
+	while (n > want && tu_now_ms() < end) {
+		tu_sleep_ms(5);
+		n = fds_once(pid);
+	}
+	return n;
+}
+
 long tu_rss_kib(void)
 {
 	char *text = tu_read_file("/proc/self/statm", NULL);

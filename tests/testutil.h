@@ -137,6 +137,17 @@ void tu_key(char *buf, size_t size, const char *tag);
 /* Open file descriptors of this process. */
 int tu_fd_count(void);
 
+/* Open file descriptors of process pid (0: this one), -1 if unreadable.
+ * A serving thread closes each connection a moment after its reader has
+ * the fd, so a single reading may catch one still open: this returns the
+ * least of readings taken over about 50 ms. */
+int tu_fds_of(pid_t pid);
+
+/* Waits up to timeout_ms for pid's fd count to come down to at most
+ * want and returns the last count. A leaked fd never goes back down, so
+ * it still shows; a connection being closed does not. */
+int tu_fds_down_to(pid_t pid, int want, int timeout_ms);
+
 /* Resident memory of this process, in KiB (/proc/self/statm). */
 long tu_rss_kib(void);
 
