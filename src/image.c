@@ -552,12 +552,60 @@ int img_attach_rgba(const char *key, struct img_rgba *rgba, struct err *err)
 	return rc;
 }
 
+/* An image wider or taller than the renderer's largest texture (GL
+ * drivers have 8192 or 16384; the software renderer has no limit) is
+ * copied out and shrunk on the CPU to the largest size that fits. */
+static SDL_Texture *shrunk_texture(SDL_Renderer *renderer, struct seg *seg,
+				   int max_w, int max_h, struct err *err)
+{
+	const struct seg_info *in = &seg->info;
+	double sw = max_w > 0 ? (double)max_w / in->width : 1.0;
+	double sh = max_h > 0 ? (double)max_h / in->height : 1.0;
+	double s = sw < sh ? sw : sh;
+	int w = (int)(in->width * s), h = (int)(in->height * s);
+	SDL_Surface *full, *small = NULL;
+	SDL_Texture *tex = NULL;
+
+	full = img_from_segment(seg, err);
+	if (!full)
+		return NULL;
+	small = SDL_CreateRGBSurfaceWithFormat(0, w > 0 ? w : 1, h > 0 ? h : 1,
+					       32, SDL_PIXELFORMAT_RGBA32);
+	if (small && SDL_SetSurfaceBlendMode(full, SDL_BLENDMODE_NONE) == 0 &&
+	    SDL_BlitScaled(full, NULL, small, NULL) == 0)
+		tex = SDL_CreateTextureFromSurface(renderer, small);
+	if (!tex)
+		err_set(err, "cannot shrink the %" PRIu32 " x %" PRIu32
+			" image to the largest texture (%d x %d): %s",
+			in->width, in->height, max_w, max_h, SDL_GetError());
+	SDL_FreeSurface(small);
+	SDL_FreeSurface(full);
+	return tex;
+}
+
 SDL_Texture *img_texture_from_segment(SDL_Renderer *renderer, struct seg *seg,
 				      struct err *err)
 {
+	SDL_RendererInfo info;
 	SDL_Texture *tex;
 	void *pixels;
 	int pitch;
+
+	if (SDL_GetRendererInfo(renderer, &info) == 0 &&
+	    ((info.max_texture_width > 0 &&
+	      seg->info.width > (uint32_t)info.max_texture_width) ||
+	     (info.max_texture_height > 0 &&
+	      seg->info.height > (uint32_t)info.max_texture_height))) {
+		tex = shrunk_texture(renderer, seg, info.max_texture_width,
+				     info.max_texture_height, err);
+		if (tex && SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND) < 0) {
+			err_set(err, "cannot blend the texture: %s",
+				SDL_GetError());
+			SDL_DestroyTexture(tex);
+			tex = NULL;
+		}
+		return tex;
+	}
 
 	/* Streaming, so SDL_LockTexture hands out the texture's own memory
 	 * (the software renderer) or its upload buffer (GL): the segment is

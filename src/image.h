@@ -109,7 +109,9 @@ void img_rgba_free(struct img_rgba *rgba);
 
 /* Copies a segment straight into a new streaming RGBA32 texture of
  * renderer (blend mode BLEND for the straight alpha), taking the segment
- * lock itself: one copy, no intermediate surface. NULL with the reason. */
+ * lock itself: one copy, no intermediate surface. An image larger than
+ * the renderer's largest texture is shrunk to fit it first (a copy and a
+ * scaled blit more). NULL with the reason. */
 SDL_Texture *img_texture_from_segment(SDL_Renderer *renderer, struct seg *seg,
 				      struct err *err);
 

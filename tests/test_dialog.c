@@ -18,8 +18,10 @@
  * - opening and cancelling the chooser restores the view, every change
  *   moves the generation, detach releases the key, and --max-bytes
  *   refuses a larger image with a reason;
+ * - a lost copy (the window's textures went with the device) is dropped
+ *   and said, also behind an open chooser, and `M` brings the image back;
  * - 300 rounds of load, bad load and display leave the fd count and the
- *   mappings as they were.
+ *   mappings as they were, and every copy the sink made is dropped once.
  */
 #include <SDL.h>
 #include <SDL_image.h>
@@ -90,6 +92,45 @@ static bool same_pixels(SDL_Surface *a, SDL_Surface *b)
 
 static char good[512], bad[512], other[512];
 
+/* The dialog's sink here keeps an RGBA32 surface (the window keeps a
+ * texture) and counts the copies alive, so a leaked or twice-dropped copy
+ * shows. */
+static int live_copies;
+
+static void *take_surface(void *ctx, struct seg *seg, struct err *err)
+{
+	SDL_Surface *s = img_from_segment(seg, err);
+
+	(void)ctx;
+	if (s)
+		live_copies++;
+	return s;
+}
+
+static void drop_surface(void *ctx, void *copy)
+{
+	(void)ctx;
+	live_copies--;
+	SDL_FreeSurface(copy);
+}
+
+static struct dialog *new_dialog(const char *key,
+				 const struct img_limits *lim)
+{
+	static const struct dialog_sink sink = {
+		.take = take_surface,
+		.drop = drop_surface,
+	};
+
+	return dialog_create(key, lim, &sink);
+}
+
+/* The surface the dialog shows, or NULL when it shows a text. */
+static SDL_Surface *shown(const struct dialog *d)
+{
+	return dialog_image(d);
+}
+
 /* Holds key in a child process until told to stop (the write end of
  * stop closes). Returns the child's pid once it shares, or -1. */
 static pid_t hold_key(const char *key, int stop[2])
@@ -102,7 +143,7 @@ static pid_t hold_key(const char *key, int stop[2])
 		return -1;
 	pid = tu_fork();
 	if (pid == 0) {
-		struct dialog *d = dialog_create(key, NULL);
+		struct dialog *d = new_dialog(key, NULL);
 
 		close(ready[0]);
 		close(stop[1]);
@@ -146,7 +187,7 @@ static void test_owner_and_bad_file(SDL_Surface *want)
 	tu_key(key, sizeof(key), "dialog");
 	snprintf(size_key, sizeof(size_key), "%d x %d \u00b7 key %s", IMG_W,
 		 IMG_H, key);
-	d = dialog_create(key, NULL);
+	d = new_dialog(key, NULL);
 	CHECK(d);
 	if (!d)
 		return;
@@ -162,7 +203,7 @@ static void test_owner_and_bad_file(SDL_Surface *want)
 	CHECK(dialog_load_from_file(d, good) == 0);
 	CHECK(dialog_generation(d) > gen);
 	CHECK(dialog_is_sharing(d));
-	CHECK(same_pixels(dialog_image(d), want));
+	CHECK(same_pixels(shown(d), want));
 	CHECK(strcmp(dialog_message(d), "") == 0);
 	CHECK_MSG(starts_with(dialog_status(d), size_key) &&
 		  strstr(dialog_status(d), "shared by this window"),
@@ -197,13 +238,13 @@ static void test_owner_and_bad_file(SDL_Surface *want)
 
 	/* M in the owner shows its own image again. */
 	CHECK(dialog_load_from_memory(d) == 0);
-	CHECK(same_pixels(dialog_image(d), want));
+	CHECK(same_pixels(shown(d), want));
 	CHECK(strstr(dialog_status(d), "shared by this window"));
 
 	/* Another dialog of this process with the same key: same pixels. */
-	r = dialog_create(key, NULL);
+	r = new_dialog(key, NULL);
 	CHECK(r && dialog_load_from_memory(r) == 0);
-	CHECK(r && same_pixels(dialog_image(r), want));
+	CHECK(r && same_pixels(shown(r), want));
 	dialog_destroy(r);
 
 	/* Chooser opened, then cancelled: the view comes back. */
@@ -213,12 +254,18 @@ static void test_owner_and_bad_file(SDL_Surface *want)
 	CHECK(strcmp(dialog_message(d), DIALOG_TEXT_SELECT) == 0);
 	dialog_choose_end(d);
 	CHECK(dialog_generation(d) >= gen + 2);
-	CHECK(same_pixels(dialog_image(d), want));
+	CHECK(same_pixels(shown(d), want));
 	CHECK(strstr(dialog_status(d), "shared by this window"));
 
 	/* A later good file replaces the shared image for new readers. */
 	CHECK(dialog_load_from_file(d, other) == 0);
-	CHECK(dialog_image(d) && dialog_image(d)->w == 30);
+	CHECK(shown(d) && shown(d)->w == 30);
+	{
+		int w, h;
+
+		dialog_image_size(d, &w, &h);
+		CHECK_MSG(w == 30 && h == 20, "size %d x %d", w, h);
+	}
 	got = img_attach(key, &err);
 	CHECK(got && got->w == 30 && got->h == 20);
 	SDL_FreeSurface(got);
@@ -241,12 +288,12 @@ static void test_bad_first_file(void)
 	struct dialog *d, *e;
 
 	tu_key(key, sizeof(key), "dialog");
-	d = dialog_create(key, NULL);
+	d = new_dialog(key, NULL);
 	CHECK(d && dialog_load_from_file(d, bad) == -1);
 	CHECK(d && !dialog_is_sharing(d));
 	CHECK(d && starts_with(dialog_message(d), DIALOG_TEXT_NOT_IMAGE));
 	/* The key was not kept: another dialog can take it. */
-	e = dialog_create(key, NULL);
+	e = new_dialog(key, NULL);
 	CHECK(e && dialog_load_from_file(e, good) == 0);
 	dialog_destroy(e);
 	dialog_destroy(d);
@@ -258,7 +305,7 @@ static void test_nothing_shared(void)
 	struct dialog *d;
 
 	tu_key(key, sizeof(key), "dialog");
-	d = dialog_create(key, NULL);
+	d = new_dialog(key, NULL);
 	CHECK(d && dialog_load_from_memory(d) == -1);
 	CHECK(d && !dialog_image(d));
 	CHECK_MSG(d && *reason_after(dialog_message(d), DIALOG_TEXT_ATTACH),
@@ -281,9 +328,9 @@ static void test_other_process(SDL_Surface *want)
 	snprintf(pid_text, sizeof(pid_text), "%ld", (long)holder);
 
 	/* A reader in this process: same pixels, the owner named. */
-	d = dialog_create(key, NULL);
+	d = new_dialog(key, NULL);
 	CHECK(d && dialog_load_from_memory(d) == 0);
-	CHECK(d && same_pixels(dialog_image(d), want));
+	CHECK(d && same_pixels(shown(d), want));
 	CHECK(d && dialog_image_owner(d) == holder);
 	CHECK_MSG(d && strstr(dialog_status(d), "shared by pid") &&
 		  strstr(dialog_status(d), pid_text), "status: %s",
@@ -306,7 +353,7 @@ static void test_limit(void)
 	struct dialog *d;
 
 	tu_key(key, sizeof(key), "dialog");
-	d = dialog_create(key, &lim);
+	d = new_dialog(key, &lim);
 	CHECK(d && dialog_load_from_file(d, good) == -1);
 	CHECK_MSG(d && *reason_after(dialog_message(d), DIALOG_TEXT_NOT_IMAGE),
 		  "message: %s", d ? dialog_message(d) : "");
@@ -314,8 +361,61 @@ static void test_limit(void)
 	dialog_destroy(d);
 
 	lim.max_bytes = IMG_W * IMG_H * 4;
-	d = dialog_create(key, &lim);
+	d = new_dialog(key, &lim);
 	CHECK(d && dialog_load_from_file(d, good) == 0);
+	dialog_destroy(d);
+}
+
+/* The window's copy went with the graphics device: dropped, said, and
+ * back with `M`; the segment was never touched. */
+static void test_image_lost(SDL_Surface *want)
+{
+	struct err err = { "" };
+	SDL_Surface *got;
+	struct dialog *d;
+	char key[80];
+	uint64_t gen;
+	int w, h;
+
+	tu_key(key, sizeof(key), "dialog");
+	d = new_dialog(key, NULL);
+	CHECK(d && dialog_load_from_file(d, good) == 0);
+	if (!d)
+		return;
+	gen = dialog_generation(d);
+	dialog_image_lost(d);
+	CHECK(dialog_generation(d) > gen);
+	CHECK(!dialog_image(d));
+	dialog_image_size(d, &w, &h);
+	CHECK(w == 0 && h == 0);
+	CHECK_MSG(strcmp(dialog_message(d), DIALOG_TEXT_LOST) == 0,
+		  "message: %s", dialog_message(d));
+	CHECK_MSG(live_copies == 0, "%d copies alive", live_copies);
+	CHECK(dialog_is_sharing(d));
+	got = img_attach(key, &err);
+	CHECK_MSG(same_pixels(got, want), "reader after the loss: %s",
+		  err.msg);
+	SDL_FreeSurface(got);
+	CHECK(dialog_load_from_memory(d) == 0);
+	CHECK(same_pixels(shown(d), want));
+
+	/* Lost behind an open chooser: cancelling it says so, rather than
+	 * bringing back a copy that is gone. */
+	dialog_choose_begin(d);
+	dialog_image_lost(d);
+	CHECK(strcmp(dialog_message(d), DIALOG_TEXT_SELECT) == 0);
+	dialog_choose_end(d);
+	CHECK(!dialog_image(d));
+	CHECK_MSG(strcmp(dialog_message(d), DIALOG_TEXT_LOST) == 0,
+		  "message after cancel: %s", dialog_message(d));
+
+	/* A text over a kept copy stays: only the image's view changes. */
+	CHECK(dialog_load_from_memory(d) == 0);
+	CHECK(dialog_load_from_file(d, bad) == -1);
+	dialog_image_lost(d);
+	CHECK_MSG(starts_with(dialog_message(d), DIALOG_TEXT_NOT_IMAGE),
+		  "message: %s", dialog_message(d));
+	CHECK(live_copies == 0);
 	dialog_destroy(d);
 }
 
@@ -327,7 +427,7 @@ static void test_no_leaks(void)
 	int fds, maps, now, i;
 
 	tu_key(key, sizeof(key), "dialog");
-	d = dialog_create(key, NULL);
+	d = new_dialog(key, NULL);
 	CHECK(d && dialog_load_from_file(d, good) == 0);
 	if (!d)
 		return;
@@ -346,7 +446,10 @@ static void test_no_leaks(void)
 	CHECK_MSG(tu_map_count() <= maps + 2, "mappings %d -> %d", maps,
 		  tu_map_count());
 	CHECK(dialog_image(d) != NULL);
+	CHECK_MSG(live_copies == 1, "%d copies alive, 1 shown", live_copies);
 	dialog_destroy(d);
+	CHECK_MSG(live_copies == 0, "%d copies alive after destroy",
+		  live_copies);
 }
 
 int main(void)
@@ -372,7 +475,9 @@ int main(void)
 	test_nothing_shared();
 	test_other_process(want);
 	test_limit();
+	test_image_lost(want);
 	test_no_leaks();
+	CHECK_MSG(live_copies == 0, "%d copies never dropped", live_copies);
 
 	SDL_FreeSurface(small);
 	SDL_FreeSurface(want);

@@ -181,10 +181,9 @@ static void report(struct app *a, FILE *out)
 	const struct dialog *d = app_dialog(a);
 	const SDL_Rect area = app_layout(a)->image;
 	SDL_Rect spot = ui_fit_image(&area, IMG_W, IMG_H);
-	SDL_Surface *img = dialog_image(d);
 	struct err err = { "" };
 	Uint8 *px;
-	int quads = 0, any = 0, q, i;
+	int quads = 0, any = 0, q, i, img_w, img_h;
 
 	px = malloc((size_t)area.w * area.h * 4);
 	if (!px || app_read_pixels(a, &area, px, area.w * 4, &err) < 0) {
@@ -204,8 +203,9 @@ static void report(struct app *a, FILE *out)
 			any |= near(px + (size_t)i * 4, quad[q]);
 	free(px);
 
-	fprintf(out, "state %d %d %d %ld %d %d %d %d\n", img != NULL,
-		img ? img->w : 0, img ? img->h : 0,
+	dialog_image_size(d, &img_w, &img_h);
+	fprintf(out, "state %d %d %d %ld %d %d %d %d\n",
+		dialog_image(d) != NULL, img_w, img_h,
 		(long)dialog_image_owner(d), dialog_is_sharing(d),
 		app_chooser_is_open(a), quads, any);
 	fputs("message ", out);

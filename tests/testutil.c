@@ -734,3 +734,38 @@ uint32_t tu_adler32(const void *data, size_t len)
 	}
 	return (b << 16) | a;
 }
+
+SDL_Surface *tu_texture_pixels(SDL_Renderer *r, SDL_Texture *t)
+{
+	SDL_Texture *old = SDL_GetRenderTarget(r), *target = NULL;
+	SDL_BlendMode blend = SDL_BLENDMODE_NONE;
+	SDL_Surface *surf = NULL;
+	int w, h;
+
+	if (SDL_QueryTexture(t, NULL, NULL, &w, &h) < 0 ||
+	    SDL_GetTextureBlendMode(t, &blend) < 0)
+		return NULL;
+	target = SDL_CreateTexture(r, SDL_PIXELFORMAT_RGBA32,
+				   SDL_TEXTUREACCESS_TARGET, w, h);
+	surf = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
+					      SDL_PIXELFORMAT_RGBA32);
+	if (!target || !surf || SDL_SetRenderTarget(r, target) < 0)
+		goto fail;
+	SDL_SetTextureBlendMode(t, SDL_BLENDMODE_NONE);
+	if (SDL_RenderCopy(r, t, NULL, NULL) < 0 ||
+	    SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_RGBA32, surf->pixels,
+				 surf->pitch) < 0) {
+		SDL_SetTextureBlendMode(t, blend);
+		SDL_SetRenderTarget(r, old);
+		goto fail;
+	}
+	SDL_SetTextureBlendMode(t, blend);
+	SDL_SetRenderTarget(r, old);
+	SDL_DestroyTexture(target);
+	return surf;
+fail:
+	SDL_FreeSurface(surf);
+	if (target)
+		SDL_DestroyTexture(target);
+	return NULL;
+}

@@ -170,6 +170,12 @@ SDL_Surface *tu_make_image(int width, int height, uint32_t seed);
  * differ (size, number of pixels, first difference). */
 bool tu_same_pixels(SDL_Surface *a, SDL_Surface *b, char *why, size_t size);
 
+/* The pixels of texture t as a new RGBA32 surface: drawn 1:1, without
+ * blending, into a target texture of r and read back with
+ * SDL_RenderReadPixels (a locked texture is write-only). r's target is
+ * restored. NULL with SDL's reason (SDL_GetError()). */
+SDL_Surface *tu_texture_pixels(SDL_Renderer *r, SDL_Texture *t);
+
 /* Loads path with SDL_image and compares it with want as above. */
 bool tu_file_has_pixels(const char *path, SDL_Surface *want, char *why,
 			size_t size);

@@ -308,6 +308,25 @@ static void window_place(const struct app_options *o, int *x, int *y)
 		*y = b.y;
 }
 
+/* The dialog's sink: the window keeps the image it shows as a texture,
+ * filled straight from the segment's mapping. One copy per image shown,
+ * the one shm-bench's attach_display measures. */
+static void *take_texture(void *ctx, struct seg *seg, struct err *err)
+{
+	SDL_Texture *tex = img_texture_from_segment(ctx, seg, err);
+
+	/* Drawn scaled down to fit: smooth rather than jagged. */
+	if (tex)
+		SDL_SetTextureScaleMode(tex, SDL_ScaleModeLinear);
+	return tex;
+}
+
+static void drop_texture(void *ctx, void *copy)
+{
+	(void)ctx;
+	SDL_DestroyTexture(copy);
+}
+
 struct app *app_create(const struct app_options *o, struct err *err)
 {
 	struct app *a;
@@ -380,7 +399,11 @@ struct app *app_create(const struct app_options *o, struct err *err)
 	}
 	ui_resize(a->ui, a->pw, a->ph, a->scale, a->font);
 	a->chooser = chooser_create(a->font, a->scale);
-	a->dialog = dialog_create(o->key, &o->limits);
+	a->dialog = dialog_create(o->key, &o->limits, &(struct dialog_sink){
+		.ctx = a->ren,
+		.take = take_texture,
+		.drop = drop_texture,
+	});
 	if (!a->chooser || !a->dialog) {
 		err_set(err, "out of memory");
 		goto fail;
@@ -542,8 +565,12 @@ static void handle_event(struct app *a, SDL_Event *ev)
 			load_file(a, ev->drop.file);
 		SDL_free(ev->drop.file);
 		return;
-	case SDL_RENDER_TARGETS_RESET:
 	case SDL_RENDER_DEVICE_RESET:
+		/* Every texture went with the device, the image's too. */
+		dialog_image_lost(a->dialog);
+		a->dirty = true;
+		return;
+	case SDL_RENDER_TARGETS_RESET:
 		a->dirty = true;
 		return;
 	default:
@@ -581,16 +608,16 @@ static void draw(struct app *a)
 		.image = dialog_image(a->dialog),
 		.message = dialog_message(a->dialog),
 		.status = dialog_status(a->dialog),
-		.generation = dialog_generation(a->dialog),
 	};
 
+	dialog_image_size(a->dialog, &c.image_w, &c.image_h);
 	ui_draw(a->ui, &c);
 	if (chooser_is_open(a->chooser)) {
 		SDL_Rect all = { 0, 0, a->pw, a->ph };
 
 		chooser_draw(a->chooser, a->ren, &all);
 	}
-	a->drawn_generation = c.generation;
+	a->drawn_generation = dialog_generation(a->dialog);
 }
 
 /* SDL_WaitEventTimeout() blocks in the video driver where the driver can

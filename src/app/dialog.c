@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "shm/name.h"
-#include "shm/segment.h"
 #include "shm/share.h"
 
 /* A message is a Qt text plus a reason of at most ERR_MAX bytes. */
@@ -28,12 +27,12 @@ struct dialog {
 	 * good, so the key never falls free between two loads. */
 	struct share *share;
 
-	/* The last image this window got (from its own segment or another
-	 * window's); kept while a message is shown so a cancelled choice
-	 * can bring it back. The surface only describes the pixels of
-	 * rgba, which img_rgba_from_segment() fills at memory speed. */
-	struct img_rgba rgba;
-	SDL_Surface *image;
+	/* The sink's copy of the last image this window got (from its own
+	 * segment or another window's); kept while a message is shown so
+	 * a cancelled choice can bring it back. */
+	struct dialog_sink sink;
+	void *image;
+	int image_w, image_h;
 	pid_t image_owner;
 
 	struct view view;
@@ -57,8 +56,8 @@ static void update_status(struct dialog *d)
 			snprintf(who, sizeof(who), "%s", seg ?
 				 "shared by this window" : "no longer shared");
 		snprintf(d->status, sizeof(d->status),
-			 "%d x %d \u00b7 key %s \u00b7 %s", d->image->w,
-			 d->image->h, d->key, who);
+			 "%d x %d \u00b7 key %s \u00b7 %s", d->image_w,
+			 d->image_h, d->key, who);
 	} else if (seg) {
 		/* The message covers the image, but the segment is still
 		 * served: say so, or the user would think it is gone. */
@@ -92,34 +91,24 @@ static void show_text(struct dialog *d, const char *text, const char *reason)
 static void drop_image(struct dialog *d)
 {
 	if (d->image)
-		SDL_FreeSurface(d->image);
+		d->sink.drop(d->sink.ctx, d->image);
 	d->image = NULL;
-	img_rgba_free(&d->rgba);
+	d->image_w = d->image_h = 0;
 }
 
-/* Copies seg out and shows it. Returns 0, or -1 with the reason in err
- * and the previous image kept. */
+/* Copies seg out through the sink and shows it. Returns 0, or -1 with the
+ * reason in err and the previous image kept. */
 static int show_segment(struct dialog *d, struct seg *seg, pid_t owner,
 			struct err *err)
 {
-	struct img_rgba rgba = IMG_RGBA_EMPTY;
-	SDL_Surface *surf;
+	void *copy = d->sink.take(d->sink.ctx, seg, err);
 
-	if (img_rgba_from_segment(seg, &rgba, err) < 0)
+	if (!copy)
 		return -1;
-	surf = SDL_CreateRGBSurfaceWithFormatFrom(rgba.pixels,
-						  (int)rgba.width,
-						  (int)rgba.height, 32,
-						  (int)rgba.pitch,
-						  SDL_PIXELFORMAT_RGBA32);
-	if (!surf) {
-		err_set(err, "cannot describe the image: %s", SDL_GetError());
-		img_rgba_free(&rgba);
-		return -1;
-	}
 	drop_image(d);
-	d->rgba = rgba;
-	d->image = surf;
+	d->image = copy;
+	d->image_w = (int)seg->info.width;
+	d->image_h = (int)seg->info.height;
 	d->image_owner = owner;
 	d->view.image = true;
 	d->view.message[0] = '\0';
@@ -127,7 +116,8 @@ static int show_segment(struct dialog *d, struct seg *seg, pid_t owner,
 	return 0;
 }
 
-struct dialog *dialog_create(const char *key, const struct img_limits *lim)
+struct dialog *dialog_create(const char *key, const struct img_limits *lim,
+			     const struct dialog_sink *sink)
 {
 	struct dialog *d;
 
@@ -135,6 +125,7 @@ struct dialog *dialog_create(const char *key, const struct img_limits *lim)
 	if (!d)
 		return NULL;
 	snprintf(d->key, sizeof(d->key), "%s", key);
+	d->sink = *sink;
 	d->limits.max_bytes = lim ? lim->max_bytes : IMG_DEFAULT_MAX_BYTES;
 	show_text(d, DIALOG_TEXT_HINT, NULL);
 	return d;
@@ -237,9 +228,31 @@ void dialog_choose_end(struct dialog *d)
 	changed(d);
 }
 
-SDL_Surface *dialog_image(const struct dialog *d)
+void *dialog_image(const struct dialog *d)
 {
 	return d->view.image ? d->image : NULL;
+}
+
+void dialog_image_size(const struct dialog *d, int *w, int *h)
+{
+	*w = d->view.image ? d->image_w : 0;
+	*h = d->view.image ? d->image_h : 0;
+}
+
+void dialog_image_lost(struct dialog *d)
+{
+	struct view lost = { .image = false };
+
+	if (!d->image)
+		return;
+	drop_image(d);
+	snprintf(lost.message, sizeof(lost.message), "%s", DIALOG_TEXT_LOST);
+	/* Whichever view showed the image now says it is gone. */
+	if (d->view.image)
+		d->view = lost;
+	if (d->choosing && d->before_choice.image)
+		d->before_choice = lost;
+	changed(d);
 }
 
 const char *dialog_message(const struct dialog *d)

@@ -5,8 +5,12 @@
  * "Display Image From Shared Memory" attaches by key and shows what is
  * there. The window only draws what this module says: an image, or a
  * message in the image area, and a one-line status under it. Every change
- * bumps a generation counter, so the window knows when to rebuild its
- * textures and can skip drawing when nothing changed.
+ * bumps a generation counter, so the window can skip drawing when nothing
+ * changed.
+ *
+ * The copy of the pixels the window keeps is made by a sink the window
+ * gives: the window's sink copies the segment straight into a texture, so
+ * showing an image costs one copy; the tests keep a surface.
  *
  * Unlike the Qt dialog, a failed or cancelled load never drops what is
  * already shared: the segment stays attachable, and `M` in this window
@@ -15,13 +19,13 @@
 #ifndef APP_DIALOG_H
 #define APP_DIALOG_H
 
-#include <SDL.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "image.h"
 #include "shm/err.h"
+#include "shm/segment.h"
 
 /* The Qt example's texts, shown in the image area. Where the failure has a
  * reason, it follows on a line of its own. */
@@ -36,14 +40,32 @@
 #define DIALOG_TEXT_ATTACH                                                \
 	"Unable to attach to shared memory segment.\nLoad an image first."
 #define DIALOG_TEXT_DETACH "Unable to detach from shared memory."
+/* Not Qt's: the window's copy of the image went with the graphics
+ * device. */
+#define DIALOG_TEXT_LOST                                                  \
+	"The image was lost with the graphics device.\n"                   \
+	"Display it again from shared memory."
 
 struct dialog;
 
+/* Where the image shown is kept. The dialog says when a copy is taken and
+ * when it is dropped; the sink says what the copy is. */
+struct dialog_sink {
+	void *ctx;
+	/* Copies the image of seg (mapped and validated; take the lock
+	 * with seg_read()) into a copy of the sink's own. Returns it, or
+	 * NULL with the reason in err. */
+	void *(*take)(void *ctx, struct seg *seg, struct err *err);
+	/* Frees what take() returned. */
+	void (*drop)(void *ctx, void *copy);
+};
+
 /* Creates the dialog for key (which must satisfy name_key_valid()) with
- * the given decode limits (NULL: IMG_DEFAULT_MAX_BYTES). Nothing is bound
- * yet: the key is taken on the first successful load. The view starts
- * with the hint text. Returns NULL if out of memory. */
-struct dialog *dialog_create(const char *key, const struct img_limits *lim);
+ * the given decode limits (NULL: IMG_DEFAULT_MAX_BYTES); sink is copied.
+ * Nothing is bound yet: the key is taken on the first successful load.
+ * The view starts with the hint text. Returns NULL if out of memory. */
+struct dialog *dialog_create(const char *key, const struct img_limits *lim,
+			     const struct dialog_sink *sink);
 
 /* Stops sharing and frees everything. Accepts NULL. */
 void dialog_destroy(struct dialog *d);
@@ -75,9 +97,17 @@ void dialog_choose_begin(struct dialog *d);
  * before dialog_choose_begin(). Harmless when no choice is in progress. */
 void dialog_choose_end(struct dialog *d);
 
-/* The image to draw (RGBA32, straight alpha, owned by the dialog and valid
- * until the generation changes), or NULL when a text is shown instead. */
-SDL_Surface *dialog_image(const struct dialog *d);
+/* The sink's copy of the image to draw (valid until the generation
+ * changes), or NULL when a text is shown instead. */
+void *dialog_image(const struct dialog *d);
+
+/* Width and height of the image shown, in pixels (0 x 0 when a text is
+ * shown). */
+void dialog_image_size(const struct dialog *d, int *w, int *h);
+
+/* The sink's copy is no longer any good (a renderer lost its textures):
+ * drops it and says so in the image area; `M` shows the image again. */
+void dialog_image_lost(struct dialog *d);
 
 /* The text for the image area when dialog_image() is NULL ("" otherwise). */
 const char *dialog_message(const struct dialog *d);

@@ -51,11 +51,6 @@ struct ui {
 	int status_width;
 
 	SDL_Texture *checker;
-	SDL_Texture *image;
-	int image_w, image_h;		/* of the source image */
-	bool image_alpha;		/* any pixel not opaque */
-	uint64_t image_gen;
-	bool have_image_gen;
 };
 
 int ui_px(float scale, int points)
@@ -256,8 +251,6 @@ void ui_destroy(struct ui *ui)
 	text_finish(&ui->show_label);
 	text_finish(&ui->message);
 	text_finish(&ui->status);
-	if (ui->image)
-		SDL_DestroyTexture(ui->image);
 	if (ui->checker)
 		SDL_DestroyTexture(ui->checker);
 	free(ui);
@@ -376,86 +369,6 @@ static void draw_button(struct ui *ui, const struct ui_button *b,
 	text_draw(label, ui->r, x, y, &clip);
 }
 
-static bool has_alpha(SDL_Surface *s)
-{
-	int x, y;
-
-	if (SDL_MUSTLOCK(s) && SDL_LockSurface(s) < 0)
-		return true;
-	for (y = 0; y < s->h; y++) {
-		const Uint8 *row = (const Uint8 *)s->pixels +
-				   (size_t)y * s->pitch;
-
-		for (x = 0; x < s->w; x++) {
-			/* RGBA32: alpha is the fourth byte in memory. */
-			if (row[x * 4 + 3] != 0xff) {
-				if (SDL_MUSTLOCK(s))
-					SDL_UnlockSurface(s);
-				return true;
-			}
-		}
-	}
-	if (SDL_MUSTLOCK(s))
-		SDL_UnlockSurface(s);
-	return false;
-}
-
-/* Renderers have a largest texture (16384 on most GL drivers, 8192 on
- * older ones): an image over it is shrunk once on the CPU first. */
-static SDL_Texture *make_image_texture(SDL_Renderer *r, SDL_Surface *img)
-{
-	SDL_RendererInfo info;
-	SDL_Surface *small = NULL;
-	SDL_Texture *t;
-	int maxw = 0, maxh = 0;
-
-	if (SDL_GetRendererInfo(r, &info) == 0) {
-		maxw = info.max_texture_width;
-		maxh = info.max_texture_height;
-	}
-	if ((maxw > 0 && img->w > maxw) || (maxh > 0 && img->h > maxh)) {
-		SDL_Rect all = { 0, 0, maxw, maxh };
-		SDL_Rect fit = ui_fit_image(&all, img->w, img->h);
-
-		small = SDL_CreateRGBSurfaceWithFormat(0, fit.w, fit.h, 32,
-						       SDL_PIXELFORMAT_RGBA32);
-		if (!small)
-			return NULL;
-		SDL_SetSurfaceBlendMode(img, SDL_BLENDMODE_NONE);
-		if (SDL_BlitScaled(img, NULL, small, NULL) < 0) {
-			SDL_FreeSurface(small);
-			return NULL;
-		}
-		img = small;
-	}
-	t = SDL_CreateTextureFromSurface(r, img);
-	if (small)
-		SDL_FreeSurface(small);
-	if (!t)
-		return NULL;
-	SDL_SetTextureBlendMode(t, SDL_BLENDMODE_BLEND);
-	SDL_SetTextureScaleMode(t, SDL_ScaleModeLinear);
-	return t;
-}
-
-static void sync_image(struct ui *ui, const struct ui_content *c)
-{
-	if (ui->have_image_gen && ui->image_gen == c->generation)
-		return;
-	ui->have_image_gen = true;
-	ui->image_gen = c->generation;
-	if (ui->image) {
-		SDL_DestroyTexture(ui->image);
-		ui->image = NULL;
-	}
-	if (!c->image)
-		return;
-	ui->image = make_image_texture(ui->r, c->image);
-	ui->image_w = c->image->w;
-	ui->image_h = c->image->h;
-	ui->image_alpha = has_alpha(c->image);
-}
-
 static void draw_checker(struct ui *ui, const SDL_Rect *area)
 {
 	int cell = ui_px(ui->scale, CHECKER_PT);
@@ -484,16 +397,17 @@ static void draw_image_area(struct ui *ui, const struct ui_content *c)
 
 	if (area->w <= 0 || area->h <= 0)
 		return;
-	if (ui->image) {
-		SDL_Rect dst = ui_fit_image(area, ui->image_w, ui->image_h);
+	if (c->image) {
+		SDL_Rect dst = ui_fit_image(area, c->image_w, c->image_h);
 
-		if (ui->image_alpha)
-			draw_checker(ui, &dst);
-		SDL_RenderCopy(ui->r, ui->image, NULL, &dst);
+		/* Under every image, so transparent pixels show as such; an
+		 * opaque image covers it whole. Knowing which images have
+		 * transparency would cost a pass over all their pixels. */
+		draw_checker(ui, &dst);
+		SDL_RenderCopy(ui->r, c->image, NULL, &dst);
 		return;
 	}
-	/* An image that could not become a texture is said, not hidden. */
-	msg = c->image ? "Cannot display this image." : c->message;
+	msg = c->message;
 	wrap = area->w - 2 * pad > 1 ? area->w - 2 * pad : 1;
 	if (text_update(&ui->message, ui->r, ui->font, msg, c_text, wrap,
 			TEXT_CENTER) < 0)
@@ -575,7 +489,6 @@ static void draw_status(struct ui *ui, const struct ui_content *c)
 
 void ui_draw(struct ui *ui, const struct ui_content *c)
 {
-	sync_image(ui, c);
 	set_color(ui->r, c_window);
 	SDL_RenderClear(ui->r);
 	draw_button(ui, &ui->load, &ui->load_label, UI_LABEL_LOAD);

@@ -78,10 +78,10 @@ enum ui_look ui_button_look(const struct ui_button *b);
 
 /* What the window shows, as the dialog says it. */
 struct ui_content {
-	SDL_Surface *image;	/* RGBA32 or NULL */
+	SDL_Texture *image;	/* or NULL */
+	int image_w, image_h;	/* of the image (the texture may be smaller) */
 	const char *message;	/* shown when image is NULL */
 	const char *status;
-	uint64_t generation;	/* changes whenever image changes */
 };
 
 /* What a click or key asked for. */
@@ -109,8 +109,8 @@ enum ui_action ui_handle_event(struct ui *ui, const SDL_Event *ev,
 /* The pointer left the window: no button stays hovered or pressed. */
 void ui_pointer_left(struct ui *ui, bool *redraw);
 
-/* Draws the whole window (not presented). Textures are rebuilt only when
- * the content's generation or a string changes. */
+/* Draws the whole window (not presented). Text textures are rebuilt only
+ * when a string changes. */
 void ui_draw(struct ui *ui, const struct ui_content *c);
 
 #endif

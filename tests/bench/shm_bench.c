@@ -647,7 +647,7 @@ static char *run_child(char *const argv[], const char *env, char *why,
 /* ------------------------------------------------------------------ */
 /* Child roles (run in the exec'd child)                               */
 
-enum copy_mode { MODE_RGBA, MODE_SURFACE, MODE_TEXTURE, MODE_RGBA_TEXTURE };
+enum copy_mode { MODE_RGBA, MODE_SURFACE, MODE_TEXTURE };
 
 static FILE *child_out;
 
@@ -682,10 +682,8 @@ static void reader_init(struct reader *rd, const char *mode, const char *key)
 		rd->mode = MODE_RGBA;
 	} else if (strcmp(mode, "surface") == 0) {
 		rd->mode = MODE_SURFACE;
-	} else if (strcmp(mode, "texture") == 0 ||
-		   strcmp(mode, "rgba-texture") == 0) {
-		rd->mode = strcmp(mode, "texture") == 0 ? MODE_TEXTURE :
-							 MODE_RGBA_TEXTURE;
+	} else if (strcmp(mode, "texture") == 0) {
+		rd->mode = MODE_TEXTURE;
 		/* What the window draws with under the dummy driver. */
 		if (SDL_Init(SDL_INIT_VIDEO) < 0)
 			child_fail("SDL_Init: %s", SDL_GetError());
@@ -731,20 +729,6 @@ static void reader_attach(struct reader *rd, struct held *h)
 		h->tex = img_attach_texture(rd->renderer, rd->key, &err);
 		if (!h->tex)
 			child_fail("%s", err.msg);
-		break;
-	case MODE_RGBA_TEXTURE:
-		/* Two copies: segment -> img_rgba -> texture, the way a
-		 * window that keeps the pixels for itself gets there. */
-		if (img_attach_rgba(rd->key, &h->rgba, &err) < 0)
-			child_fail("%s", err.msg);
-		h->surf = SDL_CreateRGBSurfaceWithFormatFrom(h->rgba.pixels,
-				(int)h->rgba.width, (int)h->rgba.height, 32,
-				(int)h->rgba.pitch, SDL_PIXELFORMAT_RGBA32);
-		if (!h->surf)
-			child_fail("%s", SDL_GetError());
-		h->tex = SDL_CreateTextureFromSurface(rd->renderer, h->surf);
-		if (!h->tex)
-			child_fail("%s", SDL_GetError());
 		break;
 	}
 }
@@ -1175,10 +1159,6 @@ static void case_attach(int idx)
 		 * serves with 4 KiB pages unless told otherwise at start. */
 		case_copy(im, "attach_display_thp", "texture",
 			  "GLIBC_TUNABLES=glibc.malloc.hugetlb=1");
-		emit(&results[nresults - 1]);
-		/* The window's way when it keeps an img_rgba of its own and
-		 * makes the texture from it: one copy more. */
-		case_copy(im, "attach_display_via_rgba", "rgba-texture", NULL);
 		emit(&results[nresults - 1]);
 	}
 }
