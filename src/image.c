@@ -583,33 +583,16 @@ static SDL_Texture *shrunk_texture(SDL_Renderer *renderer, struct seg *seg,
 	return tex;
 }
 
-SDL_Texture *img_texture_from_segment(SDL_Renderer *renderer, struct seg *seg,
-				      struct err *err)
+/* A streaming texture, so SDL_LockTexture hands out the texture's own
+ * memory (the software renderer) or its upload buffer (GL): the segment is
+ * copied once, with no surface in between. */
+static SDL_Texture *streamed_texture(SDL_Renderer *renderer, struct seg *seg,
+				     struct err *err)
 {
-	SDL_RendererInfo info;
 	SDL_Texture *tex;
 	void *pixels;
 	int pitch;
 
-	if (SDL_GetRendererInfo(renderer, &info) == 0 &&
-	    ((info.max_texture_width > 0 &&
-	      seg->info.width > (uint32_t)info.max_texture_width) ||
-	     (info.max_texture_height > 0 &&
-	      seg->info.height > (uint32_t)info.max_texture_height))) {
-		tex = shrunk_texture(renderer, seg, info.max_texture_width,
-				     info.max_texture_height, err);
-		if (tex && SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND) < 0) {
-			err_set(err, "cannot blend the texture: %s",
-				SDL_GetError());
-			SDL_DestroyTexture(tex);
-			tex = NULL;
-		}
-		return tex;
-	}
-
-	/* Streaming, so SDL_LockTexture hands out the texture's own memory
-	 * (the software renderer) or its upload buffer (GL): the segment is
-	 * copied once, with no surface in between. */
 	tex = SDL_CreateTexture(renderer, SDL_PIXELFORMAT_RGBA32,
 				SDL_TEXTUREACCESS_STREAMING,
 				(int)seg->info.width, (int)seg->info.height);
@@ -619,8 +602,7 @@ SDL_Texture *img_texture_from_segment(SDL_Renderer *renderer, struct seg *seg,
 			SDL_GetError());
 		return NULL;
 	}
-	if (SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND) < 0 ||
-	    SDL_LockTexture(tex, NULL, &pixels, &pitch) < 0) {
+	if (SDL_LockTexture(tex, NULL, &pixels, &pitch) < 0) {
 		err_set(err, "cannot fill the texture: %s", SDL_GetError());
 		SDL_DestroyTexture(tex);
 		return NULL;
@@ -631,6 +613,29 @@ SDL_Texture *img_texture_from_segment(SDL_Renderer *renderer, struct seg *seg,
 		return NULL;
 	}
 	SDL_UnlockTexture(tex);
+	return tex;
+}
+
+SDL_Texture *img_texture_from_segment(SDL_Renderer *renderer, struct seg *seg,
+				      struct err *err)
+{
+	SDL_RendererInfo info;
+	SDL_Texture *tex;
+
+	if (SDL_GetRendererInfo(renderer, &info) == 0 &&
+	    ((info.max_texture_width > 0 &&
+	      seg->info.width > (uint32_t)info.max_texture_width) ||
+	     (info.max_texture_height > 0 &&
+	      seg->info.height > (uint32_t)info.max_texture_height)))
+		tex = shrunk_texture(renderer, seg, info.max_texture_width,
+				     info.max_texture_height, err);
+	else
+		tex = streamed_texture(renderer, seg, err);
+	if (tex && SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND) < 0) {
+		err_set(err, "cannot blend the texture: %s", SDL_GetError());
+		SDL_DestroyTexture(tex);
+		tex = NULL;
+	}
 	return tex;
 }
 

@@ -439,9 +439,7 @@ static void test_no_leaks(void)
 	}
 	/* The owner's server thread closes each reader's connection on its
 	 * own schedule: give it a moment before counting. */
-	for (i = 0; i < 100 && tu_fd_count() != fds; i++)
-		tu_sleep_ms(10);
-	now = tu_fd_count();
+	now = tu_fds_down_to(0, fds, 1000);
 	CHECK_MSG(now == fds, "fds %d -> %d", fds, now);
 	CHECK_MSG(tu_map_count() <= maps + 2, "mappings %d -> %d", maps,
 		  tu_map_count());

@@ -379,7 +379,6 @@ static int window_press_m(void *arg)
 	struct err err = { "" };
 	const struct dialog *d;
 	struct app *a;
-	SDL_Surface *img;
 	const char *msg;
 	char line[ERR_MAX + 128];
 	uint64_t gen;
@@ -403,17 +402,6 @@ static int window_press_m(void *arg)
 	       tu_now_ms() - start < 10000 * time_scale)
 		app_pump(a, 50);
 	took = tu_now_ms() - start;
-	img = NULL;
-	if (dialog_image(d)) {
-		/* The window keeps the image as a texture: read it back. */
-		img = tu_texture_pixels(SDL_GetRenderer(app_window(a)),
-					dialog_image(d));
-		if (!img) {
-			fprintf(stderr, "%s: cannot read the window's image "
-				"back: %s\n", ex->mode, SDL_GetError());
-			bad++;
-		}
-	}
 	msg = dialog_message(d);
 	snprintf(line, sizeof(line), "%s",
 		 dialog_image(d) ? dialog_status(d) : msg);
@@ -428,12 +416,19 @@ static int window_press_m(void *arg)
 			(long long)took);
 		bad++;
 	}
-	if (img) {
-		SDL_Surface *want = pattern(img->w, img->h);
+	if (dialog_image(d)) {
+		/* The window keeps the image as a texture: read it back. */
+		SDL_Surface *img = tu_texture_pixels(
+			SDL_GetRenderer(app_window(a)), dialog_image(d));
+		SDL_Surface *want = img ? pattern(img->w, img->h) : NULL;
 		char why[256];
 
-		if (ex->exit == 1 ||
-		    !tu_same_pixels(img, want, why, sizeof(why))) {
+		if (!img) {
+			fprintf(stderr, "%s: cannot read the window's image "
+				"back: %s\n", ex->mode, SDL_GetError());
+			bad++;
+		} else if (ex->exit == 1 ||
+			   !tu_same_pixels(img, want, why, sizeof(why))) {
 			fprintf(stderr, "%s: the window shows an image it "
 				"should not: %s\n", ex->mode,
 				ex->exit == 1 ? "want a refusal" : why);
@@ -441,8 +436,6 @@ static int window_press_m(void *arg)
 		}
 		SDL_FreeSurface(want);
 		SDL_FreeSurface(img);
-	} else if (dialog_image(d)) {
-		/* Shows an image that could not be read back: said above. */
 	} else if (ex->exit == 0 ||
 		   !strstr(msg, "Unable to attach to shared memory segment.") ||
 		   !names(msg, ex->words)) {

@@ -740,6 +740,7 @@ SDL_Surface *tu_texture_pixels(SDL_Renderer *r, SDL_Texture *t)
 	SDL_Texture *old = SDL_GetRenderTarget(r), *target = NULL;
 	SDL_BlendMode blend = SDL_BLENDMODE_NONE;
 	SDL_Surface *surf = NULL;
+	bool ok;
 	int w, h;
 
 	if (SDL_QueryTexture(t, NULL, NULL, &w, &h) < 0 ||
@@ -752,15 +753,13 @@ SDL_Surface *tu_texture_pixels(SDL_Renderer *r, SDL_Texture *t)
 	if (!target || !surf || SDL_SetRenderTarget(r, target) < 0)
 		goto fail;
 	SDL_SetTextureBlendMode(t, SDL_BLENDMODE_NONE);
-	if (SDL_RenderCopy(r, t, NULL, NULL) < 0 ||
-	    SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_RGBA32, surf->pixels,
-				 surf->pitch) < 0) {
-		SDL_SetTextureBlendMode(t, blend);
-		SDL_SetRenderTarget(r, old);
-		goto fail;
-	}
+	ok = SDL_RenderCopy(r, t, NULL, NULL) == 0 &&
+	     SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_RGBA32,
+				  surf->pixels, surf->pitch) == 0;
 	SDL_SetTextureBlendMode(t, blend);
 	SDL_SetRenderTarget(r, old);
+	if (!ok)
+		goto fail;
 	SDL_DestroyTexture(target);
 	return surf;
 fail:
