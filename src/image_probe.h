@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "shm/err.h"
+#include "err.h"
 
 enum probe_result {
 	PROBE_OK,	/* *width and *height are what a decoder would allocate */

@@ -1,8 +1,9 @@
 /* shmimage - the shared-image library without a window.
  *
- *   shmimage put  [--key K] [--max-bytes N] FILE   publish, serve until a signal
- *   shmimage get  [--key K] OUT.png|OUT.bmp        copy the shared image out
- *   shmimage info [--key K]                        describe the shared segment
+ *   shmimage put   [options] FILE         publish, serve until a signal
+ *   shmimage get   [options] OUT.png|OUT.bmp  copy the shared image out
+ *   shmimage info  [options]              describe the shared segment
+ *   shmimage watch [options] [--count N]  one line per image published
  *
  * Exit status: 0 done, 1 runtime error (one line "shmimage: <reason>" on
  * stderr), 2 usage error.
@@ -10,36 +11,61 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "image.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 #include "shm/share.h"
 
+/* How often a watcher with no owner to watch looks for a new one. */
+#define WATCH_RETRY_MS 50
+
+struct options {
+	const char *key;
+	struct img_limits lim;
+	const char *decoder;	/* NULL: next to this program */
+	long count;		/* watch: stop after this many; 0 = never */
+	const char *arg;
+};
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: shmimage put  [--key K] [--max-bytes N] FILE\n"
-		"       shmimage get  [--key K] OUT.png|OUT.bmp\n"
-		"       shmimage info [--key K]\n"
+		"usage: shmimage put   [--key K] [--max-bytes N] FILE\n"
+		"       shmimage get   [--key K] [--max-bytes N] OUT.png|OUT.bmp\n"
+		"       shmimage info  [--key K] [--max-bytes N]\n"
+		"       shmimage watch [--key K] [--max-bytes N] [--count N]\n"
 		"\n"
-		"put   publishes FILE under the key and serves it until SIGINT "
+		"put    publishes FILE under the key and serves it until SIGINT "
 		"or SIGTERM\n"
-		"get   copies the image shared under the key into a PNG or BMP\n"
-		"info  prints the shared image's size, pitch, bytes and owner\n"
+		"get    copies the image shared under the key into a PNG or BMP\n"
+		"info   prints the shared image's size, pitch, bytes and owner\n"
+		"watch  prints a line for the image shared under the key and "
+		"for each\n"
+		"       one published after it, until SIGINT, SIGTERM or N "
+		"images\n"
 		"\n"
-		"--key K        1-64 characters of A-Z a-z 0-9 . _ - "
+		"--key K             1-64 characters of A-Z a-z 0-9 . _ - "
 		"(default %s)\n"
-		"--max-bytes N  largest image put accepts, in bytes of RGBA "
-		"(default %llu)\n",
-		NAME_DEFAULT_KEY, (unsigned long long)IMG_DEFAULT_MAX_BYTES);
+		"--max-bytes N[K|M|G] largest image accepted, in bytes of RGBA "
+		"(default 256M)\n"
+		"--decode-timeout S  put: stop a decode after S seconds "
+		"(default %d)\n"
+		"--decoder PATH      put: the decoder helper to run (default: "
+		"shm-decode\n"
+		"                    next to this program)\n",
+		NAME_DEFAULT_KEY, IMG_DEFAULT_DECODE_TIMEOUT_MS / 1000);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -56,19 +82,20 @@ static int fail(const struct err *err)
 	return 1;
 }
 
-/* Handlers of our own, rather than the inherited dispositions: a job
+/* SIGINT and SIGTERM as a readable fd, so a command can wait for them
+ * and for something else at once. Our own (empty) handlers first: a job
  * started in the background begins with SIGINT ignored, and an ignored
- * signal is discarded even while blocked, so sigwait would never see it. */
+ * signal is discarded even while blocked. Blocked before any thread or
+ * helper starts, so only this fd receives them. Returns the fd, or -1. */
 static void on_signal(int sig)
 {
 	(void)sig;
 }
 
-static int wait_for_signal(void)
+static int signals_fd(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t set;
-	int sig = 0;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -76,149 +103,268 @@ static int wait_for_signal(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	sigwait(&set, &sig);
-	return sig;
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* libpng, under SDL_image, prints "libpng error: ..." on stderr itself
- * before SDL_image reports the failure. The tool promises one line of its
- * own, with that reason in it, so the decoder's stderr goes to /dev/null
- * while it runs. Returns the saved stderr for restore_stderr(), or -1. */
-static int quiet_stderr(void)
+/* Waits up to timeout_ms (-1: for ever) for a signal or for fd (-1:
+ * none) to be readable. Returns 1 for the signal, 0 otherwise. */
+static int wait_signal_or(int sigfd, int fd, int timeout_ms)
 {
-	int saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	struct pollfd pfd[2] = {
+		{ .fd = sigfd, .events = POLLIN },
+		{ .fd = fd, .events = POLLIN },
+	};
 
-	if (saved >= 0 && null >= 0)
-		dup2(null, STDERR_FILENO);
-	if (null >= 0)
-		close(null);
-	return saved;
+	if (poll(pfd, 2, timeout_ms) < 0 && errno != EINTR)
+		return 0;
+	return pfd[0].revents ? 1 : 0;
 }
 
-static void restore_stderr(int saved)
+/* The line put prints and watch repeats. */
+static void print_shared(const struct seg *seg, const char *key, pid_t pid)
 {
-	if (saved < 0)
-		return;
-	dup2(saved, STDERR_FILENO);
-	close(saved);
+	printf("shared %" PRIu32 " x %" PRIu32 " (%" PRIu64 " bytes) under "
+	       "key %s, pid %d\n", seg->info.width, seg->info.height,
+	       seg->info.pixel_bytes, key, (int)pid);
+	fflush(stdout);
 }
 
-static int cmd_put(const char *key, const char *path,
-		   const struct img_limits *lim)
+/* Decodes in the helper; a signal meanwhile stops the decode and the
+ * command. Returns 0, 1 on a signal, -1 on failure. */
+static int decode(const struct options *o, int sigfd, struct seg *seg,
+		  struct err *err)
+{
+	char program[PATH_MAX];
+	struct img_decoder *dec;
+	int rc = -1;
+
+	seg_init(seg);
+	if (o->decoder)
+		snprintf(program, sizeof(program), "%s", o->decoder);
+	else if (img_decoder_path(program, sizeof(program), err) < 0)
+		return -1;
+	dec = img_decoder_start(program, o->key, &o->lim, err);
+	if (!dec)
+		return -1;
+	if (img_decoder_send(dec, o->arg, err) == 0) {
+		while (!img_decoder_wait(dec, 100))
+			if (wait_signal_or(sigfd, -1, 0))
+				break;
+		if (wait_signal_or(sigfd, -1, 0))
+			rc = 1;
+		else if (img_decoder_finish(dec, seg, err) == 0)
+			rc = 0;
+		else
+			err_prefix(err, "%s", o->arg);
+	}
+	img_decoder_destroy(dec);
+	return rc;
+}
+
+static int cmd_put(const struct options *o)
 {
 	struct share *share;
-	struct img_load load;
-	enum img_status status;
-	struct seg *seg;
+	struct seg seg;
 	struct err err;
-	sigset_t set;
-	int quiet;
-
-	/* Blocked before any thread starts, so every thread inherits the
-	 * mask and only sigwait below receives them. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	int sigfd = signals_fd(), rc;
 
 	/* Decode first: a bad file is reported as such whoever holds the
 	 * key, and the key is only taken for an image that is ready. */
-	quiet = quiet_stderr();
-	status = img_load_file(&load, key, path, lim, &err);
-	restore_stderr(quiet);
-	if (status != IMG_OK)
-		return fail(&err);
-	share = share_create(key, &err);
-	if (!share) {
-		img_load_finish(&load);
+	rc = decode(o, sigfd, &seg, &err);
+	if (rc != 0) {
+		close(sigfd);
+		return rc > 0 ? 0 : fail(&err);
+	}
+	share = share_create(o->key, &err);
+	if (!share || share_publish(share, &seg, &err) < 0) {
+		seg_finish(&seg);
+		share_destroy(share);
+		close(sigfd);
 		err_prefix(&err, "Unable to create shared memory segment");
 		return fail(&err);
 	}
-	if (img_publish(share, &load, &err) != IMG_OK) {
-		share_destroy(share);
-		return fail(&err);
-	}
-	seg = share_segment(share);
-	printf("shared %" PRIu32 " x %" PRIu32 " (%" PRIu64 " bytes) under "
-	       "key %s, pid %d\n", seg->info.width, seg->info.height,
-	       seg->info.pixel_bytes, key, (int)getpid());
-	fflush(stdout);
-
-	wait_for_signal();
+	/* With stdout gone (put | true) the line is lost, not the image:
+	 * SIGPIPE is ignored in main, and serving goes on. */
+	print_shared(share_segment(share), o->key, getpid());
+	while (!wait_signal_or(sigfd, -1, -1))
+		;
 	share_destroy(share);
+	close(sigfd);
 	return 0;
 }
 
-static int cmd_get(const char *key, const char *out)
+static int cmd_get(const struct options *o)
 {
-	SDL_Surface *surf;
+	SDL_Surface *surf = NULL;
+	struct seg seg;
 	struct err err;
-	int rc;
+	int rc = -1;
 
-	surf = img_attach(key, &err);
-	if (!surf) {
+	if (share_attach(o->key, o->lim.max_bytes, &seg, NULL, &err) < 0) {
 		err_prefix(&err, "Unable to attach to shared memory segment");
 		return fail(&err);
 	}
-	rc = img_save(surf, out, &err);
+	surf = img_from_segment(&seg, &err);
+	seg_finish(&seg);
+	if (surf)
+		rc = img_save(surf, o->arg, &err);
 	SDL_FreeSurface(surf);
 	return rc < 0 ? fail(&err) : 0;
 }
 
-static int cmd_info(const char *key)
+static int cmd_info(const struct options *o)
 {
 	struct seg seg;
 	struct err err;
-	bool complete;
+	pid_t owner;
 
-	if (share_attach(key, &seg, &err) < 0) {
+	if (share_attach(o->key, o->lim.max_bytes, &seg, &owner, &err) < 0) {
 		err_prefix(&err, "Unable to attach to shared memory segment");
 		return fail(&err);
 	}
-	if (seg_lock(&seg, SEG_LOCK_TIMEOUT_MS, &err) < 0) {
-		seg_finish(&seg);
-		return fail(&err);
-	}
-	complete = ((const struct seg_header *)seg.map)->state ==
-		   SEG_STATE_COMPLETE;
-	seg_unlock(&seg);
+	/* The pid is the kernel's (SO_PEERCRED); the header's is only
+	 * what the owner claims. */
 	printf("key %s\nwidth %" PRIu32 "\nheight %" PRIu32 "\npitch %" PRIu32
-	       "\nbytes %" PRIu64 "\nowner_pid %d\nstate %s\n", key,
+	       "\nbytes %" PRIu64 "\nowner pid %d (claims pid %d)\n", o->key,
 	       seg.info.width, seg.info.height, seg.info.pitch,
-	       seg.info.pixel_bytes, (int)seg.info.owner_pid,
-	       complete ? "complete" : "incomplete");
+	       seg.info.pixel_bytes, (int)owner, (int)seg.info.claimed_pid);
 	seg_finish(&seg);
 	return 0;
 }
 
-/* Parses a byte count with an optional K/M/G suffix (powers of 1024). */
-static int parse_bytes(const char *s, uint64_t *out)
+/* One notice from the owner: attach and print. A segment that fails the
+ * checks is reported and skipped; watching goes on. */
+static void watch_attach(const struct options *o, long *seen)
 {
-	char *end;
-	unsigned long long v;
+	struct seg seg;
+	struct err err;
+	pid_t owner;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || s[0] == '-')
-		return -1;
-	switch (*end) {
-	case 'G': v <<= 10; /* fall through */
-	case 'M': v <<= 10; /* fall through */
-	case 'K': v <<= 10; end++; break;
-	default: break;
+	if (share_attach(o->key, o->lim.max_bytes, &seg, &owner, &err) < 0) {
+		err_prefix(&err, "Unable to attach to shared memory segment");
+		fail(&err);
+		return;
 	}
-	if (*end != '\0' || v == 0)
-		return -1;
-	*out = v;
+	print_shared(&seg, o->key, owner);
+	seg_finish(&seg);
+	(*seen)++;
+}
+
+static int cmd_watch(const struct options *o)
+{
+	int sigfd = signals_fd();
+	long seen = 0;
+
+	while (o->count == 0 || seen < o->count) {
+		struct err err;
+		int sock = name_watch(o->key, NULL, &err);
+
+		if (sock < 0) {
+			/* No owner (or one we refuse): look again soon. */
+			if (wait_signal_or(sigfd, -1, WATCH_RETRY_MS))
+				break;
+			continue;
+		}
+		while (o->count == 0 || seen < o->count) {
+			int news;
+
+			if (wait_signal_or(sigfd, sock, -1))
+				goto out;
+			news = name_watch_read(sock);
+			if (news < 0)
+				break;	/* the owner left: wait for the next */
+			if (news > 0)
+				watch_attach(o, &seen);
+		}
+		close(sock);
+		continue;
+out:
+		close(sock);
+		break;
+	}
+	close(sigfd);
 	return 0;
+}
+
+/* Parses options after the command. Returns -1 to go on, or the exit
+ * status (0 for --help, 2 for a usage error). */
+static int parse(struct options *o, const char *cmd, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "max-bytes", required_argument, NULL, 'b' },
+		{ "decode-timeout", required_argument, NULL, 't' },
+		{ "decoder", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool put = !strcmp(cmd, "put"), watch = !strcmp(cmd, "watch");
+	char *end;
+	long v;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			o->key = optarg;
+			break;
+		case 'b':
+			if (bytes_parse(optarg, &o->lim.max_bytes) < 0)
+				return usage_error("invalid --max-bytes "
+						   "\"%s\"", optarg);
+			break;
+		case 't':
+			v = strtol(optarg, &end, 10);
+			if (!put || *end || v < 1 || v > INT_MAX / 1000)
+				return usage_error("invalid --decode-timeout "
+						   "\"%s\"", optarg);
+			o->lim.decode_timeout_ms = (int)v * 1000;
+			break;
+		case 'd':
+			if (!put)
+				return usage_error("%s", "--decoder is for put");
+			o->decoder = optarg;
+			break;
+		case 'c':
+			v = strtol(optarg, &end, 10);
+			if (!watch || *end || v < 1)
+				return usage_error("invalid --count \"%s\"",
+						   optarg);
+			o->count = v;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return usage_error("unknown or incomplete option "
+					   "\"%s\"", argv[optind - 1]);
+		}
+	}
+	if (!name_key_valid(o->key))
+		return usage_error("invalid key \"%s\": use 1 to 64 characters "
+				   "of A-Z a-z 0-9 . _ -", o->key);
+	if (optind < argc)
+		o->arg = argv[optind++];
+	if (optind < argc)
+		return usage_error("unexpected argument \"%s\"", argv[optind]);
+	if ((put || !strcmp(cmd, "get")) && !o->arg)
+		return usage_error("%s needs a file name", cmd);
+	if (!put && strcmp(cmd, "get") && o->arg)
+		return usage_error("unexpected argument \"%s\"", o->arg);
+	return -1;
 }
 
 int main(int argc, char **argv)
 {
-	struct img_limits lim = { .max_bytes = IMG_DEFAULT_MAX_BYTES };
-	const char *key = NAME_DEFAULT_KEY;
-	const char *cmd, *arg = NULL;
+	struct options o = {
+		.key = NAME_DEFAULT_KEY,
+		.lim = { .max_bytes = IMG_DEFAULT_MAX_BYTES,
+			 .decode_timeout_ms = IMG_DEFAULT_DECODE_TIMEOUT_MS },
+	};
+	const char *cmd;
 	int rc;
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -230,51 +376,23 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[1];
-	if (strcmp(cmd, "put") && strcmp(cmd, "get") && strcmp(cmd, "info"))
+	if (strcmp(cmd, "put") && strcmp(cmd, "get") && strcmp(cmd, "info") &&
+	    strcmp(cmd, "watch"))
 		return usage_error("unknown command \"%s\"", cmd);
+	rc = parse(&o, cmd, argc - 1, argv + 1);
+	if (rc >= 0)
+		return rc;
 
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--key")) {
-			if (++i == argc)
-				return usage_error("%s needs a value", "--key");
-			key = argv[i];
-		} else if (!strcmp(argv[i], "--max-bytes") &&
-			   !strcmp(cmd, "put")) {
-			if (++i == argc)
-				return usage_error("%s needs a value",
-						   "--max-bytes");
-			if (parse_bytes(argv[i], &lim.max_bytes) < 0)
-				return usage_error("invalid --max-bytes \"%s\"",
-						   argv[i]);
-		} else if (!strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return usage_error("unknown option \"%s\"", argv[i]);
-		} else if (!arg) {
-			arg = argv[i];
-		} else {
-			return usage_error("unexpected argument \"%s\"",
-					   argv[i]);
-		}
-	}
-	if (!name_key_valid(key))
-		return usage_error("invalid key \"%s\": use 1 to 64 characters "
-				   "of A-Z a-z 0-9 . _ -", key);
-	if (!strcmp(cmd, "info")) {
-		if (arg)
-			return usage_error("info takes no file, got \"%s\"",
-					   arg);
-		return cmd_info(key);
-	}
-	if (!arg)
-		return usage_error("%s needs a file name", cmd);
-
-	/* SDL_image needs no video: surfaces and decoders only. */
+	/* A reader of our stdout that goes away must not end put. */
+	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(cmd, "put"))
-		rc = cmd_put(key, arg, &lim);
+		rc = cmd_put(&o);
+	else if (!strcmp(cmd, "get"))
+		rc = cmd_get(&o);
+	else if (!strcmp(cmd, "info"))
+		rc = cmd_info(&o);
 	else
-		rc = cmd_get(key, arg);
+		rc = cmd_watch(&o);
 	IMG_Quit();
 	SDL_Quit();
 	return rc;

@@ -16,7 +16,7 @@
 #include "app/dialog.h"
 #include "app/ui.h"
 #include "image.h"
-#include "shm/err.h"
+#include "err.h"
 
 enum app_position {
 	APP_POS_DEFAULT,	/* centred */

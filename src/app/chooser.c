@@ -19,7 +19,7 @@
 
 #include "app/dirlist.h"
 #include "app/text.h"
-#include "shm/err.h"
+#include "err.h"
 
 /* Text caches for list rows, used round-robin by entry index: the rows on
  * screen always get distinct slots, and scrolling by one row re-renders

@@ -24,7 +24,7 @@
 #include <sys/types.h>
 
 #include "image.h"
-#include "shm/err.h"
+#include "err.h"
 #include "shm/segment.h"
 
 /* The Qt example's texts, shown in the image area. Where the failure has a

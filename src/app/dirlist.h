@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "shm/err.h"
+#include "err.h"
 
 struct dirlist_entry {
 	char *name;

@@ -1,16 +1,29 @@
 /* name.h - find a segment by key: an abstract Unix socket that passes its fd.
  *
  * The owner of a key listens on the abstract address
- * "\0sharedmemory/<euid>/<key>" and hands the memfd to each connecting
- * process of the same user: one message, a 1-byte payload plus SCM_RIGHTS,
- * then the connection is closed. No pixel ever crosses the socket. The name
- * lives exactly as long as the listening socket, so a crashed owner leaves
- * nothing behind.
+ * "\0sharedmemory/<euid>/<key>" and answers each connecting process of the
+ * same user with one message, then closes the connection:
+ *
+ *   'F' with SCM_RIGHTS carrying the segment's memfd, or
+ *   'E' followed by at most NAME_REASON_MAX bytes of reason, and no fd,
+ *       when it cannot hand the segment over (nothing shared yet, or
+ *       sendmsg failed, say with ETOOMANYREFS).
+ *
+ * Watchers connect to "\0sharedmemory/<euid>/<key>/watch" (a '/' cannot
+ * occur in a key, so no key's address collides with it) and stay
+ * connected: the owner sends the byte 'N' once at once if it has an image,
+ * and once more each time it publishes another. A watcher then attaches
+ * as above. The owner never waits for a watcher: a watcher whose socket
+ * buffer is full is dropped. When the owner goes, every watcher reads EOF.
+ *
+ * No pixel ever crosses either socket. A name lives exactly as long as its
+ * listening socket, so a crashed owner leaves nothing behind.
  */
 #ifndef SHM_NAME_H
 #define SHM_NAME_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -18,13 +31,19 @@
 #define NAME_KEY_MAX 64
 #define NAME_DEFAULT_KEY "SharedMemoryExample"
 
-/* How long an attaching process waits for the owner to hand over the fd. */
+/* How long an attaching process waits for the owner, in all. */
 #define NAME_ATTACH_TIMEOUT_MS 2000
+
+/* The longest reason an owner sends after 'E'. */
+#define NAME_REASON_MAX 200
+
+/* How many watchers an owner keeps at once; more are closed on. */
+#define NAME_MAX_WATCHERS 64
 
 /* True when key is 1..64 characters of [A-Za-z0-9._-]. */
 bool name_key_valid(const char *key);
 
-/* Who is at the other end of a name. */
+/* Who is at the other end of a name, as SO_PEERCRED says. */
 struct name_peer {
 	pid_t pid;
 	uid_t uid;
@@ -32,26 +51,57 @@ struct name_peer {
 
 struct name_server;
 
-/* Binds the key and starts serving in a thread of its own (poll, no busy
- * loop; the caller's thread never blocks on it). Nothing is served until
- * name_server_set_fd(). Returns NULL with the reason in err ("key in use by
- * pid N", "key held by another user (uid N)", ...). */
+/* Binds the key (and its watch address) and starts serving in a thread of
+ * its own (poll, no busy loop; the caller's thread never blocks on it).
+ * Until name_server_set_fd() readers get 'E' "nothing shared yet".
+ * Returns NULL with the reason in err ("key in use by pid N", "key held
+ * by another user (uid N)", ...). */
 struct name_server *name_server_create(const char *key, struct err *err);
 
-/* Serves fd from now on. The server keeps its own duplicate, so the caller
- * keeps ownership of fd. Returns 0, or -1 if the duplicate cannot be made
- * (the previous fd is then still served). */
+/* Serves fd from now on and tells the watchers. The server keeps its own
+ * duplicate, so the caller keeps ownership of fd. Returns 0, or -1 if
+ * the duplicate cannot be made (the previous fd is then still served). */
 int name_server_set_fd(struct name_server *srv, int fd, struct err *err);
 
-/* Stops listening (the name disappears at once), joins the thread, closes
- * everything. Accepts NULL. */
+/* Stops listening (both names disappear at once, watchers read EOF),
+ * joins the thread, closes everything. Accepts NULL. */
 void name_server_destroy(struct name_server *srv);
 
-/* Connects to the owner of key, checks it runs as our euid, and waits at
- * most timeout_ms for exactly one fd. Returns the fd (close-on-exec), or -1
- * with the reason ("nothing is shared under key K", "owner is another user",
- * "owner did not answer within 2 s", ...). *peer gets the owner when known. */
-int name_attach(const char *key, int timeout_ms, struct name_peer *peer,
+/* Connects to the owner of key, checks it runs as our euid, and waits
+ * until deadline (clock_ms() time) for its one message. Returns the fd
+ * (close-on-exec), or -1 with the reason ("nothing is shared under key
+ * K", "owner is another user", the owner's own 'E' reason, ...). *peer
+ * gets the owner as the kernel reports it, when known. */
+int name_attach(const char *key, int64_t deadline, struct name_peer *peer,
 		struct err *err);
+
+/* The message itself, for any socket that speaks it (the decoder helper
+ * answers its parent the same way). name_send_fd() sends 'F' with fd and
+ * returns 0 or sendmsg's errno; name_send_reason() sends 'E' and the
+ * first NAME_REASON_MAX bytes of reason, best effort. Neither waits. */
+int name_send_fd(int sock, int fd);
+void name_send_reason(int sock, const char *reason);
+
+/* Receives one message from sock by deadline, with every check a reader
+ * makes: exactly one fd with 'F' (received close-on-exec; every fd is
+ * closed otherwise), no truncated control data, the reason of an 'E'
+ * cut to printable ASCII. from names the sender in messages ("the
+ * decoder"); start is when the caller began waiting, for the message.
+ * Returns the fd, or -1 with the whole story in err and, when the sender
+ * answered 'E', its own reason alone in reason (NAME_REASON_MAX + 1
+ * bytes; "" otherwise; NULL when not wanted). */
+int name_receive(int sock, const char *from, int64_t start, int64_t deadline,
+		 char *reason, struct err *err);
+
+/* Connects as a watcher of key and checks the owner runs as our euid.
+ * Returns the socket (close-on-exec, non-blocking): readable when a new
+ * image is published ('N' bytes) or the owner is gone (EOF). -1 with the
+ * reason, errno ECONNREFUSED when nobody holds the key. */
+int name_watch(const char *key, struct name_peer *peer, struct err *err);
+
+/* Reads what a watch socket has. Returns 1 when at least one 'N' came
+ * (several are one: attach once), 0 when there is nothing yet, -1 when
+ * the owner is gone or sent something else (close the socket then). */
+int name_watch_read(int sock);
 
 #endif

@@ -1,27 +1,35 @@
-/* segment.h - one image in a sealed memfd: header, robust lock, raw RGBA rows.
+/* segment.h - one image in a write-sealed memfd: a header, then raw RGBA rows.
  *
- * Layout (native byte order, fixed offsets; the README has the same table):
+ * Layout, contract version 2 (native byte order, fixed offsets; the README
+ * has the same table):
  *
  *   0  u32 magic        'S' 'H' 'M' 'I'
- *   4  u16 version      1
- *   6  u16 header_size  offset of the first pixel row (multiple of 64, >= 256)
+ *   4  u16 version      2
+ *   6  u16 header_size  offset of the first pixel row: a multiple of 64,
+ *                       at least 64 (the owner writes 64)
  *   8  u32 width        1..16384
  *  12  u32 height       1..16384
- *  16  u32 pitch        bytes per row, multiple of 4, >= width * 4
- *  20  u32 format       'R' 'G' 'B' 'A' (SDL_PIXELFORMAT_RGBA32, straight alpha)
- *  24  u32 state        0 while being written, 1 once complete
- *  28  i32 owner_pid    pid of the creating process
+ *  16  u32 pitch        bytes per row: a multiple of 4, at least width * 4,
+ *                       at most 65536
+ *  20  u32 format       'R' 'G' 'B' 'A' (SDL_PIXELFORMAT_RGBA32, straight
+ *                       alpha)
+ *  24  u32 flags        0; a reader refuses bits it does not know
+ *  28  i32 owner_pid    the pid the owner claims: informational only
  *  32  u64 pixel_bytes  pitch * height
- *  64  pthread_mutex_t  PTHREAD_PROCESS_SHARED | PTHREAD_MUTEX_ROBUST (64 bytes)
+ *  40  24 bytes         reserved, 0
  *  header_size          height rows of pitch bytes
  *
- * This module knows nothing of sockets or SDL: it creates a segment, opens
- * one from an fd that came from somewhere else, validates, locks and copies.
+ * The owner fills a segment completely, drops its writable mapping, then
+ * seals it against shrinking, growing and writing (and against new seals)
+ * before anyone else can have its fd. So nothing in a segment a reader
+ * holds can change: there is no lock and no "being written" state, and no
+ * reader can change what another reads.
+ *
+ * This module knows nothing of sockets or SDL.
  */
 #ifndef SHM_SEGMENT_H
 #define SHM_SEGMENT_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,14 +37,10 @@
 
 #include "err.h"
 
-#define SEG_VERSION 1
-#define SEG_MIN_HEADER_SIZE 256u
+#define SEG_VERSION 2
+#define SEG_HEADER_SIZE 64u	/* what this owner writes; also the minimum */
 #define SEG_MAX_DIM 16384u
-#define SEG_STATE_WRITING 0u
-#define SEG_STATE_COMPLETE 1u
-
-/* How long a reader or writer waits for the lock before giving up. */
-#define SEG_LOCK_TIMEOUT_MS 2000
+#define SEG_MAX_PITCH 65536u	/* the widest row: SEG_MAX_DIM pixels */
 
 struct seg_header {
 	uint8_t magic[4];
@@ -46,87 +50,88 @@ struct seg_header {
 	uint32_t height;
 	uint32_t pitch;
 	uint8_t format[4];
-	uint32_t state;
+	uint32_t flags;
 	int32_t owner_pid;
 	uint64_t pixel_bytes;
 	uint8_t reserved[24];
-	union {
-		pthread_mutex_t mutex;
-		uint8_t bytes[64];
-	} lock;
 };
 
-/* The validated, trusted copy of a header: read once, checked, then used. */
+/* The validated copy of a header: read once, checked, then the only thing
+ * used. */
 struct seg_info {
 	uint32_t width;
 	uint32_t height;
 	uint32_t pitch;
 	uint16_t header_size;
-	pid_t owner_pid;
+	pid_t claimed_pid;	/* owner_pid as written: never shown as fact */
 	uint64_t pixel_bytes;
 	uint64_t total_size;	/* header_size + pixel_bytes */
 };
 
-/* One mapped segment. Owned by whoever holds it: seg_finish() releases it. */
+/* One segment. While being written (after seg_create(), before
+ * seg_seal()) map is writable and the fd is this process's alone; from
+ * seg_seal() or seg_open() on, map is read-only and the content sealed. */
 struct seg {
 	int fd;			/* memfd, or -1 */
 	void *map;		/* MAP_FAILED when not mapped */
 	size_t map_size;
 	struct seg_info info;	/* trusted: validated, never re-read */
-	bool locked;
+	bool sealed;
 };
 
 /* Puts a segment in its released state (fd -1, no mapping). */
 void seg_init(struct seg *seg);
 
 /* Creates a memfd named "sharedmemory:<key>" sized for a width x height
- * RGBA image, seals its size, maps it, and writes the header with state 0
- * and a fresh robust process-shared lock. The segment is not attachable
- * by anyone yet: only its fd makes it so.
- * Returns 0, or -1 with the reason in err and seg left released. */
+ * RGBA image, maps it writable and writes the header. Fill the rows
+ * through seg_rows(), then seal with seg_seal(); nobody else can see the
+ * segment before that. Returns 0, or -1 with the reason in err and seg
+ * released. */
 int seg_create(struct seg *seg, const char *key, uint32_t width,
 	       uint32_t height, struct err *err);
 
-/* Takes an fd received from another process (ownership passes to seg even
- * on failure), checks it is a memfd whose size is sealed, maps it and
- * validates the header. Returns 0, or -1 with the reason in err, the fd
- * closed and seg left released. */
-int seg_open(struct seg *seg, int fd, struct err *err);
+/* The first byte of the first row, writable: only between seg_create()
+ * and seg_seal(). */
+uint8_t *seg_rows(struct seg *seg);
 
-/* Validates a header of `size` bytes of mapped memory (the whole segment).
- * Every field is read once; on success the trusted copy is in *info.
- * Returns 0, or -1 naming the field that is wrong. */
-int seg_validate(const volatile void *mem, uint64_t size, struct seg_info *info,
+/* Finishes a segment made by seg_create(): drops the writable mapping
+ * (F_SEAL_WRITE is refused while one exists), adds F_SEAL_SHRINK,
+ * F_SEAL_GROW, F_SEAL_WRITE and F_SEAL_SEAL, and maps the result
+ * read-only. Only a sealed segment may be handed to anyone. Returns 0, or
+ * -1 with the reason in err and seg released. */
+int seg_seal(struct seg *seg, struct err *err);
+
+/* Takes an fd received from another process (ownership passes to seg even
+ * on failure) and checks, before touching a pixel: it lives on shmem
+ * (tmpfs), it is sealed against shrinking, growing and writing, its header
+ * follows the layout above, and the image (width * height * 4) is at most
+ * max_bytes. Then maps it read-only. Returns 0, or -1 with the reason in
+ * err, the fd closed and seg released. */
+int seg_open(struct seg *seg, int fd, uint64_t max_bytes, struct err *err);
+
+/* Validates the first len bytes of a segment of `size` bytes (len must be
+ * at least SEG_HEADER_SIZE). Every field is read once into a local; on
+ * success the trusted copy is in *info. Returns 0, or -1 naming the field
+ * that is wrong. */
+int seg_validate(const void *header, uint64_t size, struct seg_info *info,
 		 struct err *err);
 
-/* The pitch a segment of this width gets: width * 4 rounded up to 64 bytes
- * so every row starts cache-line aligned. */
+/* The pitch a segment of this width gets: width * 4 rounded up to 64
+ * bytes so every row starts cache-line aligned. */
 uint32_t seg_pitch_for(uint32_t width);
 
-/* Locks with a bound of timeout_ms. A holder that died is recovered (its
- * death is seen through the kernel's robust-futex protocol; the state
- * field says whether it had finished). Only the mutex's lock word is used,
- * never the rest of the pthread_mutex_t, which the other process could
- * have forged. A thread holds at most one segment lock at a time.
- * Returns 0, or -1 on timeout or error. */
-int seg_lock(struct seg *seg, int timeout_ms, struct err *err);
+/* The first byte of the first row of a sealed segment, read-only. */
+const uint8_t *seg_pixels(const struct seg *seg);
 
-/* Unlocks a segment locked by this thread. */
-void seg_unlock(struct seg *seg);
+/* Copies the image into dst (height rows of dst_pitch >= width * 4
+ * bytes; width * 4 of each written). Reads the fd, not the mapping: the
+ * kernel copies straight from the segment's pages, and the bytes between
+ * rows of a wide pitch are never touched. Returns 0, or -1 with the
+ * reason. */
+int seg_read(const struct seg *seg, void *dst, size_t dst_pitch,
+	     struct err *err);
 
-/* First byte of the first row. */
-uint8_t *seg_pixels(const struct seg *seg);
-
-/* Marks the image complete (call while locked, after the copy). */
-void seg_set_complete(struct seg *seg);
-
-/* Locks, checks the image is complete, copies every row into dst (rows of
- * dst_pitch bytes, width * 4 of them written), unlocks. Returns 0, or -1
- * ("image incomplete", lock timed out...). */
-int seg_read(struct seg *seg, void *dst, size_t dst_pitch, struct err *err);
-
-/* Unmaps and closes; safe on a released segment. Back to the released
- * state afterwards. */
+/* Unmaps and closes; safe on a released segment, which it stays. */
 void seg_finish(struct seg *seg);
 
 #endif

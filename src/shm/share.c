@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+
 struct share {
 	struct name_server *server;
 	struct seg seg;		/* released until the first publish */
@@ -37,6 +39,11 @@ int share_publish(struct share *share, struct seg *seg, struct err *err)
 {
 	struct seg old;
 
+	if (!seg->sealed) {
+		err_set(err, "refusing to publish a segment that is not "
+			"sealed");
+		return -1;
+	}
 	if (name_server_set_fd(share->server, seg->fd, err) < 0)
 		return -1;
 	old = share->seg;
@@ -48,7 +55,7 @@ int share_publish(struct share *share, struct seg *seg, struct err *err)
 	return 0;
 }
 
-struct seg *share_segment(struct share *share)
+const struct seg *share_segment(const struct share *share)
 {
 	return share->seg.fd >= 0 ? &share->seg : NULL;
 }
@@ -58,15 +65,22 @@ const char *share_key(const struct share *share)
 	return share->key;
 }
 
-int share_attach(const char *key, struct seg *seg, struct err *err)
+int share_attach(const char *key, uint64_t max_bytes, struct seg *seg,
+		 pid_t *owner, struct err *err)
 {
-	int fd = name_attach(key, NAME_ATTACH_TIMEOUT_MS, NULL, err);
+	struct name_peer peer;
+	int fd;
 
+	/* One deadline for all of it: connect and receive wait on the
+	 * owner; the checks and the mapping that follow never do. */
+	fd = name_attach(key, clock_ms() + NAME_ATTACH_TIMEOUT_MS, &peer, err);
+	if (owner)
+		*owner = peer.pid;
 	if (fd < 0) {
 		seg_init(seg);
 		return -1;
 	}
-	return seg_open(seg, fd, err);
+	return seg_open(seg, fd, max_bytes, err);
 }
 
 void share_destroy(struct share *share)
