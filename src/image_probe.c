@@ -26,10 +26,10 @@
 #include <string.h>
 
 /* Farthest from the start of the file a frame header may lie. Real files
- * keep it within a few hundred KiB (EXIF, ICC profiles, GIF comments); the
- * bound only stops a crafted file from keeping the probe busy. */
+ * keep it within a few hundred KiB (EXIF, ICC profiles, GIF comments). */
 #define SCAN_MAX	(16ll << 20)
-/* Reads a scan may make: JPEG markers and fill bytes, GIF blocks. */
+/* Reads a scan may make: JPEG markers and fill bytes, GIF blocks. With
+ * SCAN_MAX it stops a crafted file from keeping the probe busy. */
 #define STEPS_MAX	65536
 /* IMG_isSVG() looks for "<svg" in the first 4095 bytes. */
 #define HEAD_MAX	4095
@@ -100,9 +100,7 @@ static int64_t s32(uint32_t v)
 	return v & 0x80000000u ? (int64_t)v - 0x100000000ll : (int64_t)v;
 }
 
-static enum probe_result bad(struct probe *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
+__attribute__((format(printf, 2, 3)))
 static enum probe_result bad(struct probe *p, const char *fmt, ...)
 {
 	char why[ERR_MAX];
@@ -182,62 +180,48 @@ static bool is_gif(const struct probe *p)
 				    memcmp(p->head, "GIF89a", 6) == 0);
 }
 
-/* The first image descriptor (its 9 bytes, then the LZW code size) into
- * d: the blocks before it are extensions, a label and sub-blocks up to an
- * empty one, and stray bytes, which SDL_image steps over too. */
-static enum probe_result gif_descriptor(struct probe *p, uint64_t off,
-					uint8_t d[10])
+static enum probe_result read_gif(struct probe *p)
 {
-	for (int n = 0; n < STEPS_MAX; n++) {
-		uint8_t c;
+	const uint8_t *s = p->head;
+	uint64_t off = 13;
+	uint8_t c = 0, d[9];
+	uint32_t w, h;
 
-		if (!get(p, off++, &c, 1))
-			return bad(p, "no image before the end of the data "
-				   "or %lld MiB", SCAN_MAX >> 20);
+	if (short_head(p, 13))
+		return PROBE_BAD;
+	if (s[10] & 0x80)		/* a global colour table */
+		off += 3u * (2u << (s[10] & 7));
+	/* On to the first image descriptor, over extensions (a label, then
+	 * sub-blocks up to an empty one) and, as SDL_image does, over stray
+	 * bytes. */
+	for (int n = 0; c != ','; n++) {
+		if (n >= STEPS_MAX || !get(p, off++, &c, 1))
+			return bad(p, "no image in the first %d blocks or "
+				   "%lld MiB", STEPS_MAX, SCAN_MAX >> 20);
 		if (c == ';')
 			return bad(p, "file has no image");
 		if (c == '!') {
 			off++;		/* the label */
-			while (n++ < STEPS_MAX && get(p, off, &c, 1) && c)
+			while (++n < STEPS_MAX && get(p, off, &c, 1) && c)
 				off += 1u + c;
 			off++;
-		} else if (c == ',') {
-			if (!get(p, off, d, 9))
-				return bad(p, "image descriptor truncated");
-			/* a local colour table before the code size */
-			if (d[8] & 0x80)
-				off += 3u * (2u << (d[8] & 7));
-			if (!get(p, off + 9, d + 9, 1))
-				return bad(p, "image descriptor truncated");
-			return PROBE_OK;
 		}
 	}
-	return bad(p, "no image in the first %d blocks", STEPS_MAX);
-}
-
-static enum probe_result read_gif(struct probe *p)
-{
-	const uint8_t *s = p->head;
-	uint8_t d[10];
-	uint32_t w, h;
-	enum probe_result res;
-
-	if (short_head(p, 13))
-		return PROBE_BAD;
-	/* after the logical screen, its global colour table if any */
-	res = gif_descriptor(p, 13 + (s[10] & 0x80 ?
-				      3u * (2u << (s[10] & 7)) : 0), d);
-	if (res != PROBE_OK)
-		return res;
+	if (!get(p, off, d, 9))
+		return bad(p, "image descriptor truncated");
+	if (d[8] & 0x80)		/* a local colour table */
+		off += 3u * (2u << (d[8] & 7));
+	if (!get(p, off + 9, &c, 1))	/* the LZW code size */
+		return bad(p, "image descriptor truncated");
 	w = le16(d + 4);
 	h = le16(d + 6);
 	/* SDL_image skips a frame it cannot decode (code size over 12, or
 	 * no pixels) and goes on scanning from inside that frame's data,
 	 * where any byte may pass for the next descriptor. Rather than guess
 	 * what it would find there, refuse the file. */
-	if (d[9] > 12)
-		return bad(p, "first image has LZW code size %d (at most 12)",
-			   d[9]);
+	if (c > 12)
+		return bad(p, "first image has LZW code size %u (at most 12)",
+			   c);
 	if (w == 0 || h == 0)
 		return bad(p, "first image is empty (%ux%u)", w, h);
 	/* SDL_image 2.6 allocates the first frame; an animation player
@@ -248,67 +232,79 @@ static enum probe_result read_gif(struct probe *p)
 
 /* --- JPEG (IMG_jpg.c, libjpeg-turbo's jdmarker.c) --- */
 
+/* IMG_isSVG(): "<svg" in the first 4095 bytes, up to the first NUL. */
+static bool is_svg(const struct probe *p)
+{
+	return strstr((const char *)p->head, "<svg") != NULL;
+}
+
+/* IMG_isJPG() walks the markers up to the scan and turns some FF D8
+ * files down; of the detectors after it only IMG_isSVG() can then take
+ * such a file. Rather than repeat that walk, a JPEG with "<svg" before
+ * its first zero byte (no real one has it) is left to SVG. */
 static bool is_jpg(const struct probe *p)
 {
-	return p->head_len >= 2 && p->head[0] == 0xff && p->head[1] == 0xd8;
+	return p->head_len >= 2 && p->head[0] == 0xff && p->head[1] == 0xd8 &&
+	       !is_svg(p);
 }
 
-static bool jpg_is_sof(int c)
-{
-	return c >= 0xc0 && c <= 0xcf && c != 0xc4 && c != 0xc8 && c != 0xcc;
-}
+/* What libjpeg makes of marker c on its way to the frame header. */
+enum jpg_marker {
+	JPG_ERROR,
+	JPG_BARE,	/* fill byte, TEM, RSTn: stepped over */
+	JPG_SEGMENT,	/* DHT, DAC, DQT, DNL, DRI, COM, APPn: length skipped */
+	JPG_FRAME,	/* SOFn */
+};
 
-/* Whether libjpeg steps over marker c on its way to the frame header:
- * TEM and RSTn (no length; *no_length set), DHT, DAC, DQT, DNL, DRI, COM
- * and APPn (a length). Anything else there is an error to it. */
-static bool jpg_skippable(int c, bool *no_length)
+static enum jpg_marker jpg_marker(int c)
 {
-	*no_length = c == 0x01 || (c >= 0xd0 && c <= 0xd7);
-	return *no_length || c == 0xc4 || c == 0xcc || c == 0xdb ||
-	       c == 0xdc || c == 0xdd || c == 0xfe || (c >= 0xe0 && c <= 0xef);
+	if (c == 0xff || c == 0x01 || (c >= 0xd0 && c <= 0xd7))
+		return JPG_BARE;
+	if (c == 0xc4 || c == 0xcc || (c >= 0xdb && c <= 0xdd) ||
+	    c == 0xfe || (c >= 0xe0 && c <= 0xef))
+		return JPG_SEGMENT;
+	if (c >= 0xc0 && c <= 0xcf && c != 0xc8)
+		return JPG_FRAME;
+	return JPG_ERROR;
 }
 
 static enum probe_result read_jpg(struct probe *p)
 {
 	uint64_t off = 2;
+	uint8_t m[2], b[7];
 
 	for (int n = 0; n < STEPS_MAX; n++) {
-		uint8_t m[2], b[7];
-		bool no_length;
-
 		if (!get(p, off, m, 2))
-			return bad(p, "no frame header before the end of the "
-				   "data or %lld MiB", SCAN_MAX >> 20);
+			return bad(p, "no frame header in the data's first "
+				   "%lld MiB", SCAN_MAX >> 20);
 		/* IMG_isJPG() refuses anything but a marker here, although
 		 * libjpeg would skip it with a warning. */
 		if (m[0] != 0xff)
-			return bad(p, "expected a marker at offset %llu, found"
-				   " 0x%02x", (unsigned long long)off, m[0]);
+			return bad(p, "no marker at offset %llu",
+				   (unsigned long long)off);
 		off += m[1] == 0xff ? 1 : 2;	/* a fill byte, or a marker */
-		if (m[1] == 0xff || (jpg_skippable(m[1], &no_length) && no_length))
+		switch (jpg_marker(m[1])) {
+		case JPG_BARE:
 			continue;
-		if (jpg_is_sof(m[1])) {
-			/* length, precision, height, width */
+		case JPG_SEGMENT:
+			if (!get(p, off, b, 2) || be16(b) < 2)
+				return bad(p, "marker 0xff%02x has no length",
+					   m[1]);
+			off += be16(b);
+			continue;
+		case JPG_FRAME:
+			/* length, precision, height, width. A zero height
+			 * means "given by a DNL marker", which libjpeg does
+			 * not support: found() refuses it as empty. */
 			if (!get(p, off, b, 7))
 				return bad(p, "frame header truncated");
-			if (be16(b) < 8)
-				return bad(p, "frame header too short (%u)",
-					   be16(b));
-			/* A zero height means "given by a DNL marker",
-			 * which libjpeg does not support; found() refuses
-			 * it as an empty image. */
 			return found(p, be16(b + 5), be16(b + 3));
+		case JPG_ERROR:
+			break;
 		}
-		if (!jpg_skippable(m[1], &no_length))
-			return bad(p, "marker 0xff%02x before the frame "
-				   "header", m[1]);
-		if (!get(p, off, b, 2) || be16(b) < 2)
-			return bad(p, "marker 0xff%02x: length missing or "
-				   "under 2", m[1]);
-		off += be16(b);
+		return bad(p, "marker 0xff%02x before the frame header", m[1]);
 	}
-	return bad(p, "no frame header in the first %d markers",
-		   STEPS_MAX);
+	return bad(p, "no frame header in the first %d markers", STEPS_MAX);
 }
 
 /* --- PNG (IMG_png.c, libpng) --- */
@@ -420,37 +416,22 @@ static enum probe_result read_qoi(struct probe *p)
 
 /* --- Which format SDL_image decodes the file as --- */
 
-/* IMG_isSVG(): "<svg" in the first 4095 bytes, up to the first NUL. */
-static bool svg_claims(const struct probe *p)
-{
-	return strstr((const char *)p->head, "<svg") != NULL;
-}
-
-/* IMG_isJPG() walks the markers up to the scan and turns some FF D8
- * files down; of the detectors after it only IMG_isSVG() can then take
- * such a file. Rather than repeat that walk, a JPEG with "<svg" before
- * its first zero byte (no real one has it) is left to the SVG entry. */
-static bool is_jpg_not_svg(const struct probe *p)
-{
-	return is_jpg(p) && !svg_claims(p);
-}
-
 /* IMG_LoadTyped_RW() in SDL_image 2.6.3 hands the file to the first
  * format in its list whose detector accepts it, with no second try, so a
  * file it decodes as another format must not be measured as one of ours.
  * This is that list, in its order, cut to what can take a file carrying
  * one of our magics: the magics of ICO and CUR (00 00), LBM ("FORM"), PCX
  * (0x0a), PNM and XV ('P'), TIFF ("II", "MM"), XCF ("gimp") and XPM
- * ("/ *") differ from ours in the first byte, and AVIF and JXL are not
+ * ('/') differ from ours in the first byte, and AVIF and JXL are not
  * built into this SDL_image (their detectors say no). What remains is
  * TGA, taken by extension before any detector runs, and SVG, whose
  * detector comes before WebP's and QOI's. */
 static const struct format formats[] = {
 	{ "BMP", is_bmp, read_bmp },
 	{ "GIF", is_gif, read_gif },
-	{ "JPEG", is_jpg_not_svg, read_jpg },
+	{ "JPEG", is_jpg, read_jpg },
 	{ "PNG", is_png, read_png },
-	{ "SVG", svg_claims, NULL },
+	{ "SVG", is_svg, NULL },
 	{ "WebP", is_webp, read_webp },
 	{ "QOI", is_qoi, read_qoi },
 };
@@ -462,19 +443,13 @@ enum probe_result probe_dimensions_hint(SDL_RWops *rw, const char *ext,
 	/* ~4 KiB, on the stack: the probe allocates nothing. */
 	struct probe p;
 	enum probe_result res = PROBE_UNKNOWN;
-	Sint64 start;
+	Sint64 start = rw ? SDL_RWtell(rw) : -1;
 
 	*width = 0;
 	*height = 0;
-	if (!rw) {
-		if (err)
-			err_set(err, "no image stream");
-		return PROBE_BAD;
-	}
-	start = SDL_RWtell(rw);
 	if (start < 0) {
 		if (err)
-			err_set(err, "image stream cannot seek: %s",
+			err_set(err, "image stream missing or cannot seek: %s",
 				SDL_GetError());
 		return PROBE_BAD;
 	}
@@ -520,8 +495,7 @@ static bool jpg_truncated(SDL_RWops *rw, Sint64 start, Sint64 size,
 			  struct err *err)
 {
 	uint8_t tail[4096];
-	size_t n = size - start < (Sint64)sizeof(tail) ?
-			   (size_t)(size - start) : sizeof(tail);
+	size_t n = (size_t)SDL_min(size - start, (Sint64)sizeof(tail));
 	size_t got = read_at(rw, size - (Sint64)n, tail, n);
 
 	for (size_t i = got; i >= 2; i--)
@@ -578,6 +552,7 @@ static bool tga_truncated(SDL_RWops *rw, Sint64 start, Sint64 size,
 {
 	uint8_t h[18];
 	uint64_t pixels, bpp, off;
+	bool complete;
 
 	if (read_at(rw, start, h, sizeof(h)) != sizeof(h))
 		goto cut;
@@ -586,15 +561,13 @@ static bool tga_truncated(SDL_RWops *rw, Sint64 start, Sint64 size,
 	off = (uint64_t)start + 18u + h[0];
 	if (h[1])
 		off += (uint64_t)le16(h + 5) * ((h[7] + 7u) / 8u);
-	if (h[2] == 1 || h[2] == 2 || h[2] == 3) {
-		if (off + pixels * bpp <= (uint64_t)size)
-			return false;
-		err_set(err, "TGA: file truncated (%" SDL_PRIu64 " pixel bytes "
-			"expected after the header)", (Uint64)(pixels * bpp));
-		return true;
-	}
-	if (h[2] < 9 || h[2] > 11 ||
-	    tga_rle_complete(rw, (Sint64)off, size, pixels, bpp))
+	if (h[2] >= 1 && h[2] <= 3)		/* raw */
+		complete = off + pixels * bpp <= (uint64_t)size;
+	else if (h[2] >= 9 && h[2] <= 11)	/* run-length */
+		complete = tga_rle_complete(rw, (Sint64)off, size, pixels, bpp);
+	else
+		return false;	/* a type SDL_image does not decode */
+	if (complete)
 		return false;
 cut:
 	err_set(err, "TGA: file truncated");
