@@ -1,15 +1,5 @@
 /* image_probe.c - the size of a common image from its header, before
- * decoding.
- *
- * Decoding happens in a sandboxed helper (seccomp, RLIMIT_DATA, a wall
- * clock), so this probe is not what stops a decompression bomb. It pays
- * only where big images are common (photos, screenshots: PNG, JPEG, WebP,
- * BMP, GIF, QOI), in two ways:
- *  - the early size: with width x height known before decoding, the
- *    segment is created on another thread while the decoder runs;
- *  - the reason: "30000 x 30000 is over the limit" rather than a decoder
- *    that ran out of memory.
- * Every other format is PROBE_UNKNOWN, bounded by the sandbox alone.
+ * decoding. What is probed and why: image_probe.h.
  *
  * Each reader returns the size SDL_image 2.6.3's decoder passes to
  * SDL_CreateRGBSurface(), and where that decoder gives up on a header
@@ -28,8 +18,7 @@
 /* Farthest from the start of the file a frame header may lie. Real files
  * keep it within a few hundred KiB (EXIF, ICC profiles, GIF comments). */
 #define SCAN_MAX	(16ll << 20)
-/* Reads a scan may make: JPEG markers and fill bytes, GIF blocks. With
- * SCAN_MAX it stops a crafted file from keeping the probe busy. */
+/* Reads a scan may make (JPEG markers and fill bytes, GIF blocks). */
 #define STEPS_MAX	65536
 /* IMG_isSVG() looks for "<svg" in the first 4095 bytes. */
 #define HEAD_MAX	4095
@@ -48,8 +37,7 @@ struct probe {
 struct format {
 	const char *name;
 	bool (*is)(const struct probe *p);
-	/* NULL: SDL_image decodes the file as a format not probed here. */
-	enum probe_result (*read)(struct probe *p);
+	enum probe_result (*read)(struct probe *p);	/* NULL: not ours */
 };
 
 /* Reads up to n bytes at stream offset off; returns how many it got. */
@@ -60,9 +48,8 @@ static size_t read_at(SDL_RWops *rw, Sint64 off, void *dst, size_t n)
 	return SDL_RWread(rw, dst, 1, n);
 }
 
-/* Exactly n bytes at off from the start of the image, or false (also past
- * SCAN_MAX, which keeps every offset sum far from overflowing). A memory
- * stream clamps a seek past its end, which read_at() takes as the end. */
+/* Exactly n bytes at off from the start of the image, or false; false
+ * past SCAN_MAX too, which keeps every offset sum far from overflowing. */
 static bool get(const struct probe *p, uint64_t off, void *dst, size_t n)
 {
 	return off <= (uint64_t)SCAN_MAX &&
@@ -114,26 +101,16 @@ static enum probe_result bad(struct probe *p, const char *fmt, ...)
 	return PROBE_BAD;
 }
 
-/* The header is within the first HEAD_MAX bytes of every format read
- * from p->head; fewer than need bytes there means the file is cut. */
-static bool short_head(struct probe *p, size_t need)
-{
-	if (p->head_len >= need)
-		return false;
-	bad(p, "header truncated");
-	return true;
-}
-
 /* The size the decoder would allocate. SDL surfaces have int dimensions:
  * anything wider cannot be decoded, and an empty image cannot be shown. */
-static enum probe_result found(struct probe *p, uint64_t w, uint64_t h)
+static enum probe_result found(struct probe *p, unsigned long long w,
+			       unsigned long long h)
 {
 	if (w == 0 || h == 0)
-		return bad(p, "image has no pixels (%llux%llu)",
-			   (unsigned long long)w, (unsigned long long)h);
+		return bad(p, "image has no pixels (%llux%llu)", w, h);
 	if (w > INT32_MAX || h > INT32_MAX)
 		return bad(p, "%llux%llu is larger than any image SDL can hold",
-			   (unsigned long long)w, (unsigned long long)h);
+			   w, h);
 	p->width = (uint32_t)w;
 	p->height = (uint32_t)h;
 	return PROBE_OK;
@@ -150,25 +127,22 @@ static enum probe_result read_bmp(struct probe *p)
 {
 	const uint8_t *h = p->head;
 	uint32_t size;
-	int64_t w, ht;
+	long long w, ht;
 
-	if (short_head(p, 22))
-		return PROBE_BAD;
+	/* file header and bitmap header to the height (all of an OS/2 one) */
+	if (p->head_len < 26)
+		return bad(p, "header truncated");
 	size = le32(h + 14);
 	if (size == 12)		/* OS/2 BITMAPCOREHEADER: unsigned 16-bit */
 		return found(p, le16(h + 18), le16(h + 20));
 	if (size < 40)
-		return bad(p, "bitmap header of %u bytes is not supported",
-			   size);
-	if (short_head(p, 26))
-		return PROBE_BAD;
+		return bad(p, "%u-byte bitmap header not supported", size);
 	w = s32(le32(h + 18));
 	ht = s32(le32(h + 22));
 	/* A negative height is a top-down bitmap; SDL negates it, which
 	 * INT32_MIN does not survive. */
 	if (w <= 0 || ht == 0 || ht == INT32_MIN)
-		return bad(p, "bad dimensions (%lldx%lld)", (long long)w,
-			   (long long)ht);
+		return bad(p, "bad size %lldx%lld", w, ht);
 	return found(p, (uint64_t)w, (uint64_t)(ht < 0 ? -ht : ht));
 }
 
@@ -184,20 +158,21 @@ static enum probe_result read_gif(struct probe *p)
 {
 	const uint8_t *s = p->head;
 	uint64_t off = 13;
-	uint8_t c = 0, d[9];
+	uint8_t c, d[9];
 	uint32_t w, h;
 
-	if (short_head(p, 13))
-		return PROBE_BAD;
+	if (p->head_len < 13)
+		return bad(p, "header truncated");
 	if (s[10] & 0x80)		/* a global colour table */
 		off += 3u * (2u << (s[10] & 7));
-	/* On to the first image descriptor, over extensions (a label, then
-	 * sub-blocks up to an empty one) and, as SDL_image does, over stray
-	 * bytes. */
-	for (int n = 0; c != ','; n++) {
+	/* To the first image descriptor, over extensions (a label, then
+	 * sub-blocks to an empty one) and, as SDL_image does, stray bytes. */
+	for (int n = 0;; n++) {
 		if (n >= STEPS_MAX || !get(p, off++, &c, 1))
 			return bad(p, "no image in the first %d blocks or "
 				   "%lld MiB", STEPS_MAX, SCAN_MAX >> 20);
+		if (c == ',')
+			break;
 		if (c == ';')
 			return bad(p, "file has no image");
 		if (c == '!') {
@@ -207,11 +182,10 @@ static enum probe_result read_gif(struct probe *p)
 			off++;
 		}
 	}
-	if (!get(p, off, d, 9))
-		return bad(p, "image descriptor truncated");
-	if (d[8] & 0x80)		/* a local colour table */
-		off += 3u * (2u << (d[8] & 7));
-	if (!get(p, off + 9, &c, 1))	/* the LZW code size */
+	/* the descriptor, a local colour table if any, the LZW code size */
+	if (!get(p, off, d, 9) ||
+	    !get(p, off + 9 + (d[8] & 0x80 ? 3u * (2u << (d[8] & 7)) : 0),
+		 &c, 1))
 		return bad(p, "image descriptor truncated");
 	w = le16(d + 4);
 	h = le16(d + 6);
@@ -220,8 +194,7 @@ static enum probe_result read_gif(struct probe *p)
 	 * where any byte may pass for the next descriptor. Rather than guess
 	 * what it would find there, refuse the file. */
 	if (c > 12)
-		return bad(p, "first image has LZW code size %u (at most 12)",
-			   c);
+		return bad(p, "first image has LZW code size %u (> 12)", c);
 	if (w == 0 || h == 0)
 		return bad(p, "first image is empty (%ux%u)", w, h);
 	/* SDL_image 2.6 allocates the first frame; an animation player
@@ -270,7 +243,7 @@ static enum jpg_marker jpg_marker(int c)
 
 static enum probe_result read_jpg(struct probe *p)
 {
-	uint64_t off = 2;
+	unsigned long long off = 2;
 	uint8_t m[2], b[7];
 
 	for (int n = 0; n < STEPS_MAX; n++) {
@@ -280,22 +253,20 @@ static enum probe_result read_jpg(struct probe *p)
 		/* IMG_isJPG() refuses anything but a marker here, although
 		 * libjpeg would skip it with a warning. */
 		if (m[0] != 0xff)
-			return bad(p, "no marker at offset %llu",
-				   (unsigned long long)off);
+			return bad(p, "no marker at offset %llu", off);
 		off += m[1] == 0xff ? 1 : 2;	/* a fill byte, or a marker */
 		switch (jpg_marker(m[1])) {
 		case JPG_BARE:
 			continue;
 		case JPG_SEGMENT:
 			if (!get(p, off, b, 2) || be16(b) < 2)
-				return bad(p, "marker 0xff%02x has no length",
+				return bad(p, "marker 0xff%02x: no length",
 					   m[1]);
 			off += be16(b);
 			continue;
 		case JPG_FRAME:
-			/* length, precision, height, width. A zero height
-			 * means "given by a DNL marker", which libjpeg does
-			 * not support: found() refuses it as empty. */
+			/* length, precision, height, width; found() refuses
+			 * a zero height (DNL), as libjpeg does */
 			if (!get(p, off, b, 7))
 				return bad(p, "frame header truncated");
 			return found(p, be16(b + 5), be16(b + 3));
@@ -331,13 +302,11 @@ static enum probe_result read_png(struct probe *p)
 	/* signature, IHDR length and type, 13 bytes of IHDR, its CRC */
 	const uint8_t *h = p->head;
 
-	if (short_head(p, 33))
-		return PROBE_BAD;
-	if (memcmp(h, "\x89PNG\r\n\x1a\n", 8) != 0)
-		return bad(p, "signature damaged (was the file converted as "
-			   "text?)");
-	if (be32(h + 8) != 13 || memcmp(h + 12, "IHDR", 4) != 0)
-		return bad(p, "first chunk is not a 13-byte IHDR");
+	if (p->head_len < 33)
+		return bad(p, "header truncated");
+	/* signature and a 13-byte IHDR; a file converted as text fails here */
+	if (memcmp(h, "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR", 16) != 0)
+		return bad(p, "signature or IHDR header damaged");
 	/* libpng refuses a damaged IHDR before allocating anything: a size
 	 * read from it would make a segment for nothing. */
 	if (crc32(h + 12, 17) != be32(h + 29))
@@ -361,6 +330,8 @@ static enum probe_result read_webp(struct probe *p)
 	const uint8_t *d = p->head + 20;	/* the first chunk's data */
 	uint32_t bits;
 
+	if (p->head_len < (p->head[15] == 'L' ? 25u : 30u))
+		return bad(p, "header truncated");
 	switch (p->head[15]) {
 	case 'X':
 		/* Extended: the canvas size, which WebPGetFeatures()
@@ -368,15 +339,11 @@ static enum probe_result read_webp(struct probe *p)
 		if (le32(p->head + 16) != 10)
 			return bad(p, "VP8X chunk of %u bytes (not 10)",
 				   le32(p->head + 16));
-		if (short_head(p, 30))
-			return PROBE_BAD;
 		return found(p, 1 + (uint64_t)le24(d + 4),
 			     1 + (uint64_t)le24(d + 7));
 	case 'L':
 		/* Lossless: signature byte, then 14-bit width - 1, 14-bit
 		 * height - 1, alpha bit, 3-bit version. */
-		if (short_head(p, 25))
-			return PROBE_BAD;
 		bits = le32(d + 1);
 		if (d[0] != 0x2f || bits >> 29 != 0)
 			return bad(p, "VP8L header invalid");
@@ -385,8 +352,6 @@ static enum probe_result read_webp(struct probe *p)
 	default:
 		/* Lossy: 3-byte frame tag, start code, 14-bit sizes (the
 		 * top two bits are a scaling hint the decoder ignores). */
-		if (short_head(p, 30))
-			return PROBE_BAD;
 		if ((d[0] & 1) != 0)
 			return bad(p, "first VP8 frame is not a key frame");
 		if (d[3] != 0x9d || d[4] != 0x01 || d[5] != 0x2a)
@@ -406,26 +371,22 @@ static enum probe_result read_qoi(struct probe *p)
 {
 	const uint8_t *h = p->head;
 
-	if (short_head(p, 14))
-		return PROBE_BAD;
+	if (p->head_len < 14)
+		return bad(p, "header truncated");
 	if (h[12] < 3 || h[12] > 4 || h[13] > 1)
 		return bad(p, "header invalid (%u channels, colour space %u)",
 			   h[12], h[13]);
 	return found(p, be32(h + 4), be32(h + 8));
 }
 
-/* --- Which format SDL_image decodes the file as --- */
-
 /* IMG_LoadTyped_RW() in SDL_image 2.6.3 hands the file to the first
- * format in its list whose detector accepts it, with no second try, so a
+ * format in its list whose detector accepts it, with no second try: a
  * file it decodes as another format must not be measured as one of ours.
- * This is that list, in its order, cut to what can take a file carrying
- * one of our magics: the magics of ICO and CUR (00 00), LBM ("FORM"), PCX
- * (0x0a), PNM and XV ('P'), TIFF ("II", "MM"), XCF ("gimp") and XPM
- * ('/') differ from ours in the first byte, and AVIF and JXL are not
- * built into this SDL_image (their detectors say no). What remains is
- * TGA, taken by extension before any detector runs, and SVG, whose
- * detector comes before WebP's and QOI's. */
+ * This is that list, in its order, less the formats that cannot take a
+ * file with one of our magics: ICO and CUR (00 00), LBM ("FORM"), PCX
+ * (0x0a), PNM and XV ('P'), TIFF ("II", "MM"), XCF ('g') and XPM ('/')
+ * differ in the first byte; AVIF and JXL are not built into this
+ * SDL_image. TGA is taken by extension before any detector runs. */
 static const struct format formats[] = {
 	{ "BMP", is_bmp, read_bmp },
 	{ "GIF", is_gif, read_gif },
@@ -440,8 +401,6 @@ enum probe_result probe_dimensions_hint(SDL_RWops *rw, const char *ext,
 					uint32_t *width, uint32_t *height,
 					struct err *err)
 {
-	/* ~4 KiB, on the stack: the probe allocates nothing. */
-	struct probe p;
 	enum probe_result res = PROBE_UNKNOWN;
 	Sint64 start = rw ? SDL_RWtell(rw) : -1;
 
@@ -458,10 +417,10 @@ enum probe_result probe_dimensions_hint(SDL_RWops *rw, const char *ext,
 	if (ext && SDL_strcasecmp(ext, "tga") == 0)
 		return PROBE_UNKNOWN;
 
-	memset(&p, 0, sizeof(p));
-	p.rw = rw;
-	p.start = start;
-	p.err = err;
+	/* ~4 KiB, on the stack: the probe allocates nothing. */
+	struct probe p = { .rw = rw, .start = start, .err = err,
+			   .name = "image" };
+
 	p.head_len = SDL_RWread(rw, p.head, 1, HEAD_MAX);
 	p.head[p.head_len] = '\0';
 	for (size_t i = 0; i < SDL_arraysize(formats); i++) {
@@ -473,16 +432,12 @@ enum probe_result probe_dimensions_hint(SDL_RWops *rw, const char *ext,
 		break;
 	}
 
-	if (SDL_RWseek(rw, start, RW_SEEK_SET) != start) {
-		if (err)
-			err_set(err, "cannot return to the start of the image:"
-				" %s", SDL_GetError());
-		return PROBE_BAD;
-	}
-	if (res == PROBE_OK) {
-		*width = p.width;
-		*height = p.height;
-	}
+	if (SDL_RWseek(rw, start, RW_SEEK_SET) != start)
+		return bad(&p, "cannot seek back to its start: %s",
+			   SDL_GetError());
+	/* found() set them, or they are still 0 */
+	*width = p.width;
+	*height = p.height;
 	return res;
 }
 
@@ -509,11 +464,10 @@ static bool jpg_truncated(SDL_RWops *rw, Sint64 start, Sint64 size,
 static bool qoi_truncated(SDL_RWops *rw, Sint64 start, Sint64 size,
 			  struct err *err)
 {
-	static const uint8_t end[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
 	uint8_t tail[8];
 
-	if (size - start >= 14 + 8 &&
-	    read_at(rw, size - 8, tail, 8) == 8 && !memcmp(tail, end, 8))
+	if (size - start >= 14 + 8 && read_at(rw, size - 8, tail, 8) == 8 &&
+	    memcmp(tail, "\0\0\0\0\0\0\0\1", 8) == 0)
 		return false;
 	err_set(err, "QOI: file truncated (no end marker)");
 	return true;
@@ -558,9 +512,9 @@ static bool tga_truncated(SDL_RWops *rw, Sint64 start, Sint64 size,
 		goto cut;
 	bpp = (h[16] + 7u) / 8u;
 	pixels = (uint64_t)le16(h + 12) * le16(h + 14);
-	off = (uint64_t)start + 18u + h[0];
-	if (h[1])
-		off += (uint64_t)le16(h + 5) * ((h[7] + 7u) / 8u);
+	/* after the header, the image ID and the colour map */
+	off = (uint64_t)start + 18u + h[0] +
+	      (h[1] ? (uint64_t)le16(h + 5) * ((h[7] + 7u) / 8u) : 0);
 	if (h[2] >= 1 && h[2] <= 3)		/* raw */
 		complete = off + pixels * bpp <= (uint64_t)size;
 	else if (h[2] >= 9 && h[2] <= 11)	/* run-length */
