@@ -900,13 +900,12 @@ static void check_bomb(struct bomb *k)
 	buf_free(&k->b);
 }
 
-
-static void test_bombs(void)
-{
-	struct bomb k;
-
+/* One bomb: file name, expected result and size, then the statements
+ * that write it into k.b. */
 #define BOMB(file, want_, w_, h_, ...)					\
 	do {								\
+		struct bomb k;						\
+									\
 		memset(&k, 0, sizeof(k));				\
 		k.name = (file);					\
 		k.want = (want_);					\
@@ -916,6 +915,8 @@ static void test_bombs(void)
 		check_bomb(&k);						\
 	} while (0)
 
+static void test_bombs_png_jpeg_gif(void)
+{
 	BOMB("bomb.png", PROBE_OK, 30000, 30000, bomb_png(&k.b, 30000, 30000));
 	BOMB("wide.png", PROBE_OK, 0x7fffffff, 1,
 	     bomb_png(&k.b, 0x7fffffff, 1));
@@ -931,6 +932,10 @@ static void test_bombs(void)
 	     put_gif(&k.b, 30000, 30000, 30000, 30000, 2));
 	BOMB("max.gif", PROBE_OK, 65535, 65535,
 	     put_gif(&k.b, 1, 1, 65535, 65535, 8));
+}
+
+static void test_bombs_bmp_qoi_webp_tga(void)
+{
 	BOMB("bomb.bmp", PROBE_OK, 30000, 30000,
 	     bomb_bmp(&k.b, 30000, -30000));
 	BOMB("max.bmp", PROBE_OK, 0x7fffffff, 0x7fffffff,
@@ -949,8 +954,8 @@ static void test_bombs(void)
 	     bomb_webp(&k.b, ' ', 16383, 16383));
 	/* No probe: SDL_image decodes anything typed "tga" as TGA. */
 	BOMB("bomb.tga", PROBE_UNKNOWN, 0, 0, bomb_tga(&k.b, 65535, 65535));
-#undef BOMB
 }
+#undef BOMB
 
 /* Headers claiming 30000 x 30000 (or the most the format holds) in the
  * formats without a probe. Only the bytes the detectors look at are
@@ -969,7 +974,8 @@ static const struct {
 			    "\x28\0\0\0\x30\x75\0\0\x60\xea\0\0\1\0\x18\0"),
 	  IMG_isCUR },
 	{ "bomb.lbm", BYTES("FORM\0\0\0\x2ePBM BMHD\0\0\0\x14\x75\x30\x75\x30"
-			    "\0\0\0\0\x08\0\0\0\0\0\1\1\x75\x30\x75\x30" "BODY"),
+			    "\0\0\0\0\x08\0\0\0\0\0\1\1\x75\x30\x75\x30"
+			    "BODY"),
 	  IMG_isLBM },
 	{ "bomb.pcx", BYTES("\x0a\x05\x01\x08\0\0\0\0\x2f\x75\x2f\x75"
 			    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
@@ -1244,7 +1250,8 @@ static void test_streams(void)
 	CHECK(rw != NULL);
 	if (rw) {
 		SDL_RWseek(rw, 0, RW_SEEK_SET);
-		CHECK(probe_dimensions_hint(rw, NULL, &w, &h, &err) == PROBE_OK);
+		CHECK(probe_dimensions_hint(rw, NULL, &w, &h, &err) ==
+		      PROBE_OK);
 		CHECK(w == 37 && h == 23 && SDL_RWtell(rw) == 0);
 		SDL_RWclose(rw);
 	}
@@ -1285,7 +1292,8 @@ int main(int argc, char **argv)
 
 	test_fixtures();
 	test_choices();
-	test_bombs();
+	test_bombs_png_jpeg_gif();
+	test_bombs_bmp_qoi_webp_tga();
 	test_unmeasured();
 	test_truncated();
 	test_random();
