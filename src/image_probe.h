@@ -1,14 +1,19 @@
-/* image_probe.h - an image's dimensions from its header, before decoding.
+/* image_probe.h - the size of a common image from its header, before
+ * decoding.
  *
- * A few kilobytes of PNG can claim 30000 x 30000 pixels; SDL_image would
- * allocate (and zero) the whole surface before finding out the data is not
- * there. Reading the dimensions first lets the caller refuse such a file
- * without allocating anything.
+ * Decoding runs in a sandboxed helper whose memory limit and wall clock
+ * bound any file, so this is not the defence against decompression bombs.
+ * The probe reads the header of the formats big images come in - PNG,
+ * JPEG, WebP, BMP, GIF, QOI - for two things the sandbox cannot give:
+ * the size early, so the segment can be created while the decoder runs,
+ * and a precise refusal ("30000 x 30000 is over the limit") instead of a
+ * decoder running out of memory. Every other format is PROBE_UNKNOWN and
+ * bounded by the sandbox alone.
  *
- * The probe picks the format the way SDL_image 2.6's IMG_LoadTyped_RW()
- * does (same detectors, same order, no fallback once one matches) and
- * reads the header fields that decoder hands to SDL_CreateRGBSurface().
- * It reads only headers: memory use is constant whatever the file claims.
+ * The format is the one SDL_image 2.6's IMG_LoadTyped_RW() would pick: a
+ * file it decodes as something else first (anything typed "tga", or an
+ * SVG) is PROBE_UNKNOWN even if it carries one of these magic numbers.
+ * Only headers are read; memory use is constant whatever the file claims.
  */
 #ifndef IMAGE_PROBE_H
 #define IMAGE_PROBE_H
@@ -21,22 +26,15 @@
 
 enum probe_result {
 	PROBE_OK,	/* *width and *height are what a decoder would allocate */
-	PROBE_UNKNOWN,	/* not a format this module reads headers of */
-	PROBE_BAD,	/* a known format with a broken header; reason in err */
+	PROBE_UNKNOWN,	/* not a format probed here; err is left alone */
+	PROBE_BAD,	/* a probed format with a broken header; reason in err */
 };
 
 /* Reads the header at the current position of rw and leaves the position
- * where it was. Same as probe_dimensions_hint(rw, NULL, ...): without an
- * extension TGA, which has no magic, is never recognised (IMG_Load_RW
- * does not decode it either). On PROBE_UNKNOWN for an SVG file err says
- * so: its size is only known once the document is parsed. */
-enum probe_result probe_dimensions(SDL_RWops *rw, uint32_t *width,
-				   uint32_t *height, struct err *err);
-
-/* As probe_dimensions(), with ext the type IMG_LoadTyped_RW() would get:
- * for IMG_Load(path) that is whatever follows the last '.' of path, or
- * NULL. When ext is "tga" (any case) SDL_image decodes the file as TGA
- * before looking at any magic, and so does the probe. */
+ * where it was. ext is the type IMG_LoadTyped_RW() will get: for
+ * IMG_Load(path) whatever follows the last '.' of path, or NULL. *width
+ * and *height are 0 unless PROBE_OK. A stream that cannot seek is
+ * PROBE_BAD. */
 enum probe_result probe_dimensions_hint(SDL_RWops *rw, const char *ext,
 					uint32_t *width, uint32_t *height,
 					struct err *err);
