@@ -26,7 +26,7 @@ static const float scales[] = { 1.0f, 1.5f, 2.0f };
 static const struct {
 	int w, h;
 } sizes[] = {
-	{ UI_MIN_W, UI_MIN_H }, { 451, 322 }, { 640, 480 }, { 1920, 1080 },
+	{ 260, 160 }, { 451, 322 }, { 640, 480 }, { 1920, 1080 },
 	{ 300, 1200 }, { 1500, 170 },
 };
 
@@ -142,27 +142,27 @@ static void check_looks(void)
 	bool redraw = false;
 	SDL_Event ev;
 
-	CHECK(ui_button_look(&b) == UI_LOOK_NORMAL);
+	CHECK(ui_button_look(&b) == THEME_NORMAL);
 	ev = motion(50, 20);
 	ui_button_event(&b, &ev, &redraw);
-	CHECK(redraw && ui_button_look(&b) == UI_LOOK_HOVER);
+	CHECK(redraw && ui_button_look(&b) == THEME_HOVER);
 	redraw = false;
 	ev = motion(51, 20);
 	ui_button_event(&b, &ev, &redraw);
 	CHECK_MSG(!redraw, "a move inside must not ask for a frame");
 	ev = button(SDL_MOUSEBUTTONDOWN, 51, 20, SDL_BUTTON_LEFT);
 	ui_button_event(&b, &ev, &redraw);
-	CHECK(redraw && ui_button_look(&b) == UI_LOOK_PRESSED);
+	CHECK(redraw && ui_button_look(&b) == THEME_PRESSED);
 	ev = motion(500, 20);
 	ui_button_event(&b, &ev, &redraw);
-	CHECK(ui_button_look(&b) == UI_LOOK_HOVER);
+	CHECK(ui_button_look(&b) == THEME_HOVER);
 	ev = button(SDL_MOUSEBUTTONUP, 500, 20, SDL_BUTTON_LEFT);
 	CHECK(!ui_button_event(&b, &ev, &redraw));
-	CHECK(ui_button_look(&b) == UI_LOOK_NORMAL);
+	CHECK(ui_button_look(&b) == THEME_NORMAL);
 	b.hover = true;
 	redraw = false;
 	ui_button_reset(&b, &redraw);
-	CHECK(redraw && ui_button_look(&b) == UI_LOOK_NORMAL);
+	CHECK(redraw && ui_button_look(&b) == THEME_NORMAL);
 }
 
 static void check_scale_conversion(void)

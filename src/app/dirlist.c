@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,6 +335,67 @@ int dirlist_resolve(const char *base, const char *typed, char *out,
 		return -1;
 	}
 	return 0;
+}
+
+/* The names of dl that start with stem (any case): how many, the first,
+ * and in *common how many bytes of the first they all share. */
+static int matching(const struct dirlist *dl, const char *stem,
+		    const struct dirlist_entry **first, size_t *common)
+{
+	size_t slen = strlen(stem), i, k;
+	int n = 0;
+
+	for (i = 0; i < dl->n; i++) {
+		const char *nm = dl->v[i].name;
+
+		for (k = 0; k < slen && lower((unsigned char)nm[k]) ==
+		     lower((unsigned char)stem[k]); k++)
+			;
+		if (k < slen)
+			continue;
+		if (!n++) {
+			*first = &dl->v[i];
+			*common = strlen(nm);
+			continue;
+		}
+		for (k = 0; k < *common && lower((unsigned char)nm[k]) ==
+		     lower((unsigned char)(*first)->name[k]); k++)
+			;
+		*common = k;
+	}
+	/* Never stop inside a UTF-8 character. */
+	while (n && *common > slen &&
+	       ((unsigned char)(*first)->name[*common] & 0xc0) == 0x80)
+		(*common)--;
+	return n;
+}
+
+int dirlist_complete(const char *base, const char *typed, char *out,
+		     size_t outsz)
+{
+	const char *slash = strrchr(typed, '/');
+	const char *stem = slash ? slash + 1 : typed;
+	int dlen = (int)(stem - typed), n = 0, w;
+	const struct dirlist_entry *first = NULL;
+	char part[PATH_MAX], dir[PATH_MAX];
+	struct dirlist dl = { 0 };
+	size_t common = 0;
+	struct err e;
+
+	/* The folder as typed, "~/" and "../" included; "" is base. A
+	 * stem starting with '.' asks for the dot-files. */
+	snprintf(part, sizeof(part), "%.*s", dlen, typed);
+	if (dirlist_resolve(base, part, dir, sizeof(dir), &e) == 0 &&
+	    dirlist_read(&dl, dir, stem[0] == '.', &e) == 0)
+		n = matching(&dl, stem, &first, &common);
+	if (n == 0 || (n > 1 && common <= strlen(stem)))
+		w = snprintf(out, outsz, "%s", typed);
+	else
+		w = snprintf(out, outsz, "%.*s%.*s%s", dlen, typed,
+			     (int)common, first->name,
+			     n == 1 && first->is_dir ? "/" : "");
+	dirlist_finish(&dl);
+	return w < 0 || (size_t)w >= outsz ? -1 : n;
 }
 
 int dirlist_parent(const char *dir, char *out, size_t outsz)

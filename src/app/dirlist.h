@@ -57,6 +57,16 @@ bool dirlist_is_image_name(const char *name);
 int dirlist_resolve(const char *base, const char *typed, char *out,
 		    size_t outsz, struct err *e);
 
+/* Tab in the name field: completes the last component of typed (a path as
+ * dirlist_resolve() takes it, relative to base) from the names in the
+ * folder its other components name, as far as those starting with it (any
+ * case) agree; a single match that is a folder gets its '/'. Writes the
+ * new text to out: typed with that component extended, or typed itself
+ * when nothing extends it. Returns the number of names that matched, or
+ * -1 when out is too small. */
+int dirlist_complete(const char *base, const char *typed, char *out,
+		     size_t outsz);
+
 /* Writes the parent of the clean absolute path dir to out ("/" stays
  * "/"). Returns 0, or -1 when out is too small. */
 int dirlist_parent(const char *dir, char *out, size_t outsz);
