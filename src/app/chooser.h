@@ -7,7 +7,7 @@
  * file-name field that has keyboard focus, and Open / Cancel.
  *
  * Keys: typed text goes to the name field (Left/Right/Delete/Backspace
- * edit it, Ctrl+Backspace a word, Ctrl+A selects it all, Ctrl+V pastes,
+ * edit it, Ctrl+A selects it all, Ctrl+V pastes,
  * Tab completes the last part of the path typed, in whichever folder it
  * names); Up/Down/PageUp/PageDown/Home/End move the list selection; Enter
  * opens what the field names (a relative path starts at the folder shown,

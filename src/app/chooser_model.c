@@ -165,13 +165,13 @@ bool chooser_model_can_open(const struct chooser_model *m)
 
 void chooser_model_go_up(struct chooser_model *m)
 {
-	char parent[PATH_MAX];
-	char from[NAME_MAX + 1];
+	char parent[PATH_MAX], from[NAME_MAX + 1];
+	struct err e;
 
-	if (!chooser_model_can_up(m))
-		return;
-	snprintf(from, sizeof(from), "%s", dirlist_basename(m->dir));
-	if (dirlist_parent(m->dir, parent, sizeof(parent)) == 0)
+	/* The folder we came from is selected in its parent. */
+	snprintf(from, sizeof(from), "%s", strrchr(m->dir, '/') + 1);
+	if (chooser_model_can_up(m) &&
+	    dirlist_resolve(m->dir, "..", parent, sizeof(parent), &e) == 0)
 		enter(m, parent, from);
 }
 
@@ -279,32 +279,6 @@ void chooser_model_insert(struct chooser_model *m, const char *s)
 	name_edited(m);
 }
 
-static size_t prev_char(const char *s, size_t i)
-{
-	while (i > 0 && ((unsigned char)s[--i] & 0xc0) == 0x80)
-		;
-	return i;
-}
-
-static size_t next_char(const char *s, size_t i)
-{
-	if (!s[i])
-		return i;
-	while (((unsigned char)s[++i] & 0xc0) == 0x80)
-		;
-	return i;
-}
-
-/* Ctrl+Backspace: back to the previous '/' or space, as in a shell. */
-static size_t word_start(const char *s, size_t i)
-{
-	while (i > 0 && (s[i - 1] == '/' || s[i - 1] == ' '))
-		i--;
-	while (i > 0 && s[i - 1] != '/' && s[i - 1] != ' ')
-		i--;
-	return i;
-}
-
 static void complete(struct chooser_model *m)
 {
 	char buf[PATH_MAX];
@@ -333,19 +307,17 @@ static void move_caret(struct chooser_model *m, bool right)
 	if (m->name_all)
 		m->caret = right ? strlen(m->name) : 0;
 	else
-		m->caret = right ? next_char(m->name, m->caret) :
-			   prev_char(m->name, m->caret);
+		m->caret = right ? text_next_char(m->name, m->caret) :
+			   text_prev_char(m->name, m->caret);
 	m->name_all = false;
 }
 
-static void backspace(struct chooser_model *m, bool ctrl)
+static void backspace(struct chooser_model *m)
 {
 	if (!m->name[0])
 		chooser_model_go_up(m);
-	else if (ctrl)
-		delete_range(m, word_start(m->name, m->caret), m->caret);
 	else if (m->caret > 0 || m->name_all)
-		delete_range(m, prev_char(m->name, m->caret), m->caret);
+		delete_range(m, text_prev_char(m->name, m->caret), m->caret);
 }
 
 enum chooser_result chooser_model_key(struct chooser_model *m,
@@ -380,11 +352,11 @@ enum chooser_result chooser_model_key(struct chooser_model *m,
 		move_caret(m, k->sym == SDLK_RIGHT);
 		break;
 	case SDLK_BACKSPACE:
-		backspace(m, ctrl);
+		backspace(m);
 		break;
 	case SDLK_DELETE:
 		if (m->name[m->caret] || m->name_all)
-			delete_range(m, m->caret, next_char(m->name, m->caret));
+			delete_range(m, m->caret, text_next_char(m->name, m->caret));
 		break;
 	case SDLK_TAB:
 		complete(m);

@@ -14,6 +14,7 @@
 
 #include "app/chooser.h"
 #include "app/dirlist.h"
+#include "app/text.h"	/* its UTF-8 steps; the model draws nothing */
 #include "shm/err.h"
 
 struct chooser_model {

@@ -192,8 +192,7 @@ size_t chooser_view_caret_at(const struct chooser_view *v,
 
 	x -= box.x - v->name_scroll;
 	while (m->name[i]) {
-		for (j = i + 1; ((unsigned char)m->name[j] & 0xc0) == 0x80; j++)
-			;
+		j = text_next_char(m->name, i);
 		memcpy(buf, m->name, j);
 		buf[j] = '\0';
 		w = text_width(v->font, buf);

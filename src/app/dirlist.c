@@ -274,28 +274,16 @@ static int push_path(char *out, size_t outsz, size_t *len, const char *p)
 	return 0;
 }
 
-/* The home folder for "~" (user == NULL) or "~user"; NULL if unknown.
- * buf holds the password entry's strings. */
-static const char *home_of(const char *user, size_t ulen, char *buf,
-			   size_t bufsz)
+/* The home folder for "~"; NULL if unknown. buf holds the password
+ * entry's strings. */
+static const char *home_of(char *buf, size_t bufsz)
 {
 	struct passwd pw, *res = NULL;
-	char name[256];
-	const char *home;
+	const char *home = getenv("HOME");
 
-	if (!ulen) {
-		home = getenv("HOME");
-		if (home && *home)
-			return home;
-		if (getpwuid_r(getuid(), &pw, buf, bufsz, &res) || !res)
-			return NULL;
-		return res->pw_dir;
-	}
-	if (ulen >= sizeof(name))
-		return NULL;
-	memcpy(name, user, ulen);
-	name[ulen] = '\0';
-	if (getpwnam_r(name, &pw, buf, bufsz, &res) || !res)
+	if (home && *home)
+		return home;
+	if (getpwuid_r(getuid(), &pw, buf, bufsz, &res) || !res)
 		return NULL;
 	return res->pw_dir;
 }
@@ -304,24 +292,19 @@ int dirlist_resolve(const char *base, const char *typed, char *out,
 		    size_t outsz, struct err *e)
 {
 	char pwbuf[4096];
-	const char *start = base, *rest = typed;
+	const char *start = base, *rest = typed, *home;
 	size_t len;
 
 	if (outsz < 2) {
 		err_set(e, "Path too long");
 		return -1;
 	}
-	if (typed[0] == '~') {
-		size_t ulen = strcspn(typed + 1, "/");
-		const char *home = home_of(typed + 1, ulen, pwbuf,
-					   sizeof(pwbuf));
-
-		/* An unknown "~name" is left as it is: it may well be a
-		 * file of that name, as in a shell. */
-		if (home) {
-			start = home;
-			rest = typed + 1 + ulen;
-		}
+	/* "~name" is a file of that name: other users' homes are not
+	 * what a chooser of images needs. */
+	if (typed[0] == '~' && (typed[1] == '/' || !typed[1]) &&
+	    (home = home_of(pwbuf, sizeof(pwbuf))) != NULL) {
+		start = home;
+		rest = typed + 1;
 	} else if (typed[0] == '/') {
 		start = "/";
 	}
@@ -396,28 +379,6 @@ int dirlist_complete(const char *base, const char *typed, char *out,
 			     n == 1 && first->is_dir ? "/" : "");
 	dirlist_finish(&dl);
 	return w < 0 || (size_t)w >= outsz ? -1 : n;
-}
-
-int dirlist_parent(const char *dir, char *out, size_t outsz)
-{
-	const char *slash = strrchr(dir, '/');
-	size_t n;
-
-	if (!slash)
-		return -1;
-	n = slash == dir ? 1 : (size_t)(slash - dir);
-	if (n + 1 > outsz)
-		return -1;
-	memmove(out, dir, n);
-	out[n] = '\0';
-	return 0;
-}
-
-const char *dirlist_basename(const char *dir)
-{
-	const char *slash = strrchr(dir, '/');
-
-	return slash ? slash + 1 : dir;
 }
 
 void dirlist_format_size(off_t bytes, char *out, size_t outsz)

@@ -126,15 +126,29 @@ int text_width(TTF_Font *font, const char *str)
 	return TTF_SizeUTF8(font, str, &w, NULL) < 0 ? 0 : w;
 }
 
-/* Byte offset of character k (UTF-8) of s; k past the end gives its
- * length. */
+size_t text_next_char(const char *s, size_t i)
+{
+	if (!s[i])
+		return i;
+	while (((unsigned char)s[++i] & 0xc0) == 0x80)
+		;
+	return i;
+}
+
+size_t text_prev_char(const char *s, size_t i)
+{
+	while (i > 0 && ((unsigned char)s[--i] & 0xc0) == 0x80)
+		;
+	return i;
+}
+
+/* Byte offset of character k of s; k past the end gives its length. */
 static size_t char_offset(const char *s, size_t k)
 {
 	size_t i = 0;
 
-	for (; s[i] && k; k--)
-		while (((unsigned char)s[++i] & 0xc0) == 0x80)
-			;
+	while (k--)
+		i = text_next_char(s, i);
 	return i;
 }
 

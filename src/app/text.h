@@ -41,6 +41,11 @@ int text_update(struct text_cache *c, SDL_Renderer *r, TTF_Font *font,
 void text_draw(const struct text_cache *c, SDL_Renderer *r, int x, int y,
 	       const SDL_Rect *clip);
 
+/* The byte offset of the UTF-8 character after (before) the one at i in
+ * s; i itself at the end (start). */
+size_t text_next_char(const char *s, size_t i);
+size_t text_prev_char(const char *s, size_t i);
+
 /* The width of str in font, in pixels (0 if SDL_ttf cannot tell). */
 int text_width(TTF_Font *font, const char *str);
 
