@@ -69,15 +69,9 @@ void chooser_close(struct chooser *ch)
 		return;
 	ch->open = false;
 	SDL_StopTextInput();
-	chooser_model_finish(&ch->m);
+	dirlist_finish(&ch->m.list);
+	ch->m.sel = -1;
 	chooser_view_finish(&ch->v);
-}
-
-static enum chooser_result ended(struct chooser *ch, enum chooser_result r)
-{
-	if (r != CHOOSER_NONE)
-		chooser_close(ch);
-	return r;
 }
 
 static int page(const struct chooser *ch)
@@ -134,9 +128,6 @@ static enum chooser_result mouse_up(struct chooser *ch,
 	case CHOOSER_PART_UP:
 		chooser_model_go_up(&ch->m);
 		break;
-	case CHOOSER_PART_HOME:
-		chooser_model_go_home(&ch->m);
-		break;
 	case CHOOSER_PART_OPEN:
 		return chooser_model_activate(&ch->m);
 	case CHOOSER_PART_CANCEL:
@@ -172,13 +163,6 @@ static bool mouse_motion(struct chooser *ch, const SDL_MouseMotionEvent *mo)
 		ch->v.hot = chooser_view_hit(&ch->v, &ch->m, mo->x, mo->y,
 					     &row);
 	return hot != ch->v.hot || top != ch->m.top;
-}
-
-static bool mouse_wheel(struct chooser *ch, const SDL_MouseWheelEvent *w)
-{
-	int dy = w->direction == SDL_MOUSEWHEEL_FLIPPED ? -w->y : w->y;
-
-	return chooser_model_scroll(&ch->m, ch->m.top - 3 * dy);
 }
 
 static enum chooser_result mouse_button(struct chooser *ch,
@@ -217,7 +201,9 @@ enum chooser_result chooser_handle_event(struct chooser *ch,
 		res = mouse_button(ch, &ev->button);
 		break;
 	case SDL_MOUSEWHEEL:
-		changed = mouse_wheel(ch, &ev->wheel);
+		changed = chooser_model_scroll(&ch->m, ch->m.top - 3 *
+			(ev->wheel.direction == SDL_MOUSEWHEEL_FLIPPED ?
+			 -ev->wheel.y : ev->wheel.y));
 		break;
 	case SDL_WINDOWEVENT:
 		changed = ev->window.event == SDL_WINDOWEVENT_LEAVE;
@@ -229,7 +215,9 @@ enum chooser_result chooser_handle_event(struct chooser *ch,
 	}
 	if (redraw && (changed || res != CHOOSER_NONE))
 		*redraw = true;
-	return ended(ch, res);
+	if (res != CHOOSER_NONE)
+		chooser_close(ch);
+	return res;
 }
 
 void chooser_draw(struct chooser *ch, SDL_Renderer *r, const SDL_Rect *area)

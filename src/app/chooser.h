@@ -3,7 +3,7 @@
  * SDL2 has no native file dialog, so the chooser is drawn over the window
  * by the renderer that draws everything else, and works under any video
  * driver, the dummy one included. It shows a folder (folders first, then
- * the image files SDL_image reads, with sizes), Home and Up buttons, a
+ * the image files SDL_image reads, with sizes), an Up button, a
  * file-name field that has keyboard focus, and Open / Cancel.
  *
  * Keys: typed text goes to the name field (Left/Right/Delete/Backspace
@@ -83,7 +83,6 @@ const char *chooser_error(const struct chooser *ch);
 
 enum chooser_part {
 	CHOOSER_PART_UP,	/* parent folder button */
-	CHOOSER_PART_HOME,	/* home folder button */
 	CHOOSER_PART_PATH,	/* the folder shown */
 	CHOOSER_PART_LIST,	/* the rows, without header and scroll bar */
 	CHOOSER_PART_SCROLLBAR,	/* empty when the list fits */

@@ -147,12 +147,6 @@ void chooser_model_open(struct chooser_model *m, const char *dir)
 	}
 }
 
-void chooser_model_finish(struct chooser_model *m)
-{
-	dirlist_finish(&m->list);
-	m->sel = -1;
-}
-
 bool chooser_model_can_up(const struct chooser_model *m)
 {
 	return strcmp(m->dir, "/") != 0;
@@ -173,17 +167,6 @@ void chooser_model_go_up(struct chooser_model *m)
 	if (chooser_model_can_up(m) &&
 	    dirlist_resolve(m->dir, "..", parent, sizeof(parent), &e) == 0)
 		enter(m, parent, from);
-}
-
-void chooser_model_go_home(struct chooser_model *m)
-{
-	char home[PATH_MAX];
-	struct err e;
-
-	if (dirlist_resolve(m->dir, "~", home, sizeof(home), &e) < 0)
-		set_error(m, e.msg);
-	else
-		enter(m, home, NULL);
 }
 
 /* Opens what the absolute path names: a folder is entered, a regular file

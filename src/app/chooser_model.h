@@ -37,9 +37,6 @@ struct chooser_model {
  * reason as the error. The field is emptied. */
 void chooser_model_open(struct chooser_model *m, const char *dir);
 
-/* Frees the listing. */
-void chooser_model_finish(struct chooser_model *m);
-
 /* One key press. Returns CHOOSER_CHOSEN or CHOOSER_CANCELLED when it ends
  * the choice, else CHOOSER_NONE. */
 enum chooser_result chooser_model_key(struct chooser_model *m,
@@ -56,7 +53,6 @@ void chooser_model_select(struct chooser_model *m, int i);
 enum chooser_result chooser_model_activate(struct chooser_model *m);
 
 void chooser_model_go_up(struct chooser_model *m);
-void chooser_model_go_home(struct chooser_model *m);
 
 /* Sets the first row shown, kept within the list. Returns true when it
  * changed. */

@@ -77,13 +77,12 @@ static void lay_out(struct chooser_view *v, struct chooser_model *m,
 		"Look in:", "File name:", "Files of type:",
 	};
 	static const char *const buttons[] = { "Open", "Cancel" };
-	static const char *const nav[] = { "Home", "Up" };
 	int pad = px(v, 8), gap = px(v, 6), lp = 2 * px(v, THEME_LABEL_PAD);
 	int line = TTF_FontLineSkip(v->font), ctl = line + px(v, 10);
 	int left = a->x + pad, right = a->x + a->w - pad;
 	int bottom = a->y + a->h - pad, y, fx;
 	int label_w = widest(v->font, labels, SDL_arraysize(labels));
-	int nav_w = widest(v->font, nav, SDL_arraysize(nav)) + lp;
+	int up_w = text_width(v->font, "Up") + lp;
 	int btn_w = widest(v->font, buttons, SDL_arraysize(buttons)) + lp;
 
 	btn_w = btn_w > px(v, 84) ? btn_w : px(v, 84);
@@ -92,9 +91,8 @@ static void lay_out(struct chooser_view *v, struct chooser_model *m,
 	y = v->title.y + v->title.h + pad;
 	fx = left + label_w + gap;
 	v->lookin = rect(left, y, label_w, ctl);
-	v->up = rect(right - nav_w, y, nav_w, ctl);
-	v->home = rect(v->up.x - px(v, 4) - nav_w, y, nav_w, ctl);
-	v->path = rect(fx, y, v->home.x - gap - fx, ctl);
+	v->up = rect(right - up_w, y, up_w, ctl);
+	v->path = rect(fx, y, v->up.x - gap - fx, ctl);
 	y += ctl + gap;
 	v->cancel = rect(right - btn_w, bottom - ctl, btn_w, ctl);
 	v->open = rect(v->cancel.x, v->cancel.y - gap - ctl, btn_w, ctl);
@@ -128,8 +126,8 @@ bool chooser_view_rect(const struct chooser_view *v,
 		       int row, SDL_Rect *out)
 {
 	const SDL_Rect *fixed[] = {
-		[CHOOSER_PART_UP] = &v->up,	[CHOOSER_PART_HOME] = &v->home,
-		[CHOOSER_PART_PATH] = &v->path,	[CHOOSER_PART_LIST] = &v->body,
+		[CHOOSER_PART_UP] = &v->up,	[CHOOSER_PART_PATH] = &v->path,
+		[CHOOSER_PART_LIST] = &v->body,
 		[CHOOSER_PART_SCROLLBAR] = &v->track,
 		[CHOOSER_PART_NAME] = &v->name,	[CHOOSER_PART_OPEN] = &v->open,
 		[CHOOSER_PART_CANCEL] = &v->cancel,
@@ -159,7 +157,7 @@ enum chooser_part chooser_view_hit(const struct chooser_view *v,
 {
 	/* The thumb lies on the scroll bar, which lies beside the rows. */
 	static const enum chooser_part order[] = {
-		CHOOSER_PART_UP, CHOOSER_PART_HOME, CHOOSER_PART_PATH,
+		CHOOSER_PART_UP, CHOOSER_PART_PATH,
 		CHOOSER_PART_OPEN, CHOOSER_PART_CANCEL, CHOOSER_PART_NAME,
 		CHOOSER_PART_THUMB, CHOOSER_PART_SCROLLBAR, CHOOSER_PART_LIST,
 	};
@@ -403,7 +401,6 @@ static void draw_all(struct chooser_view *v, const struct chooser_model *m,
 	draw_label(v, r, &v->t_lookin, "Look in:", &v->lookin);
 	/* A deep folder shows its end, where the user is. */
 	draw_field(v, r, &v->path, &v->t_dir, m->dir, TEXT_ELIDE_START);
-	draw_button(v, m, r, CHOOSER_PART_HOME, &v->t_home, "Home");
 	draw_button(v, m, r, CHOOSER_PART_UP, &v->t_up, "Up");
 	draw_list(v, m, r);
 	draw_label(v, r, &v->t_fname, "File name:", &v->fname);
@@ -441,7 +438,7 @@ void chooser_view_draw(struct chooser_view *v, struct chooser_model *m,
 void chooser_view_finish(struct chooser_view *v)
 {
 	struct text_cache *fixed[] = {
-		&v->t_title, &v->t_lookin, &v->t_dir, &v->t_up, &v->t_home,
+		&v->t_title, &v->t_lookin, &v->t_dir, &v->t_up,
 		&v->t_hdr_name, &v->t_hdr_size, &v->t_empty, &v->t_error,
 		&v->t_fname, &v->t_name, &v->t_open, &v->t_ftypes,
 		&v->t_types, &v->t_cancel,

@@ -25,7 +25,7 @@ struct chooser_view {
 	TTF_Font *font;		/* borrowed */
 	float scale;
 	bool laid_out;		/* the rectangles below are valid */
-	SDL_Rect area, title, lookin, path, up, home;
+	SDL_Rect area, title, lookin, path, up;
 	SDL_Rect list, header, body, track, banner;
 	SDL_Rect fname, name, open, ftypes, types, cancel;
 	int row_h, size_w;
@@ -34,7 +34,7 @@ struct chooser_view {
 	enum chooser_part pressed;	/* where the left button went down */
 	int name_scroll;	/* pixels the field's text is scrolled left */
 
-	struct text_cache t_title, t_lookin, t_dir, t_up, t_home, t_hdr_name,
+	struct text_cache t_title, t_lookin, t_dir, t_up, t_hdr_name,
 		t_hdr_size, t_empty, t_error, t_fname, t_name, t_open,
 		t_ftypes, t_types, t_cancel;
 	struct text_cache row_name[CHOOSER_VIEW_ROW_SLOTS];

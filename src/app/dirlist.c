@@ -120,40 +120,23 @@ void dirlist_finish(struct dirlist *dl)
 	dl->n = 0;
 }
 
-/* Decides whether the entry belongs in the list; fills is_dir and size. */
+/* Decides whether the entry belongs in the list; fills is_dir and size.
+ * A link counts as what it points to; one that dangles, or an entry gone
+ * since readdir, is left out, and so are FIFOs and devices. */
 static bool classify(int dfd, const struct dirent *de, bool *is_dir,
 		     off_t *size)
 {
 	struct stat st;
 
-	*is_dir = false;
-	*size = 0;
-	switch (de->d_type) {
-	case DT_DIR:
-		*is_dir = true;
-		return true;
-	case DT_REG:
-		if (!dirlist_is_image_name(de->d_name))
-			return false;
-		break;
-	case DT_LNK:
-	case DT_UNKNOWN:
-		break;
-	default:
+	/* Most files of a folder are not images: spare them the stat. */
+	if (de->d_type == DT_REG && !dirlist_is_image_name(de->d_name))
 		return false;
-	}
-	/* Follows links: a link counts as what it points to. An entry that
-	 * vanished since readdir is simply not listed. */
 	if (fstatat(dfd, de->d_name, &st, 0) < 0)
 		return false;
-	if (S_ISDIR(st.st_mode)) {
-		*is_dir = true;
-		return true;
-	}
-	if (!S_ISREG(st.st_mode) || !dirlist_is_image_name(de->d_name))
-		return false;
-	*size = st.st_size;
-	return true;
+	*is_dir = S_ISDIR(st.st_mode);
+	*size = *is_dir ? 0 : st.st_size;
+	return *is_dir || (S_ISREG(st.st_mode) &&
+			   dirlist_is_image_name(de->d_name));
 }
 
 int dirlist_read(struct dirlist *dl, const char *dir, bool hidden,
@@ -177,20 +160,11 @@ int dirlist_read(struct dirlist *dl, const char *dir, bool hidden,
 	}
 	fd = -1;	/* d owns it now */
 
-	for (;;) {
+	/* readdir() says NULL at the end and on error; errno tells. */
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		bool is_dir;
 		off_t size;
 
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno) {
-				err_errno(e, errno, "Cannot read folder %s",
-					  dir);
-				goto err;
-			}
-			break;
-		}
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (de->d_name[0] == '.' && !hidden)
@@ -200,22 +174,20 @@ int dirlist_read(struct dirlist *dl, const char *dir, bool hidden,
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				err_set(e, "Cannot read folder %s: out of memory",
-					dir);
-				goto err;
-			}
+			if (!nv)
+				goto oom;
 			v = nv;
 		}
 		v[n].name = strdup(de->d_name);
-		if (!v[n].name) {
-			err_set(e, "Cannot read folder %s: out of memory",
-				dir);
-			goto err;
-		}
+		if (!v[n].name)
+			goto oom;
 		v[n].is_dir = is_dir;
 		v[n].size = size;
 		n++;
+	}
+	if (errno) {
+		err_errno(e, errno, "Cannot read folder %s", dir);
+		goto err;
 	}
 	closedir(d);
 
@@ -224,6 +196,8 @@ int dirlist_read(struct dirlist *dl, const char *dir, bool hidden,
 	dl->v = v;
 	dl->n = n;
 	return 0;
+oom:
+	err_set(e, "Cannot read folder %s: out of memory", dir);
 err:
 	for (i = 0; i < n; i++)
 		free(v[i].name);
