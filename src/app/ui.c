@@ -62,15 +62,21 @@ void ui_layout_compute(struct ui_layout *l, int w, int h, float scale)
 	int sp = ui_px(scale, UI_SPACING);
 	int bh = ui_px(scale, UI_BUTTON_H);
 	int sh = ui_px(scale, UI_STATUS_H);
-	int inner = nonneg(w - 2 * m);
+	int inner = nonneg(w - 2 * m), below;
 
+	/* Below the minimum size, which a window manager may not enforce,
+	 * the buttons shrink and the rows between them go, rather than
+	 * overlap. */
+	if (bh > nonneg(h - 2 * m - sp) / 2)
+		bh = nonneg(h - 2 * m - sp) / 2;
 	l->load = (SDL_Rect){ m, m, inner, bh };
 	l->show = (SDL_Rect){ m, h - m - bh, inner, bh };
+	below = l->load.y + bh + sp;
+	if (sh > nonneg(l->show.y - sp - below))
+		sh = nonneg(l->show.y - sp - below);
 	l->status = (SDL_Rect){ m, l->show.y - sp - sh, inner, sh };
-	l->image.x = m;
-	l->image.y = l->load.y + bh + sp;
-	l->image.w = inner;
-	l->image.h = nonneg(l->status.y - sp - l->image.y);
+	l->image = (SDL_Rect){ m, below, inner,
+			       nonneg(l->status.y - sp - below) };
 }
 
 SDL_Rect ui_fit_image(const SDL_Rect *area, int img_w, int img_h)
