@@ -15,7 +15,7 @@
  *    choose the right absolute file; a typed folder is entered; Backspace
  *    on an empty field goes up and selects the folder we came from;
  *    arrows, Home, End, PageDown + Enter; editing keys, paste and Tab
- *    completion; Ctrl+H; Esc cancels; the 'f' that opened the chooser
+ *    completion; Esc cancels; the 'f' that opened the chooser
  *    never reaches the field; a missing path, a FIFO or an unreadable
  *    folder is an inline error and the chooser stays.
  *  - by mouse: click selects and fills the name field, double-click opens,
@@ -24,7 +24,14 @@
  *  - a 500-entry list keeps the selection on screen (pixels read back).
  *  - drawing at scale 1 and 2 shows the selection colour in the list and
  *    the error banner colour when there is an error.
- *  - text_update re-renders only when something changed.
+ *  - text_update re-renders only when something changed; text_elide()
+ *    elides at the end, the start or the middle within the width.
+ *  - Tab completes typed paths in the folder they name (relative,
+ *    absolute, "~", ".."); Ctrl+A and an error select the field so that
+ *    typing replaces it.
+ *  - too long for their place, a list name, the folder shown, the error
+ *    and the type filter end or start with an ellipsis; the "Files of
+ *    type" text is drawn whole, descenders included, at 1x and 2x.
  *
  * Usage: test_chooser [--shots DIR] (DIR gets chooser.png, chooser-2x.png
  * and chooser-error.png to look at).
@@ -45,6 +52,8 @@
 #include <SDL_ttf.h>
 
 #include "app/chooser.h"
+#include "app/chooser_model.h"
+#include "app/chooser_view.h"
 #include "app/dirlist.h"
 #include "app/text.h"
 #include "app/theme.h"
@@ -62,6 +71,10 @@
 /* Per-channel tolerance for pixel comparisons: the software renderer
  * fills rectangles exactly, 2 allows for any rounding in the path. */
 #define TOL 2
+
+/* Wider than any list row of the window. */
+#define LONG_NAME "a name far too long for one row of the list, which " \
+		  "the chooser has to elide.png"
 
 static char tree[PATH_MAX];
 static char font_path[PATH_MAX];
@@ -152,6 +165,7 @@ static void make_tree(void)
 	make_dir("locked");
 	make_dir("alpha/inner");
 	make_file("alpha/inner.png", 10);
+	make_file("alpha/" LONG_NAME, 10);
 	make_file("a.jpg", 1536);
 	for (i = 0; i < SDL_arraysize(files); i++)
 		make_file(files[i], 100);
@@ -753,6 +767,90 @@ static void test_keyboard(struct chooser *ch)
 	key(ch, SDLK_ESCAPE);
 }
 
+/* Tab completes the last part of a typed path in the folder it names:
+ * relative to the folder shown, absolute, from "~", through "..". */
+static void test_complete(struct chooser *ch)
+{
+	char p[PATH_MAX], out[PATH_MAX];
+
+	CHECK(dirlist_complete(tree, "alpha/inn", out, sizeof(out)) == 2 &&
+	      !strcmp(out, "alpha/inner"));
+	CHECK(dirlist_complete(tree, "alpha/inner.", out, sizeof(out)) == 1 &&
+	      !strcmp(out, "alpha/inner.png"));
+	CHECK(dirlist_complete(tree, "ALP", out, sizeof(out)) == 1 &&
+	      !strcmp(out, "alpha/"));
+	CHECK(dirlist_complete(tree, "alpha/zz", out, sizeof(out)) == 0 &&
+	      !strcmp(out, "alpha/zz"));
+	CHECK(dirlist_complete(tree, "nowhere/x", out, sizeof(out)) == 0);
+	/* A dot asks for the dot-files. */
+	CHECK(dirlist_complete(tree, ".hid", out, sizeof(out)) == 2 &&
+	      !strcmp(out, ".hidden"));
+	CHECK(dirlist_complete(tree, "alpha/inner.", out, 8) == -1);
+
+	chooser_open(ch, tree);
+	type(ch, "alpha/inner.");
+	key(ch, SDLK_TAB);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "alpha/inner.png"));
+
+	chooser_open(ch, "/");
+	path_in(p, "ze");
+	type(ch, p);
+	key(ch, SDLK_TAB);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE && is_dir(ch, "zeta"));
+
+	setenv("HOME", tree, 1);
+	type(ch, "~/Be");
+	key(ch, SDLK_TAB);
+	key(ch, SDLK_RETURN);
+	CHECK(is_dir(ch, "Beta"));
+	type(ch, "../alpha/inner.p");
+	key(ch, SDLK_TAB);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "alpha/inner.png"));
+
+	/* Two matches: as far as they agree; another Tab adds nothing. */
+	chooser_open(ch, tree);
+	type(ch, "alpha/inn");
+	key(ch, SDLK_TAB);
+	key(ch, SDLK_TAB);
+	type(ch, ".png");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "alpha/inner.png"));
+}
+
+/* Ctrl+A selects the field's text, and so does an error: what is typed
+ * next replaces it; Backspace empties it; Left ends the selection. */
+static void test_select_all(struct chooser *ch)
+{
+	chooser_open(ch, tree);
+	type(ch, "alpha/zzz");
+	key_mod(ch, SDLK_a, KMOD_LCTRL);
+	type(ch, "d.bmp");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN && is_path(ch, "d.bmp"));
+
+	chooser_open(ch, tree);
+	type(ch, "nope.png");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE && chooser_error(ch));
+	type(ch, "a.jpg");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN && is_path(ch, "a.jpg"));
+
+	chooser_open(ch, tree);
+	type(ch, "alpha");
+	key_mod(ch, SDLK_a, KMOD_LCTRL);
+	key(ch, SDLK_BACKSPACE);
+	CHECK(is_dir(ch, ""));
+	type(ch, "a.jpg");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN && is_path(ch, "a.jpg"));
+
+	chooser_open(ch, tree);
+	type(ch, "jpg");
+	key_mod(ch, SDLK_a, KMOD_LCTRL);
+	key(ch, SDLK_LEFT);
+	type(ch, "a.");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN && is_path(ch, "a.jpg"));
+}
+
 /* The 'f' of the F key that opened the chooser must not reach the field,
  * whether it is still queued (SDL_PushEvent, then the normal poll loop)
  * or handed over late by a caller that batched its events. */
@@ -1085,6 +1183,10 @@ static void test_draw(struct chooser *ch, SDL_Renderer *r, TTF_Font *font1,
 	key(ch, SDLK_RETURN);
 	chooser_draw(ch, r, &all1);
 	CHECK(chooser_part_rect(ch, CHOOSER_PART_NAME, 0, &name));
+	/* The field's text is selected after the error. */
+	name = (SDL_Rect){ name.x + 3, name.y + 3, name.w - 6, name.h - 6 };
+	n = count_color(r, &name, sel_color);
+	CHECK_MSG(n > 200, "selected field: %d px", n);
 	n = count_color(r, &all1, banner_color);
 	CHECK_MSG(n > 500, "error banner: %d px", n);
 
@@ -1095,6 +1197,121 @@ static void test_draw(struct chooser *ch, SDL_Renderer *r, TTF_Font *font1,
 		chooser_draw(ch, r, &tiny);
 		chooser_draw(ch, r, &zero);
 	}
+	key(ch, SDLK_ESCAPE);
+}
+
+static bool starts(const char *s, const char *p)
+{
+	return s && !strncmp(s, p, strlen(p));
+}
+
+static bool ends(const char *s, const char *p)
+{
+	return s && strlen(s) >= strlen(p) &&
+	       !strcmp(s + strlen(s) - strlen(p), p);
+}
+
+/* text_elide() in its three places, and the chooser's view using it for
+ * a long name in the list, a deep folder, a long error and the type
+ * filter at a narrow width. */
+static void test_elide(SDL_Renderer *r, TTF_Font *font)
+{
+	static const char s[] = "File not found: /a/long/path/to/photo.png";
+	struct chooser_model m = { .sel = -1, .rows = 10 };
+	struct chooser_view v = { 0 };
+	SDL_Rect narrow = { 0, 0, 320, WIN_H };
+	int w = text_width(font, s);
+	char out[256], p[PATH_MAX];
+	const char *e;
+
+	CHECK(!strcmp(text_elide(font, s, w, TEXT_ELIDE_END, out,
+				 sizeof(out)), s));
+	e = text_elide(font, s, w / 2, TEXT_ELIDE_END, out, sizeof(out));
+	CHECK(text_width(font, e) <= w / 2 && starts(e, "File") &&
+	      ends(e, "\u2026"));
+	e = text_elide(font, s, w / 2, TEXT_ELIDE_START, out, sizeof(out));
+	CHECK(text_width(font, e) <= w / 2 && starts(e, "\u2026") &&
+	      ends(e, "photo.png"));
+	e = text_elide(font, s, w / 2, TEXT_ELIDE_MIDDLE, out, sizeof(out));
+	CHECK(text_width(font, e) <= w / 2 && starts(e, "File") &&
+	      ends(e, ".png") && strstr(e, "\u2026"));
+	CHECK(!strcmp(text_elide(font, s, 1, TEXT_ELIDE_END, out,
+				 sizeof(out)), "\u2026"));
+	e = text_elide(font, s, w, TEXT_ELIDE_END, out, 12);
+	CHECK(strlen(e) < 12 && ends(e, "\u2026"));
+
+	chooser_view_set_font(&v, font, 1.0f);
+	path_in(p, "alpha");
+	chooser_model_open(&m, p);
+	chooser_model_insert(&m, "missing/folder/with/a/long/name/photo.png");
+	chooser_model_activate(&m);
+	chooser_view_draw(&v, &m, r, &narrow);
+	CHECK(m.list.n == 3 && !strcmp(m.list.v[1].name, LONG_NAME));
+	CHECK_MSG(starts(v.row_name[1].str, "a name") &&
+		  ends(v.row_name[1].str, "\u2026"), "row: %s",
+		  v.row_name[1].str);
+	CHECK_MSG(starts(v.t_dir.str, "\u2026") && ends(v.t_dir.str, "/alpha"),
+		  "folder: %s", v.t_dir.str);
+	CHECK_MSG(starts(v.t_error.str, "File not found") &&
+		  strstr(v.t_error.str, "\u2026") &&
+		  ends(v.t_error.str, "photo.png"), "error: %s",
+		  v.t_error.str);
+	CHECK_MSG(ends(v.t_types.str, "\u2026"), "types: %s", v.t_types.str);
+	dirlist_finish(&m.list);
+	chooser_view_finish(&v);
+}
+
+/* First and last row of rc with ink (a pixel darker than 0x80). */
+static int ink_rows(SDL_Renderer *r, const SDL_Rect *rc)
+{
+	Uint8 *buf = malloc((size_t)rc->w * rc->h * 4);
+	int first = -1, last = -2, x, y;
+
+	if (buf && SDL_RenderReadPixels(r, rc, SDL_PIXELFORMAT_RGBA32, buf,
+					rc->w * 4) == 0)
+		for (y = 0; y < rc->h; y++)
+			for (x = 0; x < rc->w; x++)
+				if (buf[4 * (y * rc->w + x)] < 0x80) {
+					first = first < 0 ? y : first;
+					last = y;
+				}
+	free(buf);
+	return last - first + 1;
+}
+
+/* The "Files of type" text keeps its descenders: its ink is as tall in
+ * the box as the same words rendered alone. */
+static void test_types_whole(struct chooser *ch, SDL_Renderer *r,
+			     TTF_Font *font, float scale)
+{
+	SDL_Color black = { 0, 0, 0, 255 };
+	SDL_Surface *ref = TTF_RenderUTF8_Blended(font, "Images (*.png *.jpg",
+						  black);
+	SDL_Rect all = { 0, 0, (int)(WIN_W * scale), (int)(WIN_H * scale) };
+	SDL_Rect box;
+	int first = -1, last = -2, x, y, t = (int)scale;
+
+	CHECK(ref != NULL);
+	if (!ref || SDL_LockSurface(ref) < 0)
+		return;
+	for (y = 0; y < ref->h; y++)
+		for (x = 0; x < ref->w; x++)
+			if ((((Uint32 *)((Uint8 *)ref->pixels +
+					 y * ref->pitch))[x] >>
+			     ref->format->Ashift & 0xff) > 0x90) {
+				first = first < 0 ? y : first;
+				last = y;
+			}
+	SDL_UnlockSurface(ref);
+	SDL_FreeSurface(ref);
+	chooser_set_font(ch, font, scale);
+	chooser_open(ch, tree);
+	chooser_draw(ch, r, &all);
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_TYPES, 0, &box));
+	box = (SDL_Rect){ box.x + t, box.y + t, box.w - 2 * t, box.h - 2 * t };
+	CHECK_MSG(ink_rows(r, &box) >= last - first + 1, "@%.0fx: %d rows "
+		  "of ink in the box, %d alone", scale, ink_rows(r, &box),
+		  last - first + 1);
 	key(ch, SDLK_ESCAPE);
 }
 
@@ -1214,7 +1431,8 @@ int main(int argc, char **argv)
 	const char *shots = NULL;
 	TTF_Font *font1 = NULL, *font2 = NULL;
 	SDL_Window *win;
-	SDL_Renderer *r;
+	SDL_Renderer *r, *big_r;
+	SDL_Surface *big;
 	struct chooser *ch;
 
 	if (argc == 3 && !strcmp(argv[1], "--shots"))
@@ -1235,7 +1453,10 @@ int main(int argc, char **argv)
 	}
 	win = SDL_CreateWindow("test_chooser", 0, 0, WIN_W, WIN_H, 0);
 	r = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE) : NULL;
-	if (!r) {
+	big = SDL_CreateRGBSurfaceWithFormat(0, WIN_W * 2, WIN_H * 2, 32,
+					     SDL_PIXELFORMAT_RGBA32);
+	big_r = big ? SDL_CreateSoftwareRenderer(big) : NULL;
+	if (!r || !big_r) {
 		fprintf(stderr, "renderer: %s\n", SDL_GetError());
 		return 1;
 	}
@@ -1246,16 +1467,22 @@ int main(int argc, char **argv)
 	test_listing();
 	test_paths();
 	test_text(r, font1);
+	test_elide(r, font1);
 
 	ch = chooser_create(font1, 1.0f);
 	CHECK(ch != NULL);
 	if (ch) {
 		test_keyboard(ch);
+		test_complete(ch);
+		test_select_all(ch);
 		test_stray_f(ch);
 		test_unreadable(ch);
 		test_mouse(ch, r);
 		test_long_list(ch, r);
 		test_draw(ch, r, font1, font2);
+		test_types_whole(ch, r, font1, 1.0f);
+		test_types_whole(ch, big_r, font2, 2.0f);
+		chooser_set_font(ch, font1, 1.0f);
 		if (shots) {
 			save_shot(ch, font1, 1.0f, shots, "chooser.png", "");
 			save_shot(ch, font2, 2.0f, shots, "chooser-2x.png",
@@ -1270,6 +1497,8 @@ int main(int argc, char **argv)
 	remove_tree();
 	TTF_CloseFont(font1);
 	TTF_CloseFont(font2);
+	SDL_DestroyRenderer(big_r);
+	SDL_FreeSurface(big);
 	SDL_DestroyRenderer(r);
 	SDL_DestroyWindow(win);
 	IMG_Quit();

@@ -90,6 +90,7 @@ enum chooser_part {
 	CHOOSER_PART_NAME,	/* the file-name field */
 	CHOOSER_PART_OPEN,
 	CHOOSER_PART_CANCEL,
+	CHOOSER_PART_TYPES,	/* the "Files of type" box */
 	CHOOSER_PART_ROW,	/* list row number `row` (0 = first entry) */
 	CHOOSER_PART_NONE,
 };

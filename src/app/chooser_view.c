@@ -131,6 +131,7 @@ bool chooser_view_rect(const struct chooser_view *v,
 		[CHOOSER_PART_SCROLLBAR] = &v->track,
 		[CHOOSER_PART_NAME] = &v->name,	[CHOOSER_PART_OPEN] = &v->open,
 		[CHOOSER_PART_CANCEL] = &v->cancel,
+		[CHOOSER_PART_TYPES] = &v->types,
 	};
 	SDL_Rect rr;
 
