@@ -25,7 +25,8 @@
  *   the focused button (not on auto-repeat), a click moves it; the focus
  *   ring is drawn on the focused button only; the F of "File" and the M of
  *   "Memory" are underlined and the other letters are not; a label too
- *   wide for its button is elided, never cut at the button's edge.
+ *   wide for its button is elided, never cut at the button's edge; a
+ *   button too low for its label (60 x 40) shows none.
  */
 #include <SDL.h>
 #include <SDL_ttf.h>
@@ -463,6 +464,25 @@ static void check_drawing(SDL_Renderer *r, TTF_Font *f)
 	edge = (SDL_Rect){ l->show.x + l->show.w / 2 - 20, l->show.y + 5, 40,
 			   l->show.h - 10 };
 	CHECK(count(r, &edge, NULL) > 20);
+
+	/* At 60 x 40 the buttons are too low for a label: no ink above,
+	 * between or below them, where a label that does not fit would
+	 * spill. */
+	ui_resize(ui, 60, 40, 1.0f, f);
+	ui_draw(ui, &c);
+	{
+		SDL_Rect gaps[] = {
+			{ 0, 0, 60, l->load.y },
+			{ 0, l->load.y + l->load.h, 60,
+			  l->show.y - l->load.y - l->load.h },
+			{ 0, l->show.y + l->show.h, 60,
+			  40 - l->show.y - l->show.h },
+		};
+
+		for (size_t i = 0; i < SDL_arraysize(gaps); i++)
+			CHECK_MSG(count(r, &gaps[i], NULL) == 0, "60x40: ink "
+				  "outside the buttons (gap %zu)", i);
+	}
 	ui_destroy(ui);
 }
 

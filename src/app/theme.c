@@ -129,6 +129,10 @@ int theme_button(SDL_Renderer *r, TTF_Font *font, float scale,
 		(b->look == THEME_PRESSED ? t : 0);
 	if (label_y)
 		*label_y = box.y;
+	/* Too low for its label (below the window's minimum size): none
+	 * rather than half of one. */
+	if (box.h > rc->h - 2 * t)
+		return -1;
 	return text_draw_in(b->cache, r, font, b->label,
 			    b->look == THEME_DISABLED ? theme_disabled :
 			    theme_text, &box, TEXT_CENTER, TEXT_ELIDE_END);

@@ -58,7 +58,8 @@ struct theme_button {
 /* Paints b: a rounded border, a vertical gradient, the focus ring, and the
  * label centred (elided to fit, a pixel lower while pressed, as desktop
  * buttons sink). Returns the x the label starts at and sets *label_y to
- * its top (label_y may be NULL). Nothing is allocated once the label's
+ * its top (label_y may be NULL), or -1 when the button is too low to show
+ * a label. Nothing is allocated once the label's
  * texture is made. */
 int theme_button(SDL_Renderer *r, TTF_Font *font, float scale,
 		 const struct theme_button *b, int *label_y);

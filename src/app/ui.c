@@ -354,7 +354,8 @@ static void draw_button(struct ui *ui, struct labelled *l, bool focused)
 	x = theme_button(ui->r, ui->font, ui->scale, &(struct theme_button){
 		l->b.rect, ui_button_look(&l->b), focused, l->text, &l->cache,
 	}, &y);
-	if (!l->cache.str || strncmp(l->cache.str, l->text, l->key + 1) ||
+	if (x < 0 || !l->cache.str ||
+	    strncmp(l->cache.str, l->text, l->key + 1) ||
 	    l->key + 2 > sizeof(head))
 		return;
 	memcpy(head, l->text, l->key + 1);
