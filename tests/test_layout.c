@@ -407,7 +407,7 @@ static int underline_ink(SDL_Renderer *r, TTF_Font *f, const SDL_Rect *b,
 			 const char *label, size_t key)
 {
 	char head[64];
-	int pad = THEME_LABEL_PAD, x, w;
+	int pad = THEME_LABEL_PAD, x, w, h;
 	SDL_Rect row;
 
 	snprintf(head, sizeof(head), "%.*s", (int)key, label);
@@ -415,7 +415,10 @@ static int underline_ink(SDL_Renderer *r, TTF_Font *f, const SDL_Rect *b,
 	    text_width(f, head);
 	snprintf(head, sizeof(head), "%c", label[key]);
 	w = text_width(f, head);
-	row = (SDL_Rect){ x + 1, b->y + (b->h - TTF_FontHeight(f)) / 2 +
+	/* The label is centred in the button's inside, under its border;
+	 * the underline is a pixel under the baseline. */
+	TTF_SizeUTF8(f, label, NULL, &h);
+	row = (SDL_Rect){ x + 1, b->y + 1 + (b->h - 2 - h) / 2 +
 			  TTF_FontAscent(f) + 1, w - 2, 1 };
 	return count(r, &row, NULL) * 100 / (w - 2);
 }

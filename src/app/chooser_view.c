@@ -50,7 +50,8 @@ static void lay_out_list(struct chooser_view *v, struct chooser_model *m,
 	int t = px(v, 1), bh = m->error[0] ? line + px(v, 8) : 0, sw;
 	const SDL_Rect *l = &v->list;
 
-	v->header = rect(l->x + t, l->y + t, l->w - 2 * t, line + px(v, 6));
+	v->header = rect(l->x + t, l->y + t, l->w - 2 * t,
+			 SDL_min(line + px(v, 6), l->h - 2 * t));
 	v->body = rect(v->header.x, v->header.y + v->header.h, v->header.w,
 		       l->y + l->h - t - v->header.y - v->header.h);
 	/* The inline error takes the bottom line of the list. */

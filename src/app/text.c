@@ -209,8 +209,11 @@ int text_draw_in(struct text_cache *c, SDL_Renderer *r, TTF_Font *font,
 	int x = box->x;
 
 	text_elide(font, str ? str : "", box->w, where, fit, sizeof(fit));
-	if (text_update(c, r, font, fit, color, 0, TEXT_LEFT) < 0)
-		return x;
+	/* A box lower than the line (a window below its minimum size)
+	 * shows nothing rather than the top half of the text. */
+	if (text_update(c, r, font, fit, color, 0, TEXT_LEFT) < 0 ||
+	    c->h > box->h)
+		return -1;
 	if (align == TEXT_CENTER)
 		x += (box->w - c->w) / 2;
 	else if (align == TEXT_RIGHT)

@@ -58,7 +58,8 @@ const char *text_elide(TTF_Font *font, const char *str, int width,
 
 /* Draws str on one line in box: elided to the box's width, centred
  * vertically, aligned as align says, clipped to box. Returns the x the
- * text starts at; c->str then holds what was drawn. */
+ * text starts at (c->str then holds what was drawn), or -1 when nothing
+ * was drawn: SDL_ttf failed, or box is lower than the line. */
 int text_draw_in(struct text_cache *c, SDL_Renderer *r, TTF_Font *font,
 		 const char *str, SDL_Color color, const SDL_Rect *box,
 		 enum text_align align, enum text_elide where);

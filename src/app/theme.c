@@ -119,21 +119,19 @@ int theme_button(SDL_Renderer *r, TTF_Font *font, float scale,
 	const SDL_Rect *rc = &b->rect;
 	int t = px(scale, 1), d = px(scale, 3), pad = px(scale, THEME_LABEL_PAD);
 	SDL_Rect ring = { rc->x + d, rc->y + d, rc->w - 2 * d, rc->h - 2 * d };
-	SDL_Rect box = { rc->x + pad, 0, rc->w - 2 * pad, TTF_FontHeight(font) };
+	SDL_Rect box = { rc->x + pad, rc->y + t, rc->w - 2 * pad, rc->h - 2 * t };
+	int x;
 
 	if (rc->w > 2 * t && rc->h > 2 * t)
 		face(r, rc, &paints[b->look], t, d);
 	if (b->focused)
 		theme_frame(r, &ring, theme_select, t);
-	box.y = rc->y + (rc->h - box.h) / 2 +
-		(b->look == THEME_PRESSED ? t : 0);
+	if (b->look == THEME_PRESSED)
+		box.y += t;
+	x = text_draw_in(b->cache, r, font, b->label,
+			 b->look == THEME_DISABLED ? theme_disabled : theme_text,
+			 &box, TEXT_CENTER, TEXT_ELIDE_END);
 	if (label_y)
-		*label_y = box.y;
-	/* Too low for its label (below the window's minimum size): none
-	 * rather than half of one. */
-	if (box.h > rc->h - 2 * t)
-		return -1;
-	return text_draw_in(b->cache, r, font, b->label,
-			    b->look == THEME_DISABLED ? theme_disabled :
-			    theme_text, &box, TEXT_CENTER, TEXT_ELIDE_END);
+		*label_y = box.y + (box.h - b->cache->h) / 2;
+	return x;
 }

@@ -59,7 +59,7 @@ struct theme_button {
  * label centred (elided to fit, a pixel lower while pressed, as desktop
  * buttons sink). Returns the x the label starts at and sets *label_y to
  * its top (label_y may be NULL), or -1 when the button is too low to show
- * a label. Nothing is allocated once the label's
+ * its label. Nothing is allocated once the label's
  * texture is made. */
 int theme_button(SDL_Renderer *r, TTF_Font *font, float scale,
 		 const struct theme_button *b, int *label_y);

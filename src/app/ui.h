@@ -26,7 +26,8 @@
 #define UI_BUTTON_H 25
 #define UI_STATUS_H 16
 #define UI_FONT_PT 12		/* pixel size of the font at scale 1 */
-#define UI_MIN_IMAGE_H 40	/* the image area at the smallest size */
+#define UI_MIN_IMAGE_H 60	/* the image area at the smallest size: room
+				 * for the hint, wrapped */
 
 #define UI_LABEL_LOAD "Load Image From File..."
 #define UI_LABEL_SHOW "Display Image From Shared Memory"
