@@ -581,11 +581,10 @@ static void test_paths(void)
 	CHECK(!strcmp(out, "5.0 GiB"));
 }
 
-/* Typed paths, the folder field, keys. No drawing needed. */
-static void test_keyboard(struct chooser *ch)
+/* Typed paths: relative, absolute, folders, "~". No drawing needed. */
+static void test_typed_paths(struct chooser *ch)
 {
 	char p[PATH_MAX];
-	int i;
 
 	/* Relative path + Enter. */
 	chooser_open(ch, tree);
@@ -644,6 +643,14 @@ static void test_keyboard(struct chooser *ch)
 	key(ch, SDLK_RETURN);
 	CHECK(is_dir(ch, "Beta"));
 	key(ch, SDLK_ESCAPE);
+
+}
+
+/* Arrows, Home and End in the list; editing keys, Tab, paste. */
+static void test_list_keys(struct chooser *ch)
+{
+	char p[PATH_MAX];
+	int i;
 
 	/* Arrows: Down from nothing selects row 0; six folders, then the
 	 * files: row 7 is b.PNG (nine Downs reach row 8, Up goes back). */
@@ -707,6 +714,13 @@ static void test_keyboard(struct chooser *ch)
 		printf("note: no clipboard here (%s), paste not tested\n",
 		       SDL_GetError());
 	}
+
+}
+
+/* Esc, and the errors the chooser shows in place. */
+static void test_errors(struct chooser *ch)
+{
+	char p[PATH_MAX];
 
 	/* Esc cancels. */
 	chooser_open(ch, tree);
@@ -955,7 +969,7 @@ static void test_unreadable(struct chooser *ch)
 /* Mouse: needs a drawn layout. */
 static void test_mouse(struct chooser *ch, SDL_Renderer *r)
 {
-	SDL_Rect all = { 0, 0, WIN_W, WIN_H }, rc, row0;
+	SDL_Rect all = { 0, 0, WIN_W, WIN_H }, rc;
 	int x, y;
 
 	chooser_open(ch, tree);
@@ -1012,6 +1026,14 @@ static void test_mouse(struct chooser *ch, SDL_Renderer *r)
 	/* A real click on Cancel cancels. */
 	CHECK(click_part(ch, CHOOSER_PART_CANCEL, 0, 1) == CHOOSER_CANCELLED);
 	CHECK(!chooser_is_open(ch));
+
+}
+
+/* The wheel, the scroll bar's track and its thumb. */
+static void test_scrolling(struct chooser *ch, SDL_Renderer *r)
+{
+	SDL_Rect all = { 0, 0, WIN_W, WIN_H }, rc, row0;
+	int x;
 
 	/* The wheel scrolls a long list. */
 	chooser_open(ch, tree);
@@ -1472,12 +1494,15 @@ int main(int argc, char **argv)
 	ch = chooser_create(font1, 1.0f);
 	CHECK(ch != NULL);
 	if (ch) {
-		test_keyboard(ch);
+		test_typed_paths(ch);
+		test_list_keys(ch);
+		test_errors(ch);
 		test_complete(ch);
 		test_select_all(ch);
 		test_stray_f(ch);
 		test_unreadable(ch);
 		test_mouse(ch, r);
+		test_scrolling(ch, r);
 		test_long_list(ch, r);
 		test_draw(ch, r, font1, font2);
 		test_types_whole(ch, r, font1, 1.0f);
