@@ -4,7 +4,10 @@
 add_executable(test_chooser
   ${PROJECT_SOURCE_DIR}/tests/test_chooser.c
   ${PROJECT_SOURCE_DIR}/src/app/chooser.c
+  ${PROJECT_SOURCE_DIR}/src/app/chooser_model.c
+  ${PROJECT_SOURCE_DIR}/src/app/chooser_view.c
   ${PROJECT_SOURCE_DIR}/src/app/dirlist.c
+  ${PROJECT_SOURCE_DIR}/src/app/theme.c
   ${PROJECT_SOURCE_DIR}/src/app/text.c)
 target_include_directories(test_chooser PRIVATE ${PROJECT_SOURCE_DIR}/tests)
 target_link_libraries(test_chooser PRIVATE shmcore PkgConfig::SDL2

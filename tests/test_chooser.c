@@ -15,7 +15,7 @@
  *    choose the right absolute file; a typed folder is entered; Backspace
  *    on an empty field goes up and selects the folder we came from;
  *    arrows, Home, End, PageDown + Enter; editing keys, paste and Tab
- *    completion; Ctrl+H; Esc cancels; the 'f' that opened the chooser
+ *    completion; Esc cancels; the 'f' that opened the chooser
  *    never reaches the field; a missing path, a FIFO or an unreadable
  *    folder is an inline error and the chooser stays.
  *  - by mouse: click selects and fills the name field, double-click opens,
@@ -24,7 +24,14 @@
  *  - a 500-entry list keeps the selection on screen (pixels read back).
  *  - drawing at scale 1 and 2 shows the selection colour in the list and
  *    the error banner colour when there is an error.
- *  - text_update re-renders only when something changed.
+ *  - text_update re-renders only when something changed; text_elide()
+ *    elides at the end, the start or the middle within the width.
+ *  - Tab completes typed paths in the folder they name (relative,
+ *    absolute, "~", ".."); Ctrl+A and an error select the field so that
+ *    typing replaces it.
+ *  - too long for their place, a list name, the folder shown, the error
+ *    and the type filter end or start with an ellipsis; the "Files of
+ *    type" text is drawn whole, descenders included, at 1x and 2x.
  *
  * Usage: test_chooser [--shots DIR] (DIR gets chooser.png, chooser-2x.png
  * and chooser-error.png to look at).
@@ -45,8 +52,11 @@
 #include <SDL_ttf.h>
 
 #include "app/chooser.h"
+#include "app/chooser_model.h"
+#include "app/chooser_view.h"
 #include "app/dirlist.h"
 #include "app/text.h"
+#include "app/theme.h"
 #include "check.h"
 
 #ifndef TEST_FONT
@@ -56,12 +66,15 @@
 #define WIN_W 451
 #define WIN_H 322
 
-/* The chooser's selection colour and error banner colour (chooser.c). */
-static const SDL_Color sel_color = { 0x30, 0x8c, 0xc6, 0xff };
-static const SDL_Color banner_color = { 0xfc, 0xe4, 0xe4, 0xff };
+#define sel_color theme_select
+#define banner_color theme_error_bg
 /* Per-channel tolerance for pixel comparisons: the software renderer
  * fills rectangles exactly, 2 allows for any rounding in the path. */
 #define TOL 2
+
+/* Wider than any list row of the window. */
+#define LONG_NAME "a name far too long for one row of the list, which " \
+		  "the chooser has to elide.png"
 
 static char tree[PATH_MAX];
 static char font_path[PATH_MAX];
@@ -152,6 +165,7 @@ static void make_tree(void)
 	make_dir("locked");
 	make_dir("alpha/inner");
 	make_file("alpha/inner.png", 10);
+	make_file("alpha/" LONG_NAME, 10);
 	make_file("a.jpg", 1536);
 	for (i = 0; i < SDL_arraysize(files); i++)
 		make_file(files[i], 100);
@@ -432,8 +446,6 @@ static void test_image_names(void)
 	CHECK(!dirlist_is_image_name("x.pn"));
 	CHECK(!dirlist_is_image_name("x.pngg"));
 	CHECK(!dirlist_is_image_name(""));
-	CHECK(chooser_is_image_name("y.Gif"));
-	CHECK(!chooser_is_image_name("y.doc"));
 }
 
 static bool precedes(const char *a, bool adir, const char *b, bool bdir)
@@ -530,12 +542,9 @@ static void test_paths(void)
 	CHECK(dirlist_resolve("/a", "~/pics/x.png", out, sizeof(out),
 			      &e) == 0);
 	CHECK(!strcmp(out, "/home/tester/pics/x.png"));
+	/* "~name" is a file of that name, whoever name is. */
 	CHECK(dirlist_resolve("/a", "~root/x", out, sizeof(out), &e) == 0);
-	CHECK(!strcmp(out, "/root/x"));
-	/* Unknown user: a file of that name, as a shell would. */
-	CHECK(dirlist_resolve("/a", "~no-such-user-zz/x", out, sizeof(out),
-			      &e) == 0);
-	CHECK(!strcmp(out, "/a/~no-such-user-zz/x"));
+	CHECK(!strcmp(out, "/a/~root/x"));
 	/* "~" in the middle is just a character. */
 	CHECK(dirlist_resolve("/a", "b/~", out, sizeof(out), &e) == 0);
 	CHECK(!strcmp(out, "/a/b/~"));
@@ -550,14 +559,13 @@ static void test_paths(void)
 	CHECK(dirlist_resolve("/abc", "de", small, sizeof(small), &e) == 0);
 	CHECK(!strcmp(small, "/abc/de"));
 
-	CHECK(dirlist_parent("/a/b/c", out, sizeof(out)) == 0);
+	/* The parent folder, as the Up button asks for it. */
+	CHECK(dirlist_resolve("/a/b/c", "..", out, sizeof(out), &e) == 0);
 	CHECK(!strcmp(out, "/a/b"));
-	CHECK(dirlist_parent("/a", out, sizeof(out)) == 0);
+	CHECK(dirlist_resolve("/a", "..", out, sizeof(out), &e) == 0);
 	CHECK(!strcmp(out, "/"));
-	CHECK(dirlist_parent("/", out, sizeof(out)) == 0);
+	CHECK(dirlist_resolve("/", "..", out, sizeof(out), &e) == 0);
 	CHECK(!strcmp(out, "/"));
-	CHECK(!strcmp(dirlist_basename("/a/bc"), "bc"));
-	CHECK(!strcmp(dirlist_basename("/"), ""));
 
 	dirlist_format_size(0, out, sizeof(out));
 	CHECK(!strcmp(out, "0 bytes"));
@@ -573,11 +581,10 @@ static void test_paths(void)
 	CHECK(!strcmp(out, "5.0 GiB"));
 }
 
-/* Typed paths, the folder field, keys. No drawing needed. */
-static void test_keyboard(struct chooser *ch)
+/* Typed paths: relative, absolute, folders, "~". No drawing needed. */
+static void test_typed_paths(struct chooser *ch)
 {
 	char p[PATH_MAX];
-	int i;
 
 	/* Relative path + Enter. */
 	chooser_open(ch, tree);
@@ -623,11 +630,11 @@ static void test_keyboard(struct chooser *ch)
 	CHECK(is_dir(ch, "alpha"));
 	key(ch, SDLK_BACKSPACE);
 	CHECK(is_dir(ch, ""));
-	/* Alt+Up also goes up. */
+	/* A typed folder with its slash is entered too. */
 	type(ch, "zeta/");
 	key(ch, SDLK_RETURN);
 	CHECK(is_dir(ch, "zeta"));
-	key_mod(ch, SDLK_UP, KMOD_LALT);
+	key(ch, SDLK_BACKSPACE);
 	CHECK(is_dir(ch, ""));
 
 	/* "~" is $HOME. */
@@ -636,6 +643,14 @@ static void test_keyboard(struct chooser *ch)
 	key(ch, SDLK_RETURN);
 	CHECK(is_dir(ch, "Beta"));
 	key(ch, SDLK_ESCAPE);
+
+}
+
+/* Arrows, Home and End in the list; editing keys, Tab, paste. */
+static void test_list_keys(struct chooser *ch)
+{
+	char p[PATH_MAX];
+	int i;
 
 	/* Arrows: Down from nothing selects row 0; six folders, then the
 	 * files: row 7 is b.PNG (nine Downs reach row 8, Up goes back). */
@@ -687,14 +702,6 @@ static void test_keyboard(struct chooser *ch)
 	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
 	CHECK(is_path(ch, "C.Jpeg"));
 
-	/* Ctrl+Backspace deletes back to the last '/'. */
-	chooser_open(ch, tree);
-	type(ch, "alpha/zzz");
-	key_mod(ch, SDLK_BACKSPACE, KMOD_LCTRL);
-	type(ch, "inner.png");
-	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
-	CHECK(is_path(ch, "alpha/inner.png"));
-
 	/* Ctrl+V pastes the first line of the clipboard. */
 	chooser_open(ch, tree);
 	path_in(p, "d.bmp");
@@ -707,6 +714,13 @@ static void test_keyboard(struct chooser *ch)
 		printf("note: no clipboard here (%s), paste not tested\n",
 		       SDL_GetError());
 	}
+
+}
+
+/* Esc, and the errors the chooser shows in place. */
+static void test_errors(struct chooser *ch)
+{
+	char p[PATH_MAX];
 
 	/* Esc cancels. */
 	chooser_open(ch, tree);
@@ -726,30 +740,25 @@ static void test_keyboard(struct chooser *ch)
 	type(ch, "x");
 	CHECK(chooser_error(ch) == NULL);
 
-	/* A FIFO named like an image would hang the decoder. */
-	key_mod(ch, SDLK_u, KMOD_LCTRL);
+	/* A FIFO named like an image would hang the decoder. Ctrl+A
+	 * selects the field, so typing replaces it. */
+	key_mod(ch, SDLK_a, KMOD_LCTRL);
 	type(ch, "pipe.png");
 	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE);
 	CHECK(chooser_error(ch) && strstr(chooser_error(ch), "regular"));
 
 	/* A file that is not an image can still be typed: the window then
-	 * says "Selected file is not an image", as Qt does. */
-	key_mod(ch, SDLK_u, KMOD_LCTRL);
+	 * says "Selected file is not an image", as Qt does. After the error
+	 * the field is selected: what is typed replaces it. */
 	type(ch, "notes.txt");
 	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
 	CHECK(is_path(ch, "notes.txt"));
 
-	/* Ctrl+H shows dot-files. */
+	/* Dot-files are not listed, but a typed name reaches them. */
 	chooser_open(ch, tree);
-	key_mod(ch, SDLK_h, KMOD_LCTRL);
-	key(ch, SDLK_HOME);
+	type(ch, ".hiddendir");
 	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE);
 	CHECK(is_dir(ch, ".hiddendir"));
-	key(ch, SDLK_BACKSPACE);
-	key_mod(ch, SDLK_h, KMOD_LCTRL);
-	key(ch, SDLK_HOME);
-	key(ch, SDLK_RETURN);
-	CHECK(is_dir(ch, "alpha"));
 	key(ch, SDLK_ESCAPE);
 
 	/* Opening on a folder that cannot be read falls back to the
@@ -770,6 +779,90 @@ static void test_keyboard(struct chooser *ch)
 	chooser_open(ch, NULL);
 	CHECK(is_dir(ch, "many"));
 	key(ch, SDLK_ESCAPE);
+}
+
+/* Tab completes the last part of a typed path in the folder it names:
+ * relative to the folder shown, absolute, from "~", through "..". */
+static void test_complete(struct chooser *ch)
+{
+	char p[PATH_MAX], out[PATH_MAX];
+
+	CHECK(dirlist_complete(tree, "alpha/inn", out, sizeof(out)) == 2 &&
+	      !strcmp(out, "alpha/inner"));
+	CHECK(dirlist_complete(tree, "alpha/inner.", out, sizeof(out)) == 1 &&
+	      !strcmp(out, "alpha/inner.png"));
+	CHECK(dirlist_complete(tree, "ALP", out, sizeof(out)) == 1 &&
+	      !strcmp(out, "alpha/"));
+	CHECK(dirlist_complete(tree, "alpha/zz", out, sizeof(out)) == 0 &&
+	      !strcmp(out, "alpha/zz"));
+	CHECK(dirlist_complete(tree, "nowhere/x", out, sizeof(out)) == 0);
+	/* A dot asks for the dot-files. */
+	CHECK(dirlist_complete(tree, ".hid", out, sizeof(out)) == 2 &&
+	      !strcmp(out, ".hidden"));
+	CHECK(dirlist_complete(tree, "alpha/inner.", out, 8) == -1);
+
+	chooser_open(ch, tree);
+	type(ch, "alpha/inner.");
+	key(ch, SDLK_TAB);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "alpha/inner.png"));
+
+	chooser_open(ch, "/");
+	path_in(p, "ze");
+	type(ch, p);
+	key(ch, SDLK_TAB);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE && is_dir(ch, "zeta"));
+
+	setenv("HOME", tree, 1);
+	type(ch, "~/Be");
+	key(ch, SDLK_TAB);
+	key(ch, SDLK_RETURN);
+	CHECK(is_dir(ch, "Beta"));
+	type(ch, "../alpha/inner.p");
+	key(ch, SDLK_TAB);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "alpha/inner.png"));
+
+	/* Two matches: as far as they agree; another Tab adds nothing. */
+	chooser_open(ch, tree);
+	type(ch, "alpha/inn");
+	key(ch, SDLK_TAB);
+	key(ch, SDLK_TAB);
+	type(ch, ".png");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
+	CHECK(is_path(ch, "alpha/inner.png"));
+}
+
+/* Ctrl+A selects the field's text, and so does an error: what is typed
+ * next replaces it; Backspace empties it; Left ends the selection. */
+static void test_select_all(struct chooser *ch)
+{
+	chooser_open(ch, tree);
+	type(ch, "alpha/zzz");
+	key_mod(ch, SDLK_a, KMOD_LCTRL);
+	type(ch, "d.bmp");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN && is_path(ch, "d.bmp"));
+
+	chooser_open(ch, tree);
+	type(ch, "nope.png");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE && chooser_error(ch));
+	type(ch, "a.jpg");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN && is_path(ch, "a.jpg"));
+
+	chooser_open(ch, tree);
+	type(ch, "alpha");
+	key_mod(ch, SDLK_a, KMOD_LCTRL);
+	key(ch, SDLK_BACKSPACE);
+	CHECK(is_dir(ch, ""));
+	type(ch, "a.jpg");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN && is_path(ch, "a.jpg"));
+
+	chooser_open(ch, tree);
+	type(ch, "jpg");
+	key_mod(ch, SDLK_a, KMOD_LCTRL);
+	key(ch, SDLK_LEFT);
+	type(ch, "a.");
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN && is_path(ch, "a.jpg"));
 }
 
 /* The 'f' of the F key that opened the chooser must not reach the field,
@@ -860,7 +953,7 @@ static void test_unreadable(struct chooser *ch)
 			fprintf(stderr, "  error shown: %s\n",
 				chooser_error(ch) ? chooser_error(ch) : "none");
 		/* Still usable after the error. */
-		key_mod(ch, SDLK_u, KMOD_LCTRL);
+		key_mod(ch, SDLK_a, KMOD_LCTRL);
 		type(ch, "d.bmp");
 		bad |= key(ch, SDLK_RETURN) != CHOOSER_CHOSEN;
 		bad |= !is_path(ch, "d.bmp");
@@ -876,7 +969,7 @@ static void test_unreadable(struct chooser *ch)
 /* Mouse: needs a drawn layout. */
 static void test_mouse(struct chooser *ch, SDL_Renderer *r)
 {
-	SDL_Rect all = { 0, 0, WIN_W, WIN_H }, rc, row0;
+	SDL_Rect all = { 0, 0, WIN_W, WIN_H }, rc;
 	int x, y;
 
 	chooser_open(ch, tree);
@@ -933,6 +1026,14 @@ static void test_mouse(struct chooser *ch, SDL_Renderer *r)
 	/* A real click on Cancel cancels. */
 	CHECK(click_part(ch, CHOOSER_PART_CANCEL, 0, 1) == CHOOSER_CANCELLED);
 	CHECK(!chooser_is_open(ch));
+
+}
+
+/* The wheel, the scroll bar's track and its thumb. */
+static void test_scrolling(struct chooser *ch, SDL_Renderer *r)
+{
+	SDL_Rect all = { 0, 0, WIN_W, WIN_H }, rc, row0;
+	int x;
 
 	/* The wheel scrolls a long list. */
 	chooser_open(ch, tree);
@@ -1104,6 +1205,10 @@ static void test_draw(struct chooser *ch, SDL_Renderer *r, TTF_Font *font1,
 	key(ch, SDLK_RETURN);
 	chooser_draw(ch, r, &all1);
 	CHECK(chooser_part_rect(ch, CHOOSER_PART_NAME, 0, &name));
+	/* The field's text is selected after the error. */
+	name = (SDL_Rect){ name.x + 3, name.y + 3, name.w - 6, name.h - 6 };
+	n = count_color(r, &name, sel_color);
+	CHECK_MSG(n > 200, "selected field: %d px", n);
 	n = count_color(r, &all1, banner_color);
 	CHECK_MSG(n > 500, "error banner: %d px", n);
 
@@ -1114,6 +1219,121 @@ static void test_draw(struct chooser *ch, SDL_Renderer *r, TTF_Font *font1,
 		chooser_draw(ch, r, &tiny);
 		chooser_draw(ch, r, &zero);
 	}
+	key(ch, SDLK_ESCAPE);
+}
+
+static bool starts(const char *s, const char *p)
+{
+	return s && !strncmp(s, p, strlen(p));
+}
+
+static bool ends(const char *s, const char *p)
+{
+	return s && strlen(s) >= strlen(p) &&
+	       !strcmp(s + strlen(s) - strlen(p), p);
+}
+
+/* text_elide() in its three places, and the chooser's view using it for
+ * a long name in the list, a deep folder, a long error and the type
+ * filter at a narrow width. */
+static void test_elide(SDL_Renderer *r, TTF_Font *font)
+{
+	static const char s[] = "File not found: /a/long/path/to/photo.png";
+	struct chooser_model m = { .sel = -1, .rows = 10 };
+	struct chooser_view v = { 0 };
+	SDL_Rect narrow = { 0, 0, 320, WIN_H };
+	int w = text_width(font, s);
+	char out[256], p[PATH_MAX];
+	const char *e;
+
+	CHECK(!strcmp(text_elide(font, s, w, TEXT_ELIDE_END, out,
+				 sizeof(out)), s));
+	e = text_elide(font, s, w / 2, TEXT_ELIDE_END, out, sizeof(out));
+	CHECK(text_width(font, e) <= w / 2 && starts(e, "File") &&
+	      ends(e, "\u2026"));
+	e = text_elide(font, s, w / 2, TEXT_ELIDE_START, out, sizeof(out));
+	CHECK(text_width(font, e) <= w / 2 && starts(e, "\u2026") &&
+	      ends(e, "photo.png"));
+	e = text_elide(font, s, w / 2, TEXT_ELIDE_MIDDLE, out, sizeof(out));
+	CHECK(text_width(font, e) <= w / 2 && starts(e, "File") &&
+	      ends(e, ".png") && strstr(e, "\u2026"));
+	CHECK(!strcmp(text_elide(font, s, 1, TEXT_ELIDE_END, out,
+				 sizeof(out)), "\u2026"));
+	e = text_elide(font, s, w, TEXT_ELIDE_END, out, 12);
+	CHECK(strlen(e) < 12 && ends(e, "\u2026"));
+
+	chooser_view_set_font(&v, font, 1.0f);
+	path_in(p, "alpha");
+	chooser_model_open(&m, p);
+	chooser_model_insert(&m, "missing/folder/with/a/long/name/photo.png");
+	chooser_model_activate(&m);
+	chooser_view_draw(&v, &m, r, &narrow);
+	CHECK(m.list.n == 3 && !strcmp(m.list.v[1].name, LONG_NAME));
+	CHECK_MSG(starts(v.row_name[1].str, "a name") &&
+		  ends(v.row_name[1].str, "\u2026"), "row: %s",
+		  v.row_name[1].str);
+	CHECK_MSG(starts(v.t_dir.str, "\u2026") && ends(v.t_dir.str, "/alpha"),
+		  "folder: %s", v.t_dir.str);
+	CHECK_MSG(starts(v.t_error.str, "File not found") &&
+		  strstr(v.t_error.str, "\u2026") &&
+		  ends(v.t_error.str, "photo.png"), "error: %s",
+		  v.t_error.str);
+	CHECK_MSG(ends(v.t_types.str, "\u2026"), "types: %s", v.t_types.str);
+	dirlist_finish(&m.list);
+	chooser_view_finish(&v);
+}
+
+/* First and last row of rc with ink (a pixel darker than 0x80). */
+static int ink_rows(SDL_Renderer *r, const SDL_Rect *rc)
+{
+	Uint8 *buf = malloc((size_t)rc->w * rc->h * 4);
+	int first = -1, last = -2, x, y;
+
+	if (buf && SDL_RenderReadPixels(r, rc, SDL_PIXELFORMAT_RGBA32, buf,
+					rc->w * 4) == 0)
+		for (y = 0; y < rc->h; y++)
+			for (x = 0; x < rc->w; x++)
+				if (buf[4 * (y * rc->w + x)] < 0x80) {
+					first = first < 0 ? y : first;
+					last = y;
+				}
+	free(buf);
+	return last - first + 1;
+}
+
+/* The "Files of type" text keeps its descenders: its ink is as tall in
+ * the box as the same words rendered alone. */
+static void test_types_whole(struct chooser *ch, SDL_Renderer *r,
+			     TTF_Font *font, float scale)
+{
+	SDL_Color black = { 0, 0, 0, 255 };
+	SDL_Surface *ref = TTF_RenderUTF8_Blended(font, "Images (*.png *.jpg",
+						  black);
+	SDL_Rect all = { 0, 0, (int)(WIN_W * scale), (int)(WIN_H * scale) };
+	SDL_Rect box;
+	int first = -1, last = -2, x, y, t = (int)scale;
+
+	CHECK(ref != NULL);
+	if (!ref || SDL_LockSurface(ref) < 0)
+		return;
+	for (y = 0; y < ref->h; y++)
+		for (x = 0; x < ref->w; x++)
+			if ((((Uint32 *)((Uint8 *)ref->pixels +
+					 y * ref->pitch))[x] >>
+			     ref->format->Ashift & 0xff) > 0x90) {
+				first = first < 0 ? y : first;
+				last = y;
+			}
+	SDL_UnlockSurface(ref);
+	SDL_FreeSurface(ref);
+	chooser_set_font(ch, font, scale);
+	chooser_open(ch, tree);
+	chooser_draw(ch, r, &all);
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_TYPES, 0, &box));
+	box = (SDL_Rect){ box.x + t, box.y + t, box.w - 2 * t, box.h - 2 * t };
+	CHECK_MSG(ink_rows(r, &box) >= last - first + 1, "@%.0fx: %d rows "
+		  "of ink in the box, %d alone", scale, ink_rows(r, &box),
+		  last - first + 1);
 	key(ch, SDLK_ESCAPE);
 }
 
@@ -1202,7 +1422,7 @@ static void save_shot(struct chooser *ch, TTF_Font *font, float scale,
 	for (i = 0; i < 8; i++)
 		key(ch, SDLK_DOWN);
 	if (!strcmp(setup, "error")) {
-		key_mod(ch, SDLK_u, KMOD_LCTRL);
+		key_mod(ch, SDLK_a, KMOD_LCTRL);
 		type(ch, "~/missing/photo.png");
 		key(ch, SDLK_RETURN);
 	} else {
@@ -1233,7 +1453,8 @@ int main(int argc, char **argv)
 	const char *shots = NULL;
 	TTF_Font *font1 = NULL, *font2 = NULL;
 	SDL_Window *win;
-	SDL_Renderer *r;
+	SDL_Renderer *r, *big_r;
+	SDL_Surface *big;
 	struct chooser *ch;
 
 	if (argc == 3 && !strcmp(argv[1], "--shots"))
@@ -1254,7 +1475,10 @@ int main(int argc, char **argv)
 	}
 	win = SDL_CreateWindow("test_chooser", 0, 0, WIN_W, WIN_H, 0);
 	r = win ? SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE) : NULL;
-	if (!r) {
+	big = SDL_CreateRGBSurfaceWithFormat(0, WIN_W * 2, WIN_H * 2, 32,
+					     SDL_PIXELFORMAT_RGBA32);
+	big_r = big ? SDL_CreateSoftwareRenderer(big) : NULL;
+	if (!r || !big_r) {
 		fprintf(stderr, "renderer: %s\n", SDL_GetError());
 		return 1;
 	}
@@ -1265,16 +1489,25 @@ int main(int argc, char **argv)
 	test_listing();
 	test_paths();
 	test_text(r, font1);
+	test_elide(r, font1);
 
 	ch = chooser_create(font1, 1.0f);
 	CHECK(ch != NULL);
 	if (ch) {
-		test_keyboard(ch);
+		test_typed_paths(ch);
+		test_list_keys(ch);
+		test_errors(ch);
+		test_complete(ch);
+		test_select_all(ch);
 		test_stray_f(ch);
 		test_unreadable(ch);
 		test_mouse(ch, r);
+		test_scrolling(ch, r);
 		test_long_list(ch, r);
 		test_draw(ch, r, font1, font2);
+		test_types_whole(ch, r, font1, 1.0f);
+		test_types_whole(ch, big_r, font2, 2.0f);
+		chooser_set_font(ch, font1, 1.0f);
 		if (shots) {
 			save_shot(ch, font1, 1.0f, shots, "chooser.png", "");
 			save_shot(ch, font2, 2.0f, shots, "chooser-2x.png",
@@ -1289,6 +1522,8 @@ int main(int argc, char **argv)
 	remove_tree();
 	TTF_CloseFont(font1);
 	TTF_CloseFont(font2);
+	SDL_DestroyRenderer(big_r);
+	SDL_FreeSurface(big);
 	SDL_DestroyRenderer(r);
 	SDL_DestroyWindow(win);
 	IMG_Quit();

@@ -13,12 +13,29 @@
  * - mouse positions are converted from window points to pixels by the
  *   HiDPI scale;
  * - images are scaled down to fit with their aspect kept, never up, and
- *   centred.
+ *   centred;
+ * - below the minimum size (a window manager need not enforce it), down to
+ *   0 x 0, no two rows overlap and none leaves the window;
+ * - ui_min_size() is the smallest size that keeps both labels whole: at
+ *   it they fit their buttons and the image area is not empty; two points
+ *   narrower, the longer one no longer fits;
+ * - with the font the window uses (fontconfig's sans-serif) and the
+ *   software renderer, with no video driver: the Load button has the
+ *   focus at first, Tab / Shift+Tab / arrows move it, Space and Enter press
+ *   the focused button (not on auto-repeat), a click moves it; the focus
+ *   ring is drawn on the focused button only; the F of "File" and the M of
+ *   "Memory" are underlined and the other letters are not; a label too
+ *   wide for its button is elided, never cut at the button's edge; a
+ *   button too low for its label (60 x 40) shows none.
  */
 #include <SDL.h>
+#include <SDL_ttf.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
+#include "app/font.h"
+#include "app/text.h"
 #include "app/ui.h"
 #include "check.h"
 
@@ -26,7 +43,7 @@ static const float scales[] = { 1.0f, 1.5f, 2.0f };
 static const struct {
 	int w, h;
 } sizes[] = {
-	{ UI_MIN_W, UI_MIN_H }, { 451, 322 }, { 640, 480 }, { 1920, 1080 },
+	{ 260, 160 }, { 451, 322 }, { 640, 480 }, { 1920, 1080 },
 	{ 300, 1200 }, { 1500, 170 },
 };
 
@@ -142,27 +159,27 @@ static void check_looks(void)
 	bool redraw = false;
 	SDL_Event ev;
 
-	CHECK(ui_button_look(&b) == UI_LOOK_NORMAL);
+	CHECK(ui_button_look(&b) == THEME_NORMAL);
 	ev = motion(50, 20);
 	ui_button_event(&b, &ev, &redraw);
-	CHECK(redraw && ui_button_look(&b) == UI_LOOK_HOVER);
+	CHECK(redraw && ui_button_look(&b) == THEME_HOVER);
 	redraw = false;
 	ev = motion(51, 20);
 	ui_button_event(&b, &ev, &redraw);
 	CHECK_MSG(!redraw, "a move inside must not ask for a frame");
 	ev = button(SDL_MOUSEBUTTONDOWN, 51, 20, SDL_BUTTON_LEFT);
 	ui_button_event(&b, &ev, &redraw);
-	CHECK(redraw && ui_button_look(&b) == UI_LOOK_PRESSED);
+	CHECK(redraw && ui_button_look(&b) == THEME_PRESSED);
 	ev = motion(500, 20);
 	ui_button_event(&b, &ev, &redraw);
-	CHECK(ui_button_look(&b) == UI_LOOK_HOVER);
+	CHECK(ui_button_look(&b) == THEME_HOVER);
 	ev = button(SDL_MOUSEBUTTONUP, 500, 20, SDL_BUTTON_LEFT);
 	CHECK(!ui_button_event(&b, &ev, &redraw));
-	CHECK(ui_button_look(&b) == UI_LOOK_NORMAL);
+	CHECK(ui_button_look(&b) == THEME_NORMAL);
 	b.hover = true;
 	redraw = false;
 	ui_button_reset(&b, &redraw);
-	CHECK(redraw && ui_button_look(&b) == UI_LOOK_NORMAL);
+	CHECK(redraw && ui_button_look(&b) == THEME_NORMAL);
 }
 
 static void check_scale_conversion(void)
@@ -234,8 +251,251 @@ static void check_fit(void)
 	CHECK(r.w == 0 && r.h == 0);
 }
 
+/* Below the minimum size: rows shrink away, never overlap. */
+static void check_tiny(void)
+{
+	static const int tiny[][2] = {
+		{ 60, 40 }, { 100, 30 }, { 20, 10 }, { 0, 0 }, { 300, 70 },
+		{ 400, 100 },
+	};
+	struct ui_layout l;
+	size_t i, a, b;
+
+	for (i = 0; i < SDL_arraysize(tiny); i++) {
+		int w = tiny[i][0], h = tiny[i][1];
+		SDL_Rect win = { 0, 0, w, h }, in;
+		const SDL_Rect *r[4];
+
+		ui_layout_compute(&l, w, h, 1.0f);
+		r[0] = &l.load, r[1] = &l.image, r[2] = &l.status;
+		r[3] = &l.show;
+		for (a = 0; a < 4; a++) {
+			CHECK_MSG(r[a]->w >= 0 && r[a]->h >= 0, "%dx%d row %zu "
+				  "is %dx%d", w, h, a, r[a]->w, r[a]->h);
+			CHECK_MSG(r[a]->w * r[a]->h == 0 ||
+				  (SDL_IntersectRect(r[a], &win, &in) &&
+				   SDL_RectEquals(&in, r[a])),
+				  "%dx%d row %zu leaves the window", w, h, a);
+			for (b = a + 1; b < 4; b++)
+				CHECK_MSG(!overlap(r[a], r[b]), "%dx%d: rows "
+					  "%zu and %zu overlap", w, h, a, b);
+		}
+	}
+}
+
+static TTF_Font *open_font(const char *path, float scale)
+{
+	TTF_Font *f = TTF_OpenFont(path, ui_px(scale, UI_FONT_PT));
+
+	if (!f)
+		fprintf(stderr, "font %s: %s\n", path, TTF_GetError());
+	return f;
+}
+
+static void check_min_size(const char *font_path)
+{
+	size_t k;
+
+	for (k = 0; k < SDL_arraysize(scales); k++) {
+		float s = scales[k];
+		TTF_Font *f = open_font(font_path, s);
+		int w, h, label, pad = ui_px(s, THEME_LABEL_PAD);
+		struct ui_layout l;
+
+		if (!f)
+			continue;
+		label = SDL_max(text_width(f, UI_LABEL_LOAD),
+				text_width(f, UI_LABEL_SHOW));
+		ui_min_size(f, s, &w, &h);
+		check_layout((int)lroundf(w * s), (int)lroundf(h * s), s);
+		ui_layout_compute(&l, (int)lroundf(w * s), (int)lroundf(h * s),
+				  s);
+		CHECK_MSG(label + 2 * pad <= l.load.w, "@%.1f min %dx%d: "
+			  "label %d + padding does not fit %d", s, w, h, label,
+			  l.load.w);
+		ui_layout_compute(&l, (int)lroundf((w - 2) * s), 1000, s);
+		CHECK_MSG(label + 2 * pad > l.load.w, "@%.1f min width %d is "
+			  "not the smallest", s, w);
+		TTF_CloseFont(f);
+	}
+}
+
+static SDL_Event key_event(SDL_Keycode sym, Uint16 mod, Uint8 repeat)
+{
+	SDL_Event ev = { .type = SDL_KEYDOWN };
+
+	ev.key.state = SDL_PRESSED;
+	ev.key.repeat = repeat;
+	ev.key.keysym.sym = sym;
+	ev.key.keysym.mod = mod;
+	return ev;
+}
+
+static enum ui_action press(struct ui *ui, SDL_Keycode sym, Uint16 mod,
+			    Uint8 repeat)
+{
+	SDL_Event ev = key_event(sym, mod, repeat);
+	bool redraw = false;
+
+	return ui_handle_event(ui, &ev, &redraw);
+}
+
+static void check_focus_keys(struct ui *ui)
+{
+	SDL_Event ev;
+	bool redraw = false;
+
+	CHECK(ui_focus(ui) == UI_LOAD);
+	CHECK(press(ui, SDLK_SPACE, 0, 0) == UI_LOAD);
+	CHECK(press(ui, SDLK_SPACE, 0, 1) == UI_NONE);
+	CHECK(press(ui, SDLK_RETURN, 0, 0) == UI_LOAD);
+	CHECK(press(ui, SDLK_TAB, 0, 0) == UI_NONE && ui_focus(ui) == UI_SHOW);
+	CHECK(press(ui, SDLK_RETURN, 0, 0) == UI_SHOW);
+	CHECK(press(ui, SDLK_KP_ENTER, 0, 0) == UI_SHOW);
+	CHECK(press(ui, SDLK_TAB, KMOD_LSHIFT, 0) == UI_NONE &&
+	      ui_focus(ui) == UI_LOAD);
+	press(ui, SDLK_DOWN, 0, 0);
+	CHECK(ui_focus(ui) == UI_SHOW);
+	press(ui, SDLK_RIGHT, 0, 0);
+	CHECK(ui_focus(ui) == UI_SHOW);
+	press(ui, SDLK_UP, 0, 0);
+	CHECK(ui_focus(ui) == UI_LOAD);
+	/* A key the buttons do not take does nothing. */
+	CHECK(press(ui, SDLK_x, 0, 0) == UI_NONE && ui_focus(ui) == UI_LOAD);
+	/* A click on Display moves the focus there. */
+	ev = button(SDL_MOUSEBUTTONDOWN, ui_layout(ui)->show.x + 5,
+		    ui_layout(ui)->show.y + 5, SDL_BUTTON_LEFT);
+	ui_handle_event(ui, &ev, &redraw);
+	ev.type = SDL_MOUSEBUTTONUP;
+	CHECK(ui_handle_event(ui, &ev, &redraw) == UI_SHOW);
+	CHECK(ui_focus(ui) == UI_SHOW && redraw);
+	press(ui, SDLK_LEFT, 0, 0);
+	CHECK(ui_focus(ui) == UI_LOAD);
+}
+
+/* Pixels of rc matching c (±2 a channel), or darker than 0x80 (ink). */
+static int count(SDL_Renderer *r, const SDL_Rect *rc, const SDL_Color *c)
+{
+	Uint8 px[4 * 1024];
+	int n = 0, i;
+
+	if (rc->w <= 0 || rc->h <= 0 || rc->w * rc->h > 1024 ||
+	    SDL_RenderReadPixels(r, rc, SDL_PIXELFORMAT_RGBA32, px,
+				 rc->w * 4) < 0)
+		return -1;
+	for (i = 0; i < rc->w * rc->h; i++) {
+		Uint8 *p = px + 4 * i;
+
+		if (c ? abs(p[0] - c->r) <= 2 && abs(p[1] - c->g) <= 2 &&
+			abs(p[2] - c->b) <= 2 : p[0] < 0x80)
+			n++;
+	}
+	return n;
+}
+
+/* The focus ring: a line of the selection colour along the button's top
+ * inside its border. */
+static int ring_pixels(SDL_Renderer *r, const SDL_Rect *b)
+{
+	SDL_Rect top = { b->x + 8, b->y + 3, b->w - 16, 1 };
+
+	return count(r, &top, &theme_select);
+}
+
+/* The row under the baseline, below the letter at byte key of label. */
+static int underline_ink(SDL_Renderer *r, TTF_Font *f, const SDL_Rect *b,
+			 const char *label, size_t key)
+{
+	char head[64];
+	int pad = THEME_LABEL_PAD, x, w, h;
+	SDL_Rect row;
+
+	snprintf(head, sizeof(head), "%.*s", (int)key, label);
+	x = b->x + pad + (b->w - 2 * pad - text_width(f, label)) / 2 +
+	    text_width(f, head);
+	snprintf(head, sizeof(head), "%c", label[key]);
+	w = text_width(f, head);
+	/* The label is centred in the button's inside, under its border;
+	 * the underline is a pixel under the baseline. */
+	TTF_SizeUTF8(f, label, NULL, &h);
+	row = (SDL_Rect){ x + 1, b->y + 1 + (b->h - 2 - h) / 2 +
+			  TTF_FontAscent(f) + 1, w - 2, 1 };
+	return count(r, &row, NULL) * 100 / (w - 2);
+}
+
+static void check_drawing(SDL_Renderer *r, TTF_Font *f)
+{
+	struct ui *ui = ui_create(r, f, 1.0f);
+	struct ui_content c = { .message = "", .status = "" };
+	const struct ui_layout *l;
+	size_t kf = (size_t)(strstr(UI_LABEL_LOAD, "File") - UI_LABEL_LOAD);
+	size_t km = (size_t)(strstr(UI_LABEL_SHOW, "Memory") - UI_LABEL_SHOW);
+	SDL_Rect edge;
+
+	CHECK(ui != NULL);
+	if (!ui)
+		return;
+	ui_resize(ui, 451, 322, 1.0f, f);
+	l = ui_layout(ui);
+	check_focus_keys(ui);
+	ui_draw(ui, &c);
+	CHECK_MSG(ring_pixels(r, &l->load) > l->load.w / 2, "no focus ring "
+		  "on Load: %d px", ring_pixels(r, &l->load));
+	CHECK(ring_pixels(r, &l->show) == 0);
+	press(ui, SDLK_TAB, 0, 0);
+	ui_draw(ui, &c);
+	CHECK(ring_pixels(r, &l->load) == 0);
+	CHECK(ring_pixels(r, &l->show) > l->show.w / 2);
+
+	CHECK_MSG(underline_ink(r, f, &l->load, UI_LABEL_LOAD, kf) > 90,
+		  "F of File not underlined");
+	CHECK_MSG(underline_ink(r, f, &l->show, UI_LABEL_SHOW, km) > 90,
+		  "M of Memory not underlined");
+	CHECK(underline_ink(r, f, &l->load, UI_LABEL_LOAD, 0) == 0);
+	CHECK(underline_ink(r, f, &l->show, UI_LABEL_SHOW, 0) == 0);
+
+	/* Too narrow for the labels: no ink on the first or last column
+	 * the label may use, which a label cut by the clip would have (the
+	 * rows of the focus ring left out). */
+	ui_resize(ui, 150, 322, 1.0f, f);
+	ui_draw(ui, &c);
+	edge = (SDL_Rect){ l->show.x + THEME_LABEL_PAD, l->show.y + 5, 1,
+			   l->show.h - 10 };
+	CHECK_MSG(count(r, &edge, NULL) == 0, "label cut at its left edge");
+	edge.x = l->show.x + l->show.w - THEME_LABEL_PAD - 1;
+	CHECK_MSG(count(r, &edge, NULL) == 0, "label cut at its right edge");
+	edge = (SDL_Rect){ l->show.x + l->show.w / 2 - 20, l->show.y + 5, 40,
+			   l->show.h - 10 };
+	CHECK(count(r, &edge, NULL) > 20);
+
+	/* At 60 x 40 the buttons are too low for a label: no ink above,
+	 * between or below them, where a label that does not fit would
+	 * spill. */
+	ui_resize(ui, 60, 40, 1.0f, f);
+	ui_draw(ui, &c);
+	{
+		SDL_Rect gaps[] = {
+			{ 0, 0, 60, l->load.y },
+			{ 0, l->load.y + l->load.h, 60,
+			  l->show.y - l->load.y - l->load.h },
+			{ 0, l->show.y + l->show.h, 60,
+			  40 - l->show.y - l->show.h },
+		};
+
+		for (size_t i = 0; i < SDL_arraysize(gaps); i++)
+			CHECK_MSG(count(r, &gaps[i], NULL) == 0, "60x40: ink "
+				  "outside the buttons (gap %zu)", i);
+	}
+	ui_destroy(ui);
+}
+
 int main(void)
 {
+	char font_path[PATH_MAX];
+	struct err err;
+	SDL_Surface *s;
+	SDL_Renderer *r;
+	TTF_Font *f;
 	size_t i, k;
 
 	for (k = 0; k < SDL_arraysize(scales); k++) {
@@ -253,5 +513,28 @@ int main(void)
 	check_looks();
 	check_scale_conversion();
 	check_fit();
+	check_tiny();
+
+	/* The drawing half: the window's own font, a software renderer on
+	 * a surface (no video driver needed). */
+	if (font_find(FONT_DEFAULT_FAMILY, font_path, sizeof(font_path),
+		      &err) < 0 || TTF_Init() < 0) {
+		CHECK_MSG(false, "no font: %s", err.msg);
+		return check_done();
+	}
+	check_min_size(font_path);
+	s = SDL_CreateRGBSurfaceWithFormat(0, 451, 322, 32,
+					   SDL_PIXELFORMAT_RGBA32);
+	r = s ? SDL_CreateSoftwareRenderer(s) : NULL;
+	f = open_font(font_path, 1.0f);
+	CHECK(r && f);
+	if (r && f)
+		check_drawing(r, f);
+	if (f)
+		TTF_CloseFont(f);
+	if (r)
+		SDL_DestroyRenderer(r);
+	SDL_FreeSurface(s);
+	TTF_Quit();
 	return check_done();
 }

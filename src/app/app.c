@@ -250,6 +250,7 @@ static float compute_scale(struct app *a)
 static int open_font(struct app *a, struct err *err)
 {
 	TTF_Font *f;
+	int min_w, min_h;
 
 	f = TTF_OpenFont(a->font_path, ui_px(a->scale, UI_FONT_PT));
 	if (!f) {
@@ -257,6 +258,10 @@ static int open_font(struct app *a, struct err *err)
 			TTF_GetError());
 		return -1;
 	}
+	/* Small enough to be out of the way, large enough to keep both
+	 * button labels whole. */
+	ui_min_size(f, a->scale, &min_w, &min_h);
+	SDL_SetWindowMinimumSize(a->win, min_w, min_h);
 	if (a->chooser)
 		chooser_set_font(a->chooser, f, a->scale);
 	if (a->ui)
@@ -375,7 +380,6 @@ struct app *app_create(const struct app_options *o, struct err *err)
 		err_set(err, "cannot open a window: %s", SDL_GetError());
 		goto fail;
 	}
-	SDL_SetWindowMinimumSize(a->win, UI_MIN_W, UI_MIN_H);
 	a->ren = SDL_CreateRenderer(a->win, -1, SDL_RENDERER_ACCELERATED);
 	if (!a->ren)
 		a->ren = SDL_CreateRenderer(a->win, -1,
@@ -495,13 +499,14 @@ static void handle_chooser_event(struct app *a, SDL_Event *ev)
 		a->dirty = true;
 }
 
-static void handle_key(struct app *a, const SDL_KeyboardEvent *k)
+/* Returns false for the keys the buttons take (focus, Space, Enter). */
+static bool handle_key(struct app *a, const SDL_KeyboardEvent *k)
 {
 	/* Ctrl+F and friends belong to nobody here; F alone is the
 	 * button's shortcut, as the Qt example's mnemonic-less buttons
 	 * would want. Auto-repeat must not reopen or reattach. */
 	if (k->repeat || (k->keysym.mod & (KMOD_CTRL | KMOD_ALT | KMOD_GUI)))
-		return;
+		return true;
 	switch (k->keysym.sym) {
 	case SDLK_f:
 		open_chooser(a);
@@ -514,8 +519,9 @@ static void handle_key(struct app *a, const SDL_KeyboardEvent *k)
 		a->quit = true;
 		break;
 	default:
-		break;
+		return false;
 	}
+	return true;
 }
 
 static void handle_window_event(struct app *a, const SDL_WindowEvent *w)
@@ -582,10 +588,8 @@ static void handle_event(struct app *a, SDL_Event *ev)
 		handle_chooser_event(a, ev);
 		return;
 	}
-	if (ev->type == SDL_KEYDOWN) {
-		handle_key(a, &ev->key);
+	if (ev->type == SDL_KEYDOWN && handle_key(a, &ev->key))
 		return;
-	}
 	ui_event_to_pixels(ev, a->scale);
 	switch (ui_handle_event(a->ui, ev, &redraw)) {
 	case UI_LOAD:

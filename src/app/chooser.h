@@ -3,16 +3,21 @@
  * SDL2 has no native file dialog, so the chooser is drawn over the window
  * by the renderer that draws everything else, and works under any video
  * driver, the dummy one included. It shows a folder (folders first, then
- * the image files SDL_image reads, with sizes), Home and Up buttons, a
+ * the image files SDL_image reads, with sizes), an Up button, a
  * file-name field that has keyboard focus, and Open / Cancel.
  *
  * Keys: typed text goes to the name field (Left/Right/Delete/Backspace
- * edit it, Ctrl+Backspace a word, Ctrl+U the start, Ctrl+V pastes, Tab
- * completes from the list); Up/Down/PageUp/PageDown/Home/End move the list
- * selection; Enter opens what the field names (a relative path starts at
- * the folder shown, "~" at $HOME), or the selected row when the field is
- * empty; Backspace on an empty field and Alt+Up go to the parent folder;
- * Ctrl+H shows dot-files; F5 re-reads; Esc cancels.
+ * edit it, Ctrl+A selects it all, Ctrl+V pastes,
+ * Tab completes the last part of the path typed, in whichever folder it
+ * names); Up/Down/PageUp/PageDown/Home/End move the list selection; Enter
+ * opens what the field names (a relative path starts at the folder shown,
+ * "~" at $HOME), or the selected row when the field is empty; Backspace on
+ * an empty field goes to the parent folder; Esc cancels. After an error
+ * the field's text is selected, so typing replaces it.
+ *
+ * The chooser is a model (chooser_model.c: folder, list, field, keys) and
+ * a view (chooser_view.c: layout, hit tests, drawing); this file joins
+ * them to SDL's events.
  *
  * Coordinates: every mouse position in events handed to the chooser and
  * every rectangle it is given are in renderer pixels (the caller converts
@@ -73,22 +78,21 @@ const char *chooser_path(const struct chooser *ch);
 /* The folder the chooser showed last (absolute), for the next open. */
 const char *chooser_dir(const struct chooser *ch);
 
-/* True when name (a file name, any case) has an extension SDL_image reads. */
-bool chooser_is_image_name(const char *name);
-
 /* The inline error the chooser shows ("File not found: ..."), or NULL. */
 const char *chooser_error(const struct chooser *ch);
 
 enum chooser_part {
 	CHOOSER_PART_UP,	/* parent folder button */
-	CHOOSER_PART_HOME,	/* home folder button */
 	CHOOSER_PART_PATH,	/* the folder shown */
 	CHOOSER_PART_LIST,	/* the rows, without header and scroll bar */
 	CHOOSER_PART_SCROLLBAR,	/* empty when the list fits */
+	CHOOSER_PART_THUMB,	/* the scroll bar's handle */
 	CHOOSER_PART_NAME,	/* the file-name field */
 	CHOOSER_PART_OPEN,
 	CHOOSER_PART_CANCEL,
+	CHOOSER_PART_TYPES,	/* the "Files of type" box */
 	CHOOSER_PART_ROW,	/* list row number `row` (0 = first entry) */
+	CHOOSER_PART_NONE,
 };
 
 /* Where a part was put by the last chooser_draw, in renderer pixels, for

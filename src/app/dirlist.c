@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,40 +120,23 @@ void dirlist_finish(struct dirlist *dl)
 	dl->n = 0;
 }
 
-/* Decides whether the entry belongs in the list; fills is_dir and size. */
+/* Decides whether the entry belongs in the list; fills is_dir and size.
+ * A link counts as what it points to; one that dangles, or an entry gone
+ * since readdir, is left out, and so are FIFOs and devices. */
 static bool classify(int dfd, const struct dirent *de, bool *is_dir,
 		     off_t *size)
 {
 	struct stat st;
 
-	*is_dir = false;
-	*size = 0;
-	switch (de->d_type) {
-	case DT_DIR:
-		*is_dir = true;
-		return true;
-	case DT_REG:
-		if (!dirlist_is_image_name(de->d_name))
-			return false;
-		break;
-	case DT_LNK:
-	case DT_UNKNOWN:
-		break;
-	default:
+	/* Most files of a folder are not images: spare them the stat. */
+	if (de->d_type == DT_REG && !dirlist_is_image_name(de->d_name))
 		return false;
-	}
-	/* Follows links: a link counts as what it points to. An entry that
-	 * vanished since readdir is simply not listed. */
 	if (fstatat(dfd, de->d_name, &st, 0) < 0)
 		return false;
-	if (S_ISDIR(st.st_mode)) {
-		*is_dir = true;
-		return true;
-	}
-	if (!S_ISREG(st.st_mode) || !dirlist_is_image_name(de->d_name))
-		return false;
-	*size = st.st_size;
-	return true;
+	*is_dir = S_ISDIR(st.st_mode);
+	*size = *is_dir ? 0 : st.st_size;
+	return *is_dir || (S_ISREG(st.st_mode) &&
+			   dirlist_is_image_name(de->d_name));
 }
 
 int dirlist_read(struct dirlist *dl, const char *dir, bool hidden,
@@ -176,20 +160,11 @@ int dirlist_read(struct dirlist *dl, const char *dir, bool hidden,
 	}
 	fd = -1;	/* d owns it now */
 
-	for (;;) {
+	/* readdir() says NULL at the end and on error; errno tells. */
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		bool is_dir;
 		off_t size;
 
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno) {
-				err_errno(e, errno, "Cannot read folder %s",
-					  dir);
-				goto err;
-			}
-			break;
-		}
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		if (de->d_name[0] == '.' && !hidden)
@@ -199,22 +174,20 @@ int dirlist_read(struct dirlist *dl, const char *dir, bool hidden,
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				err_set(e, "Cannot read folder %s: out of memory",
-					dir);
-				goto err;
-			}
+			if (!nv)
+				goto oom;
 			v = nv;
 		}
 		v[n].name = strdup(de->d_name);
-		if (!v[n].name) {
-			err_set(e, "Cannot read folder %s: out of memory",
-				dir);
-			goto err;
-		}
+		if (!v[n].name)
+			goto oom;
 		v[n].is_dir = is_dir;
 		v[n].size = size;
 		n++;
+	}
+	if (errno) {
+		err_errno(e, errno, "Cannot read folder %s", dir);
+		goto err;
 	}
 	closedir(d);
 
@@ -223,6 +196,8 @@ int dirlist_read(struct dirlist *dl, const char *dir, bool hidden,
 	dl->v = v;
 	dl->n = n;
 	return 0;
+oom:
+	err_set(e, "Cannot read folder %s: out of memory", dir);
 err:
 	for (i = 0; i < n; i++)
 		free(v[i].name);
@@ -273,28 +248,16 @@ static int push_path(char *out, size_t outsz, size_t *len, const char *p)
 	return 0;
 }
 
-/* The home folder for "~" (user == NULL) or "~user"; NULL if unknown.
- * buf holds the password entry's strings. */
-static const char *home_of(const char *user, size_t ulen, char *buf,
-			   size_t bufsz)
+/* The home folder for "~"; NULL if unknown. buf holds the password
+ * entry's strings. */
+static const char *home_of(char *buf, size_t bufsz)
 {
 	struct passwd pw, *res = NULL;
-	char name[256];
-	const char *home;
+	const char *home = getenv("HOME");
 
-	if (!ulen) {
-		home = getenv("HOME");
-		if (home && *home)
-			return home;
-		if (getpwuid_r(getuid(), &pw, buf, bufsz, &res) || !res)
-			return NULL;
-		return res->pw_dir;
-	}
-	if (ulen >= sizeof(name))
-		return NULL;
-	memcpy(name, user, ulen);
-	name[ulen] = '\0';
-	if (getpwnam_r(name, &pw, buf, bufsz, &res) || !res)
+	if (home && *home)
+		return home;
+	if (getpwuid_r(getuid(), &pw, buf, bufsz, &res) || !res)
 		return NULL;
 	return res->pw_dir;
 }
@@ -303,24 +266,19 @@ int dirlist_resolve(const char *base, const char *typed, char *out,
 		    size_t outsz, struct err *e)
 {
 	char pwbuf[4096];
-	const char *start = base, *rest = typed;
+	const char *start = base, *rest = typed, *home;
 	size_t len;
 
 	if (outsz < 2) {
 		err_set(e, "Path too long");
 		return -1;
 	}
-	if (typed[0] == '~') {
-		size_t ulen = strcspn(typed + 1, "/");
-		const char *home = home_of(typed + 1, ulen, pwbuf,
-					   sizeof(pwbuf));
-
-		/* An unknown "~name" is left as it is: it may well be a
-		 * file of that name, as in a shell. */
-		if (home) {
-			start = home;
-			rest = typed + 1 + ulen;
-		}
+	/* "~name" is a file of that name: other users' homes are not
+	 * what a chooser of images needs. */
+	if (typed[0] == '~' && (typed[1] == '/' || !typed[1]) &&
+	    (home = home_of(pwbuf, sizeof(pwbuf))) != NULL) {
+		start = home;
+		rest = typed + 1;
 	} else if (typed[0] == '/') {
 		start = "/";
 	}
@@ -336,26 +294,65 @@ int dirlist_resolve(const char *base, const char *typed, char *out,
 	return 0;
 }
 
-int dirlist_parent(const char *dir, char *out, size_t outsz)
+/* The names of dl that start with stem (any case): how many, the first,
+ * and in *common how many bytes of the first they all share. */
+static int matching(const struct dirlist *dl, const char *stem,
+		    const struct dirlist_entry **first, size_t *common)
 {
-	const char *slash = strrchr(dir, '/');
-	size_t n;
+	size_t slen = strlen(stem), i, k;
+	int n = 0;
 
-	if (!slash)
-		return -1;
-	n = slash == dir ? 1 : (size_t)(slash - dir);
-	if (n + 1 > outsz)
-		return -1;
-	memmove(out, dir, n);
-	out[n] = '\0';
-	return 0;
+	for (i = 0; i < dl->n; i++) {
+		const char *nm = dl->v[i].name;
+
+		for (k = 0; k < slen && lower((unsigned char)nm[k]) ==
+		     lower((unsigned char)stem[k]); k++)
+			;
+		if (k < slen)
+			continue;
+		if (!n++) {
+			*first = &dl->v[i];
+			*common = strlen(nm);
+			continue;
+		}
+		for (k = 0; k < *common && lower((unsigned char)nm[k]) ==
+		     lower((unsigned char)(*first)->name[k]); k++)
+			;
+		*common = k;
+	}
+	/* Never stop inside a UTF-8 character. */
+	while (n && *common > slen &&
+	       ((unsigned char)(*first)->name[*common] & 0xc0) == 0x80)
+		(*common)--;
+	return n;
 }
 
-const char *dirlist_basename(const char *dir)
+int dirlist_complete(const char *base, const char *typed, char *out,
+		     size_t outsz)
 {
-	const char *slash = strrchr(dir, '/');
+	const char *slash = strrchr(typed, '/');
+	const char *stem = slash ? slash + 1 : typed;
+	int dlen = (int)(stem - typed), n = 0, w;
+	const struct dirlist_entry *first = NULL;
+	char part[PATH_MAX], dir[PATH_MAX];
+	struct dirlist dl = { 0 };
+	size_t common = 0;
+	struct err e;
 
-	return slash ? slash + 1 : dir;
+	/* The folder as typed, "~/" and "../" included; "" is base. A
+	 * stem starting with '.' asks for the dot-files. */
+	snprintf(part, sizeof(part), "%.*s", dlen, typed);
+	if (dirlist_resolve(base, part, dir, sizeof(dir), &e) == 0 &&
+	    dirlist_read(&dl, dir, stem[0] == '.', &e) == 0)
+		n = matching(&dl, stem, &first, &common);
+	if (n == 0 || (n > 1 && common <= strlen(stem)))
+		w = snprintf(out, outsz, "%s", typed);
+	else
+		w = snprintf(out, outsz, "%.*s%.*s%s", dlen, typed,
+			     (int)common, first->name,
+			     n == 1 && first->is_dir ? "/" : "");
+	dirlist_finish(&dl);
+	return w < 0 || (size_t)w >= outsz ? -1 : n;
 }
 
 void dirlist_format_size(off_t bytes, char *out, size_t outsz)

@@ -49,20 +49,23 @@ int dirlist_compare(const struct dirlist_entry *a,
 bool dirlist_is_image_name(const char *name);
 
 /* Turns what the user typed into a clean absolute path in out: "~" and
- * "~/x" start at $HOME (falling back to the password database), "~user"
- * at that user's home, a relative path starts at base (absolute), and
+ * "~/x" start at $HOME (falling back to the password database; "~user"
+ * is a name like any other), a relative path starts at base (absolute), and
  * ".", ".." and repeated slashes are resolved by the text alone, as a
  * shell's `cd -L` does. Returns 0, or -1 with the reason in e (unknown
  * user, result longer than outsz). */
 int dirlist_resolve(const char *base, const char *typed, char *out,
 		    size_t outsz, struct err *e);
 
-/* Writes the parent of the clean absolute path dir to out ("/" stays
- * "/"). Returns 0, or -1 when out is too small. */
-int dirlist_parent(const char *dir, char *out, size_t outsz);
-
-/* The last component of the clean absolute path dir ("" for "/"). */
-const char *dirlist_basename(const char *dir);
+/* Tab in the name field: completes the last component of typed (a path as
+ * dirlist_resolve() takes it, relative to base) from the names in the
+ * folder its other components name, as far as those starting with it (any
+ * case) agree; a single match that is a folder gets its '/'. Writes the
+ * new text to out: typed with that component extended, or typed itself
+ * when nothing extends it. Returns the number of names that matched, or
+ * -1 when out is too small. */
+int dirlist_complete(const char *base, const char *typed, char *out,
+		     size_t outsz);
 
 /* Writes a size for people: "512 bytes", "1.5 KiB", "12.0 MiB". */
 void dirlist_format_size(off_t bytes, char *out, size_t outsz);

@@ -33,6 +33,7 @@ static SDL_Surface *render(TTF_Font *font, const char *str, SDL_Color color,
 	old_align = TTF_GetFontWrappedAlign(font);
 	TTF_SetFontWrappedAlign(font, align == TEXT_CENTER ?
 				TTF_WRAPPED_ALIGN_CENTER :
+				align == TEXT_RIGHT ? TTF_WRAPPED_ALIGN_RIGHT :
 				TTF_WRAPPED_ALIGN_LEFT);
 	s = TTF_RenderUTF8_Blended_Wrapped(font, str, color,
 					   wrap > 0 ? (Uint32)wrap : 0);
@@ -116,4 +117,107 @@ void text_draw(const struct text_cache *c, SDL_Renderer *r, int x, int y,
 void text_finish(struct text_cache *c)
 {
 	drop(c);
+}
+
+int text_width(TTF_Font *font, const char *str)
+{
+	int w = 0;
+
+	return TTF_SizeUTF8(font, str, &w, NULL) < 0 ? 0 : w;
+}
+
+size_t text_next_char(const char *s, size_t i)
+{
+	if (!s[i])
+		return i;
+	while (((unsigned char)s[++i] & 0xc0) == 0x80)
+		;
+	return i;
+}
+
+size_t text_prev_char(const char *s, size_t i)
+{
+	while (i > 0 && ((unsigned char)s[--i] & 0xc0) == 0x80)
+		;
+	return i;
+}
+
+/* Byte offset of character k of s; k past the end gives its length. */
+static size_t char_offset(const char *s, size_t k)
+{
+	size_t i = 0;
+
+	while (k--)
+		i = text_next_char(s, i);
+	return i;
+}
+
+/* out = the first head and the last tail of the n characters of str, with
+ * the ellipsis between. False when that does not fit in outsz. */
+static bool compose(const char *str, size_t n, size_t head, size_t tail,
+		    char *out, size_t outsz)
+{
+	static const char ell[] = "\u2026";
+	size_t hb = char_offset(str, head), tb = char_offset(str, n - tail);
+	size_t tl = strlen(str + tb);
+
+	/* A space before the ellipsis only makes the gap look wider. */
+	while (hb > 0 && str[hb - 1] == ' ')
+		hb--;
+	if (hb + sizeof(ell) + tl > outsz)
+		return false;
+	memcpy(out, str, hb);
+	memcpy(out + hb, ell, sizeof(ell) - 1);
+	memcpy(out + hb + sizeof(ell) - 1, str + tb, tl + 1);
+	return true;
+}
+
+const char *text_elide(TTF_Font *font, const char *str, int width,
+		       enum text_elide where, char *out, size_t outsz)
+{
+	size_t n = 0, lo = 0, hi, k, head, i;
+
+	if (strlen(str) < outsz && text_width(font, str) <= width)
+		return memcpy(out, str, strlen(str) + 1);
+	for (i = 0; str[i]; i++)
+		n += ((unsigned char)str[i] & 0xc0) != 0x80;
+	/* The most characters kept that still fit: a binary search over
+	 * their count, which only grows the text's width. */
+	hi = n ? n - 1 : 0;
+	while (lo < hi) {
+		k = (lo + hi + 1) / 2;
+		head = where == TEXT_ELIDE_END ? k :
+		       where == TEXT_ELIDE_START ? 0 : (k + 1) / 2;
+		if (compose(str, n, head, k - head, out, outsz) &&
+		    text_width(font, out) <= width)
+			lo = k;
+		else
+			hi = k - 1;
+	}
+	head = where == TEXT_ELIDE_END ? lo :
+	       where == TEXT_ELIDE_START ? 0 : (lo + 1) / 2;
+	if (!compose(str, n, head, lo - head, out, outsz) && outsz)
+		out[0] = '\0';
+	return out;
+}
+
+int text_draw_in(struct text_cache *c, SDL_Renderer *r, TTF_Font *font,
+		 const char *str, SDL_Color color, const SDL_Rect *box,
+		 enum text_align align, enum text_elide where)
+{
+	char fit[4096 + 8];
+	int x = box->x;
+
+	text_elide(font, str ? str : "", box->w, where, fit, sizeof(fit));
+	/* A box lower than the line (a window below its minimum size)
+	 * shows nothing rather than the top half of the text. */
+	if (text_update(c, r, font, fit, color, 0, TEXT_LEFT) < 0 ||
+	    c->h > box->h)
+		return -1;
+	if (align == TEXT_CENTER)
+		x += (box->w - c->w) / 2;
+	else if (align == TEXT_RIGHT)
+		x += box->w - c->w;
+	text_draw(c, r, x, box->y + (box->h - c->h) / 2, box);
+	return x;
 }

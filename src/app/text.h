@@ -11,7 +11,13 @@
 #include <SDL_ttf.h>
 #include <stdbool.h>
 
-enum text_align { TEXT_LEFT, TEXT_CENTER };
+enum text_align { TEXT_LEFT, TEXT_CENTER, TEXT_RIGHT };
+
+/* Where text_elide() puts the "\u2026" when a string does not fit: at the
+ * end (labels, names), at the start (a folder, whose end is where the user
+ * is), or in the middle (a message naming a path: the reason at its start
+ * and the file at its end both stay). */
+enum text_elide { TEXT_ELIDE_END, TEXT_ELIDE_START, TEXT_ELIDE_MIDDLE };
 
 struct text_cache {
 	SDL_Texture *tex;	/* NULL until first drawn */
@@ -34,6 +40,29 @@ int text_update(struct text_cache *c, SDL_Renderer *r, TTF_Font *font,
  * (NULL: no clip). */
 void text_draw(const struct text_cache *c, SDL_Renderer *r, int x, int y,
 	       const SDL_Rect *clip);
+
+/* The byte offset of the UTF-8 character after (before) the one at i in
+ * s; i itself at the end (start). */
+size_t text_next_char(const char *s, size_t i);
+size_t text_prev_char(const char *s, size_t i);
+
+/* The width of str in font, in pixels (0 if SDL_ttf cannot tell). */
+int text_width(TTF_Font *font, const char *str);
+
+/* Writes to out str itself when it is at most width pixels wide and fits
+ * in outsz, else the most whole characters of it that fit with an
+ * ellipsis placed as where says (just the ellipsis if nothing else fits).
+ * Returns out. */
+const char *text_elide(TTF_Font *font, const char *str, int width,
+		       enum text_elide where, char *out, size_t outsz);
+
+/* Draws str on one line in box: elided to the box's width, centred
+ * vertically, aligned as align says, clipped to box. Returns the x the
+ * text starts at (c->str then holds what was drawn), or -1 when nothing
+ * was drawn: SDL_ttf failed, or box is lower than the line. */
+int text_draw_in(struct text_cache *c, SDL_Renderer *r, TTF_Font *font,
+		 const char *str, SDL_Color color, const SDL_Rect *box,
+		 enum text_align align, enum text_elide where);
 
 /* Frees the texture and string; c is back to all-zero. */
 void text_finish(struct text_cache *c);

@@ -7,32 +7,18 @@
 
 #include "app/text.h"
 
-/* Qt's Fusion palette, measured off the Qt example on this machine. */
-static const SDL_Color c_window = { 0xef, 0xef, 0xef, 0xff };
-static const SDL_Color c_text = { 0x10, 0x10, 0x10, 0xff };
-static const SDL_Color c_status = { 0x55, 0x55, 0x55, 0xff };
-static const SDL_Color c_check_light = { 0xff, 0xff, 0xff, 0xff };
-static const SDL_Color c_check_dark = { 0xd4, 0xd4, 0xd4, 0xff };
-
-struct button_paint {
-	SDL_Color border, top, bottom;
-};
-
-static const struct button_paint paints[] = {
-	[UI_LOOK_NORMAL] = { { 0xab, 0xab, 0xab, 0xff },
-			     { 0xfd, 0xfd, 0xfd, 0xff },
-			     { 0xee, 0xee, 0xee, 0xff } },
-	[UI_LOOK_HOVER] = { { 0x6a, 0x9c, 0xc4, 0xff },
-			    { 0xfd, 0xfd, 0xfe, 0xff },
-			    { 0xe3, 0xeb, 0xf1, 0xff } },
-	[UI_LOOK_PRESSED] = { { 0x26, 0x70, 0x9e, 0xff },
-			      { 0xd4, 0xdc, 0xe3, 0xff },
-			      { 0xe2, 0xe8, 0xed, 0xff } },
-};
-
 /* Cells per side of the checkerboard texture; larger areas tile it. */
 #define CHECKER_CELLS 64
 #define CHECKER_PT 8
+
+/* A button of the window with its label and the letter its shortcut key
+ * underlines, as Qt's "&" in a label would. */
+struct labelled {
+	struct ui_button b;
+	const char *text;
+	size_t key;		/* byte index of the underlined letter */
+	struct text_cache cache;
+};
 
 struct ui {
 	SDL_Renderer *r;
@@ -40,16 +26,10 @@ struct ui {
 	float scale;
 	int w, h;
 	struct ui_layout layout;
-	struct ui_button load, show;
+	struct labelled load, show;
+	enum ui_action focus;
 
-	struct text_cache load_label, show_label, message, status;
-	/* The status line as given and as it fits the width. */
-	char status_src[512];
-	char status_fit[512 + 4];
-	TTF_Font *status_font;
-	float status_scale;
-	int status_width;
-
+	struct text_cache message, status;
 	SDL_Texture *checker;
 };
 
@@ -63,21 +43,40 @@ static int nonneg(int v)
 	return v < 0 ? 0 : v;
 }
 
+void ui_min_size(TTF_Font *font, float scale, int *w, int *h)
+{
+	int load = text_width(font, UI_LABEL_LOAD);
+	int show = text_width(font, UI_LABEL_SHOW);
+	int label = load > show ? load : show;
+
+	/* The font is opened for the scale, so its widths are pixels; a
+	 * point more than the quotient absorbs the rounding of ui_px(). */
+	*w = 2 * UI_MARGIN + 2 * THEME_LABEL_PAD + (int)ceilf(label / scale) + 1;
+	*h = 2 * UI_MARGIN + 2 * UI_BUTTON_H + 2 * UI_SPACING + UI_STATUS_H +
+	     UI_MIN_IMAGE_H;
+}
+
 void ui_layout_compute(struct ui_layout *l, int w, int h, float scale)
 {
 	int m = ui_px(scale, UI_MARGIN);
 	int sp = ui_px(scale, UI_SPACING);
 	int bh = ui_px(scale, UI_BUTTON_H);
 	int sh = ui_px(scale, UI_STATUS_H);
-	int inner = nonneg(w - 2 * m);
+	int inner = nonneg(w - 2 * m), below;
 
+	/* Below the minimum size, which a window manager may not enforce,
+	 * the buttons shrink and the rows between them go, rather than
+	 * overlap. */
+	if (bh > nonneg(h - 2 * m - sp) / 2)
+		bh = nonneg(h - 2 * m - sp) / 2;
 	l->load = (SDL_Rect){ m, m, inner, bh };
 	l->show = (SDL_Rect){ m, h - m - bh, inner, bh };
+	below = l->load.y + bh + sp;
+	if (sh > nonneg(l->show.y - sp - below))
+		sh = nonneg(l->show.y - sp - below);
 	l->status = (SDL_Rect){ m, l->show.y - sp - sh, inner, sh };
-	l->image.x = m;
-	l->image.y = l->load.y + bh + sp;
-	l->image.w = inner;
-	l->image.h = nonneg(l->status.y - sp - l->image.y);
+	l->image = (SDL_Rect){ m, below, inner,
+			       nonneg(l->status.y - sp - below) };
 }
 
 SDL_Rect ui_fit_image(const SDL_Rect *area, int img_w, int img_h)
@@ -182,14 +181,14 @@ void ui_button_reset(struct ui_button *b, bool *redraw)
 	set_flag(&b->pressed, false, redraw);
 }
 
-enum ui_look ui_button_look(const struct ui_button *b)
+enum theme_look ui_button_look(const struct ui_button *b)
 {
 	if (b->pressed && b->hover)
-		return UI_LOOK_PRESSED;
+		return THEME_PRESSED;
 	/* Pressed and dragged off, or just hovered: the button is "hot". */
 	if (b->pressed || b->hover)
-		return UI_LOOK_HOVER;
-	return UI_LOOK_NORMAL;
+		return THEME_HOVER;
+	return THEME_NORMAL;
 }
 
 /* A 1-pixel-per-cell checkerboard, stretched with nearest scaling: one
@@ -209,8 +208,8 @@ static SDL_Texture *make_checker(SDL_Renderer *r)
 		return NULL;
 	for (y = 0; y < CHECKER_CELLS; y++) {
 		for (x = 0; x < CHECKER_CELLS; x++) {
-			SDL_Color c = ((x ^ y) & 1) ? c_check_dark :
-				      c_check_light;
+			SDL_Color c = ((x ^ y) & 1) ? theme_check_dark :
+				      theme_base;
 
 			px[y * CHECKER_CELLS + x] =
 				SDL_MapRGBA(s->format, c.r, c.g, c.b, c.a);
@@ -235,6 +234,12 @@ struct ui *ui_create(SDL_Renderer *r, TTF_Font *font, float scale)
 	ui->r = r;
 	ui->font = font;
 	ui->scale = scale;
+	ui->focus = UI_LOAD;
+	ui->load.text = UI_LABEL_LOAD;
+	ui->load.key = (size_t)(strstr(UI_LABEL_LOAD, "File") - UI_LABEL_LOAD);
+	ui->show.text = UI_LABEL_SHOW;
+	ui->show.key = (size_t)(strstr(UI_LABEL_SHOW, "Memory") -
+				UI_LABEL_SHOW);
 	ui->checker = make_checker(r);
 	if (!ui->checker) {
 		free(ui);
@@ -247,8 +252,8 @@ void ui_destroy(struct ui *ui)
 {
 	if (!ui)
 		return;
-	text_finish(&ui->load_label);
-	text_finish(&ui->show_label);
+	text_finish(&ui->load.cache);
+	text_finish(&ui->show.cache);
 	text_finish(&ui->message);
 	text_finish(&ui->status);
 	if (ui->checker)
@@ -263,8 +268,8 @@ void ui_resize(struct ui *ui, int w, int h, float scale, TTF_Font *font)
 	ui->scale = scale;
 	ui->font = font;
 	ui_layout_compute(&ui->layout, w, h, scale);
-	ui->load.rect = ui->layout.load;
-	ui->show.rect = ui->layout.show;
+	ui->load.b.rect = ui->layout.load;
+	ui->show.b.rect = ui->layout.show;
 }
 
 const struct ui_layout *ui_layout(const struct ui *ui)
@@ -272,101 +277,95 @@ const struct ui_layout *ui_layout(const struct ui *ui)
 	return &ui->layout;
 }
 
+/* Keys move the focus or press the focused button; auto-repeat moves the
+ * focus on, but never presses again. */
+static enum ui_action handle_key(struct ui *ui, const SDL_KeyboardEvent *k,
+				 bool *redraw)
+{
+	enum ui_action to = ui->focus;
+
+	switch (k->keysym.sym) {
+	case SDLK_TAB:
+		/* Two buttons: forward and back both reach the other. */
+		to = ui->focus == UI_LOAD ? UI_SHOW : UI_LOAD;
+		break;
+	case SDLK_UP:
+	case SDLK_LEFT:
+		to = UI_LOAD;
+		break;
+	case SDLK_DOWN:
+	case SDLK_RIGHT:
+		to = UI_SHOW;
+		break;
+	case SDLK_SPACE:
+	case SDLK_RETURN:
+	case SDLK_KP_ENTER:
+		return k->repeat ? UI_NONE : ui->focus;
+	default:
+		break;
+	}
+	if (to != ui->focus) {
+		ui->focus = to;
+		*redraw = true;
+	}
+	return UI_NONE;
+}
+
 enum ui_action ui_handle_event(struct ui *ui, const SDL_Event *ev,
 			       bool *redraw)
 {
-	bool load = ui_button_event(&ui->load, ev, redraw);
-	bool show = ui_button_event(&ui->show, ev, redraw);
+	enum ui_action act = UI_NONE;
 
-	if (load)
-		return UI_LOAD;
-	if (show)
-		return UI_SHOW;
-	return UI_NONE;
+	if (ev->type == SDL_KEYDOWN)
+		return handle_key(ui, &ev->key, redraw);
+	if (ui_button_event(&ui->load.b, ev, redraw))
+		act = UI_LOAD;
+	if (ui_button_event(&ui->show.b, ev, redraw))
+		act = UI_SHOW;
+	if (act != UI_NONE && act != ui->focus) {
+		ui->focus = act;
+		*redraw = true;
+	}
+	return act;
+}
+
+enum ui_action ui_focus(const struct ui *ui)
+{
+	return ui->focus;
 }
 
 void ui_pointer_left(struct ui *ui, bool *redraw)
 {
 	/* A press in progress stays: SDL captures the mouse while a button
 	 * is down, so its release still arrives. */
-	if (!ui->load.pressed)
-		ui_button_reset(&ui->load, redraw);
-	if (!ui->show.pressed)
-		ui_button_reset(&ui->show, redraw);
+	if (!ui->load.b.pressed)
+		ui_button_reset(&ui->load.b, redraw);
+	if (!ui->show.b.pressed)
+		ui_button_reset(&ui->show.b, redraw);
 }
 
-static void set_color(SDL_Renderer *r, SDL_Color c)
+/* The shortcut's letter is underlined while the label still shows it. */
+static void draw_button(struct ui *ui, struct labelled *l, bool focused)
 {
-	SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
-}
+	int t = ui_px(ui->scale, 1), x, y, w;
+	SDL_Rect line;
+	char head[64];
 
-static Uint8 mix(Uint8 a, Uint8 b, int i, int n)
-{
-	return (Uint8)(a + (b - a) * i / (n > 1 ? n - 1 : 1));
-}
-
-/* How far row y of a rect of height h is indented by corners of radius
- * rad (a quarter circle per corner, sampled at pixel centres). */
-static int corner_inset(int y, int h, int rad)
-{
-	float dy;
-	int from_edge = y < h - 1 - y ? y : h - 1 - y;
-
-	if (from_edge >= rad)
-		return 0;
-	dy = (float)rad - (float)from_edge - 0.5f;
-	return (int)lroundf((float)rad - sqrtf((float)(rad * rad) - dy * dy));
-}
-
-/* A rounded rectangle: border colour as the outer shape, a vertical
- * gradient in the inner one. Two lines per row, nothing allocated. */
-static void fill_button(SDL_Renderer *r, const SDL_Rect *b,
-			const struct button_paint *p, float scale)
-{
-	int t = ui_px(scale, 1);
-	int rad = ui_px(scale, 3);
-	int inner_h = b->h - 2 * t;
-	int y;
-
-	if (b->w <= 2 * t || b->h <= 2 * t)
+	x = theme_button(ui->r, ui->font, ui->scale, &(struct theme_button){
+		l->b.rect, ui_button_look(&l->b), focused, l->text, &l->cache,
+	}, &y);
+	if (x < 0 || !l->cache.str ||
+	    strncmp(l->cache.str, l->text, l->key + 1) ||
+	    l->key + 2 > sizeof(head))
 		return;
-	set_color(r, p->border);
-	for (y = 0; y < b->h; y++) {
-		int in = corner_inset(y, b->h, rad);
-
-		SDL_RenderDrawLine(r, b->x + in, b->y + y,
-				   b->x + b->w - 1 - in, b->y + y);
-	}
-	for (y = 0; y < inner_h; y++) {
-		int in = corner_inset(y, inner_h, rad > t ? rad - t : 0);
-
-		SDL_SetRenderDrawColor(r,
-				       mix(p->top.r, p->bottom.r, y, inner_h),
-				       mix(p->top.g, p->bottom.g, y, inner_h),
-				       mix(p->top.b, p->bottom.b, y, inner_h),
-				       0xff);
-		SDL_RenderDrawLine(r, b->x + t + in, b->y + t + y,
-				   b->x + b->w - 1 - t - in, b->y + t + y);
-	}
-}
-
-static void draw_button(struct ui *ui, const struct ui_button *b,
-			struct text_cache *label, const char *text)
-{
-	SDL_Rect clip;
-	int x, y;
-
-	fill_button(ui->r, &b->rect, &paints[ui_button_look(b)], ui->scale);
-	if (text_update(label, ui->r, ui->font, text, c_text, 0,
-			TEXT_LEFT) < 0)
-		return;
-	x = b->rect.x + (b->rect.w - label->w) / 2;
-	y = b->rect.y + (b->rect.h - label->h) / 2;
-	/* Sunken by a pixel while pressed, as desktop buttons do. */
-	if (ui_button_look(b) == UI_LOOK_PRESSED)
-		y += ui_px(ui->scale, 1);
-	clip = b->rect;
-	text_draw(label, ui->r, x, y, &clip);
+	memcpy(head, l->text, l->key + 1);
+	head[l->key] = '\0';
+	x += text_width(ui->font, head);
+	head[0] = l->text[l->key];
+	head[1] = '\0';
+	w = text_width(ui->font, head);
+	line = (SDL_Rect){ x, y + TTF_FontAscent(ui->font) + t, w, t };
+	theme_fill(ui->r, &line, theme_text);
 }
 
 static void draw_checker(struct ui *ui, const SDL_Rect *area)
@@ -409,7 +408,7 @@ static void draw_image_area(struct ui *ui, const struct ui_content *c)
 	}
 	msg = c->message;
 	wrap = area->w - 2 * pad > 1 ? area->w - 2 * pad : 1;
-	if (text_update(&ui->message, ui->r, ui->font, msg, c_text, wrap,
+	if (text_update(&ui->message, ui->r, ui->font, msg, theme_text, wrap,
 			TEXT_CENTER) < 0)
 		return;
 	x = area->x + (area->w - ui->message.w) / 2;
@@ -419,80 +418,18 @@ static void draw_image_area(struct ui *ui, const struct ui_content *c)
 	text_draw(&ui->message, ui->r, x, y, area);
 }
 
-static int text_width(TTF_Font *font, const char *s)
-{
-	int w = 0, h = 0;
-
-	return TTF_SizeUTF8(font, s, &w, &h) < 0 ? 0 : w;
-}
-
-/* Fits ui->status_src into width pixels: as is, or cut at a character
- * boundary and ended with an ellipsis. Runs when the string, font or
- * width changed, not per frame. */
-static void elide_status(struct ui *ui, int width)
-{
-	static const char ell[] = "\u2026";
-	size_t len = strlen(ui->status_src);
-	size_t lo = 0, hi = len;
-
-	if (text_width(ui->font, ui->status_src) <= width) {
-		memcpy(ui->status_fit, ui->status_src, len + 1);
-		return;
-	}
-	/* The longest prefix that fits with the ellipsis: binary search
-	 * over byte lengths, each kept on a UTF-8 character boundary. */
-	while (lo < hi) {
-		size_t mid = (lo + hi + 1) / 2;
-
-		while (mid > 0 && (ui->status_src[mid] & 0xc0) == 0x80)
-			mid--;
-		if (mid <= lo) {
-			hi = lo;
-			break;
-		}
-		memcpy(ui->status_fit, ui->status_src, mid);
-		memcpy(ui->status_fit + mid, ell, sizeof(ell));
-		if (text_width(ui->font, ui->status_fit) <= width)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	while (lo > 0 && ui->status_src[lo - 1] == ' ')
-		lo--;
-	memcpy(ui->status_fit, ui->status_src, lo);
-	memcpy(ui->status_fit + lo, ell, sizeof(ell));
-}
-
 static void draw_status(struct ui *ui, const struct ui_content *c)
 {
-	const SDL_Rect *area = &ui->layout.status;
-	const char *src = c->status ? c->status : "";
-	int x, y;
-
-	if (strcmp(src, ui->status_src) != 0 || ui->status_font != ui->font ||
-	    ui->status_scale != ui->scale || ui->status_width != area->w) {
-		snprintf(ui->status_src, sizeof(ui->status_src), "%s", src);
-		ui->status_font = ui->font;
-		ui->status_scale = ui->scale;
-		ui->status_width = area->w;
-		elide_status(ui, area->w);
-	}
-	if (text_update(&ui->status, ui->r, ui->font, ui->status_fit,
-			c_status, 0, TEXT_LEFT) < 0)
-		return;
-	x = area->x + (area->w - ui->status.w) / 2;
-	if (x < area->x)
-		x = area->x;
-	y = area->y + (area->h - ui->status.h) / 2;
-	text_draw(&ui->status, ui->r, x, y, area);
+	text_draw_in(&ui->status, ui->r, ui->font, c->status, theme_muted,
+		     &ui->layout.status, TEXT_CENTER, TEXT_ELIDE_END);
 }
 
 void ui_draw(struct ui *ui, const struct ui_content *c)
 {
-	set_color(ui->r, c_window);
+	theme_set_color(ui->r, theme_window);
 	SDL_RenderClear(ui->r);
-	draw_button(ui, &ui->load, &ui->load_label, UI_LABEL_LOAD);
+	draw_button(ui, &ui->load, ui->focus == UI_LOAD);
 	draw_image_area(ui, c);
 	draw_status(ui, c);
-	draw_button(ui, &ui->show, &ui->show_label, UI_LABEL_SHOW);
+	draw_button(ui, &ui->show, ui->focus == UI_SHOW);
 }

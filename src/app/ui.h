@@ -18,16 +18,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "app/theme.h"
+
 /* Sizes in points (pixels at scale 1). */
 #define UI_MARGIN 11
 #define UI_SPACING 6
 #define UI_BUTTON_H 25
 #define UI_STATUS_H 16
 #define UI_FONT_PT 12		/* pixel size of the font at scale 1 */
-/* The window refuses to get smaller than this (points). Above it, the
- * rows never overlap. */
-#define UI_MIN_W 260
-#define UI_MIN_H 160
+#define UI_MIN_IMAGE_H 60	/* the image area at the smallest size: room
+				 * for the hint, wrapped */
 
 #define UI_LABEL_LOAD "Load Image From File..."
 #define UI_LABEL_SHOW "Display Image From Shared Memory"
@@ -42,10 +42,15 @@ struct ui_layout {
 /* Points to pixels at scale, rounded to nearest. */
 int ui_px(float scale, int points);
 
+/* The smallest window, in points, that shows both button labels whole
+ * (drawn with font, opened for scale) and an image area UI_MIN_IMAGE_H
+ * high: what the window gives SDL_SetWindowMinimumSize(). */
+void ui_min_size(TTF_Font *font, float scale, int *w, int *h);
+
 /* Lays the window out for a drawable of w x h pixels at scale (pixels per
  * point, >= 1). Buttons span the width minus the margins; the image area
- * takes what the fixed rows leave (never negative: at sizes below
- * UI_MIN_W x UI_MIN_H it may be empty). */
+ * takes what the fixed rows leave (never negative: below the minimum size
+ * it may be empty). */
 void ui_layout_compute(struct ui_layout *l, int w, int h, float scale);
 
 /* Where an image of img_w x img_h goes in area: scaled down to fit with
@@ -55,8 +60,6 @@ SDL_Rect ui_fit_image(const SDL_Rect *area, int img_w, int img_h);
 /* Rewrites the mouse position of a mouse event from window points to
  * renderer pixels (other events are left alone). */
 void ui_event_to_pixels(SDL_Event *ev, float scale);
-
-enum ui_look { UI_LOOK_NORMAL, UI_LOOK_HOVER, UI_LOOK_PRESSED };
 
 /* A button: a rectangle, a hit test and a state. */
 struct ui_button {
@@ -74,7 +77,7 @@ bool ui_button_event(struct ui_button *b, const SDL_Event *ev, bool *redraw);
  * when the look changed. */
 void ui_button_reset(struct ui_button *b, bool *redraw);
 
-enum ui_look ui_button_look(const struct ui_button *b);
+enum theme_look ui_button_look(const struct ui_button *b);
 
 /* What the window shows, as the dialog says it. */
 struct ui_content {
@@ -101,16 +104,24 @@ void ui_resize(struct ui *ui, int w, int h, float scale, TTF_Font *font);
 
 const struct ui_layout *ui_layout(const struct ui *ui);
 
-/* Feeds a mouse event (pixels) to the buttons. Sets *redraw when their
- * look changed; returns the action of a completed click. */
+/* Feeds a mouse event (pixels) or a key to the buttons. Sets *redraw when
+ * their look changed; returns the action of a completed click, or of
+ * Space or Enter on the focused button. As in the Qt dialog, the Load
+ * button has the focus at first; Tab and Shift+Tab move it to the other
+ * button, Up/Left to Load and Down/Right to Display, and a click moves it
+ * to the button clicked. */
 enum ui_action ui_handle_event(struct ui *ui, const SDL_Event *ev,
 			       bool *redraw);
+
+/* The button that has the keyboard focus: UI_LOAD or UI_SHOW. */
+enum ui_action ui_focus(const struct ui *ui);
 
 /* The pointer left the window: no button stays hovered or pressed. */
 void ui_pointer_left(struct ui *ui, bool *redraw);
 
 /* Draws the whole window (not presented). Text textures are rebuilt only
- * when a string changes. */
+ * when a string changes. Labels that do not fit end in an ellipsis; the
+ * letter of each label's shortcut key (F, M) is underlined. */
 void ui_draw(struct ui *ui, const struct ui_content *c);
 
 #endif

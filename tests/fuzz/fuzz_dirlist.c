@@ -8,8 +8,9 @@
  *     in outsz, starts with '/', has no empty, "." or ".." component and
  *     no trailing slash, and resolves to itself again;
  *   - an absolute typed path does not depend on the base;
- *   - dirlist_parent() gives a clean prefix, dirlist_basename() a name
- *     without a slash;
+ *   - ".." from a result gives a clean prefix of it (the Up button);
+ *   - dirlist_complete() either fails or writes text that fits in outsz
+ *     and starts with the typed text's folder part;
  *   - dirlist_compare() is a total order (antisymmetric, transitive, equal
  *     only for the same entry): qsort() with an inconsistent compare may
  *     misbehave;
@@ -123,15 +124,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			     strcmp(out, other)))
 				fail("an absolute path depends on the base",
 				     out, other);
-			if (dirlist_parent(out, parent, sizeof(parent)) != 0)
+			if (dirlist_resolve(out, "..", parent, sizeof(parent),
+					    &err) != 0)
 				fail("no parent", out, "");
 			check_clean(parent, sizeof(parent), out);
 			if (strncmp(out, parent, strlen(parent)))
 				fail("the parent is not a prefix", out, parent);
-			if (strchr(dirlist_basename(out), '/'))
-				fail("basename has a slash", out, "");
 		}
 	}
+
+	/* Completion against a folder that cannot exist: the string work
+	 * without the file system's say. */
+	if (typed[0] != '/' && typed[0] != '~' &&
+	    dirlist_complete("/nonexistent-fuzz", typed, out, outsz) == 0 &&
+	    strcmp(out, typed))
+		fail("completion with no match changed the text", out, typed);
 
 	e[0] = (struct dirlist_entry){ .name = text, .is_dir = sel & 1 };
 	e[1] = (struct dirlist_entry){ .name = typed, .is_dir = sel & 2 };
