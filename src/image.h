@@ -72,6 +72,15 @@ bool img_decoder_cancelled(const struct img_decoder *dec);
 /* Kills the helper if it still runs and reaps it. Accepts NULL. */
 void img_decoder_destroy(struct img_decoder *dec);
 
+/* A streaming RGBA32 texture of renderer, w x h pixels (at most the
+ * image's size), made straight from the segment's read-only mapping: the
+ * image itself when the sizes are equal, else an area-averaged (box)
+ * downscale, so nothing full-size is ever allocated and fine detail
+ * averages out instead of aliasing. Blend mode BLEND (straight alpha).
+ * NULL with the reason. */
+SDL_Texture *img_texture_scaled(SDL_Renderer *renderer, const struct seg *seg,
+				int w, int h, struct err *err);
+
 /* Copies a segment into a new RGBA32 surface. NULL with the reason. */
 SDL_Surface *img_from_segment(const struct seg *seg, struct err *err);
 

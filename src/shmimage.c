@@ -28,9 +28,6 @@
 #include "shm/segment.h"
 #include "shm/share.h"
 
-/* How often a watcher with no owner to watch looks for a new one. */
-#define WATCH_RETRY_MS 50
-
 struct options {
 	const char *key;
 	struct img_limits lim;
@@ -233,56 +230,46 @@ static int cmd_info(const struct options *o)
 	return 0;
 }
 
-/* One notice from the owner: attach and print. A segment that fails the
- * checks is reported and skipped; watching goes on. */
-static void watch_attach(const struct options *o, long *seen)
+/* A watch's news: attach and print. A segment that fails the checks is
+ * reported and skipped; watching goes on. */
+struct watching {
+	const struct options *o;
+	long seen;
+};
+
+static bool watch_news(void *ctx, pid_t owner)
 {
+	struct watching *w = ctx;
 	struct seg seg;
 	struct err err;
-	pid_t owner;
 
-	if (share_attach(o->key, o->lim.max_bytes, &seg, &owner, &err) < 0) {
+	(void)owner;	/* the attach asks the kernel again */
+	if (share_attach(w->o->key, w->o->lim.max_bytes, &seg, &owner,
+			 &err) < 0) {
 		err_prefix(&err, "Unable to attach to shared memory segment");
 		fail(&err);
-		return;
+		return true;
 	}
-	print_shared(&seg, o->key, owner);
+	print_shared(&seg, w->o->key, owner);
 	seg_finish(&seg);
-	(*seen)++;
+	w->seen++;
+	return w->o->count == 0 || w->seen < w->o->count;
+}
+
+static bool watch_gone(void *ctx, pid_t owner)
+{
+	(void)ctx;
+	(void)owner;
+	return true;	/* wait for the next owner */
 }
 
 static int cmd_watch(const struct options *o)
 {
+	struct watching w = { .o = o };
 	int sigfd = signals_fd();
-	long seen = 0;
 
-	while (o->count == 0 || seen < o->count) {
-		struct err err;
-		int sock = name_watch(o->key, NULL, &err);
-
-		if (sock < 0) {
-			/* No owner (or one we refuse): look again soon. */
-			if (wait_signal_or(sigfd, -1, WATCH_RETRY_MS))
-				break;
-			continue;
-		}
-		while (o->count == 0 || seen < o->count) {
-			int news;
-
-			if (wait_signal_or(sigfd, sock, -1))
-				goto out;
-			news = name_watch_read(sock);
-			if (news < 0)
-				break;	/* the owner left: wait for the next */
-			if (news > 0)
-				watch_attach(o, &seen);
-		}
-		close(sock);
-		continue;
-out:
-		close(sock);
-		break;
-	}
+	share_watch(o->key, sigfd, true, &(struct share_watch_events){
+		.ctx = &w, .news = watch_news, .gone = watch_gone });
 	close(sigfd);
 	return 0;
 }

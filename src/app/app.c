@@ -1,14 +1,18 @@
 /* app.c - the SharedMemory Example window: options, event loop, frames. */
 #include "app/app.h"
+#include "app/app_inspect.h"
 
 #include <SDL_ttf.h>
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "app/chooser.h"
 #include "app/font.h"
+#include "bytes.h"
 #include "shm/name.h"
 
 #define WINDOW_TITLE "SharedMemory Example"
@@ -35,7 +39,11 @@ struct app {
 	struct dialog *dialog;
 	struct chooser *chooser;
 	bool chooser_used;		/* opened before: reopen its folder */
-	char chooser_dir[PATH_MAX];
+
+	Uint32 wake_event;		/* a dialog job has news */
+	SDL_Texture *tex;		/* the image, as shown */
+	ino_t tex_ino;			/* of the segment it was made from */
+	int tex_w, tex_h;
 
 	bool dirty;			/* draw at the end of this pump */
 	bool quit;
@@ -48,6 +56,7 @@ void app_options_init(struct app_options *o)
 	o->key = NAME_DEFAULT_KEY;
 	o->position = APP_POS_DEFAULT;
 	o->limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
+	o->limits.decode_timeout_ms = IMG_DEFAULT_DECODE_TIMEOUT_MS;
 }
 
 void app_usage(FILE *f, const char *prog)
@@ -59,54 +68,25 @@ void app_usage(FILE *f, const char *prog)
 "  --key K              share under key K (default " NAME_DEFAULT_KEY ");\n"
 "                       1-64 characters of A-Z a-z 0-9 . _ -\n"
 "  --load FILE          load FILE at start, as Load Image From File... does\n"
+"  --follow             show every image shared under the key as soon as\n"
+"                       it is there (W toggles it)\n"
 "  --position P         left or right of the screen centre (two windows\n"
 "                       side by side), or X,Y in screen points\n"
 "  --font PATH          draw text with this TrueType/OpenType font instead\n"
 "                       of fontconfig's sans-serif\n"
 "  --max-bytes N[K|M|G] refuse images of more than N bytes of RGBA pixels\n"
-"                       (default 256M)\n"
+"                       (default 256M), loaded or attached\n"
+"  --decode-timeout S   stop a decode after S seconds (default %d)\n"
+"  --decoder PATH       the decoder helper to run (default: shm-decode\n"
+"                       next to this program)\n"
 "  --help               show this help and exit\n"
 "\n"
 "Keys: F  Load Image From File...   M  Display Image From Shared Memory\n"
-"      Esc  close the file chooser, or the window\n"
-"A file dropped on the window is loaded as if chosen.\n", prog);
-}
-
-/* "123", "64K", "256M", "1G" (powers of 1024). */
-static int parse_bytes(const char *s, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-	int shift = 0;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		shift = 10;
-		end++;
-		break;
-	case 'm': case 'M':
-		shift = 20;
-		end++;
-		break;
-	case 'g': case 'G':
-		shift = 30;
-		end++;
-		break;
-	default:
-		return -1;
-	}
-	if (*end || v == 0 || v > (UINT64_MAX >> shift))
-		return -1;
-	*out = (uint64_t)v << shift;
-	return 0;
+"      W  follow the key's images on/off\n"
+"      Tab, arrows  move the focus   Space, Enter  press the focused button\n"
+"      Esc  cancel a load, close the file chooser, or close the window\n"
+"A file dropped on the window is loaded as if chosen.\n", prog,
+		IMG_DEFAULT_DECODE_TIMEOUT_MS / 1000);
 }
 
 static int parse_int(const char *s, const char *end, int *out)
@@ -144,89 +124,91 @@ static int parse_position(struct app_options *o, const char *s)
 	return 0;
 }
 
+/* One option's value into o. Returns 0, or -1 with the reason. */
+static int parse_option(struct app_options *o, int c, const char *val,
+			struct err *err)
+{
+	int secs;
+
+	switch (c) {
+	case 'k':
+		if (name_key_valid(val)) {
+			o->key = val;
+			return 0;
+		}
+		err_set(err, "invalid key '%s': 1-64 characters of A-Z a-z "
+			"0-9 . _ -", val);
+		return -1;
+	case 'p':
+		if (parse_position(o, val) == 0)
+			return 0;
+		err_set(err, "invalid position '%s': left, right or X,Y", val);
+		return -1;
+	case 'b':
+		if (bytes_parse(val, &o->limits.max_bytes) == 0)
+			return 0;
+		err_set(err, "invalid --max-bytes '%s': a positive number of "
+			"bytes, optionally with K, M or G", val);
+		return -1;
+	case 't':
+		if (parse_int(val, val + strlen(val), &secs) == 0 &&
+		    secs >= 1 && secs <= INT_MAX / 2000) {
+			o->limits.decode_timeout_ms = secs * 1000;
+			return 0;
+		}
+		err_set(err, "invalid --decode-timeout '%s': whole seconds",
+			val);
+		return -1;
+	default:
+		/* --load, --font, --decoder: a file name. */
+		if (!*val) {
+			err_set(err, "a file name must not be empty");
+			return -1;
+		}
+		*(c == 'l' ? &o->load : c == 'f' ? &o->font : &o->decoder) =
+			val;
+		return 0;
+	}
+}
+
 int app_parse_args(struct app_options *o, int argc, char **argv,
 		   struct err *err)
 {
-	static const char *const with_value[] = {
-		"--key", "--load", "--position", "--font", "--max-bytes",
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "load", required_argument, NULL, 'l' },
+		{ "follow", no_argument, NULL, 'w' },
+		{ "position", required_argument, NULL, 'p' },
+		{ "font", required_argument, NULL, 'f' },
+		{ "max-bytes", required_argument, NULL, 'b' },
+		{ "decode-timeout", required_argument, NULL, 't' },
+		{ "decoder", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
-	int i;
+	int c;
 
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		const char *val = NULL;
-		size_t n, k;
-		bool known = false;
-
-		if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h')
 			return 1;
-		for (k = 0; k < SDL_arraysize(with_value); k++) {
-			n = strlen(with_value[k]);
-			if (strncmp(arg, with_value[k], n) != 0)
-				continue;
-			if (arg[n] == '=') {
-				val = arg + n + 1;
-			} else if (arg[n] == '\0') {
-				if (i + 1 >= argc) {
-					err_set(err, "option %s needs a value",
-						arg);
-					return -1;
-				}
-				val = argv[++i];
-			} else {
-				continue;
-			}
-			known = true;
-			break;
+		if (c == 'w') {
+			o->follow = true;
+			continue;
 		}
-		if (!known) {
-			if (arg[0] == '-')
-				err_set(err, "unknown option '%s'", arg);
-			else
-				err_set(err, "unexpected argument '%s' "
-					"(use --load FILE)", arg);
+		if (c == '?' || c == ':') {
+			err_set(err, "unknown option or missing value: '%s'",
+				argv[optind - 1]);
 			return -1;
 		}
-		switch (k) {
-		case 0:
-			if (!name_key_valid(val)) {
-				err_set(err, "invalid key '%s': 1-64 "
-					"characters of A-Z a-z 0-9 . _ -",
-					val);
-				return -1;
-			}
-			o->key = val;
-			break;
-		case 1:
-			if (!*val) {
-				err_set(err, "--load needs a file name");
-				return -1;
-			}
-			o->load = val;
-			break;
-		case 2:
-			if (parse_position(o, val) < 0) {
-				err_set(err, "invalid position '%s': left, "
-					"right or X,Y", val);
-				return -1;
-			}
-			break;
-		case 3:
-			if (!*val) {
-				err_set(err, "--font needs a file name");
-				return -1;
-			}
-			o->font = val;
-			break;
-		default:
-			if (parse_bytes(val, &o->limits.max_bytes) < 0) {
-				err_set(err, "invalid --max-bytes '%s': a "
-					"positive number of bytes, optionally "
-					"with K, M or G", val);
-				return -1;
-			}
-			break;
-		}
+		if (parse_option(o, c, optarg, err) < 0)
+			return -1;
+	}
+	if (optind < argc) {
+		err_set(err, "unexpected argument '%s' (use --load FILE)",
+			argv[optind]);
+		return -1;
 	}
 	return 0;
 }
@@ -313,27 +295,49 @@ static void window_place(const struct app_options *o, int *x, int *y)
 		*y = b.y;
 }
 
-/* The dialog's sink: the window keeps the image it shows as a texture,
- * filled straight from the segment's mapping. One copy per image shown,
- * the one shm-bench's attach_display measures. */
-static void *take_texture(void *ctx, struct seg *seg, struct err *err)
+/* The dialog's jobs finish on other threads: an event brings the news
+ * to this one, where SDL_WaitEvent sleeps. */
+static void wake(void *ctx)
 {
-	SDL_Texture *tex = img_texture_from_segment(ctx, seg, err);
+	SDL_Event ev = { .type = ((struct app *)ctx)->wake_event };
 
-	/* Drawn scaled down to fit: smooth rather than jagged. */
-	if (tex)
-		SDL_SetTextureScaleMode(tex, SDL_ScaleModeLinear);
-	return tex;
+	SDL_PushEvent(&ev);
 }
 
-static void drop_texture(void *ctx, void *copy)
+static void report(void *ctx, const char *line)
 {
 	(void)ctx;
-	SDL_DestroyTexture(copy);
+	fprintf(stderr, "sharedmemory: %s\n", line);
+}
+
+/* The texture drawn for the image: built from the segment's read-only
+ * mapping at exactly the size it is shown, so the window never holds a
+ * full-size copy and a large image is averaged down, not aliased. Built
+ * again for another segment or another size. */
+static SDL_Texture *image_texture(struct app *a, const struct seg *seg,
+				  const SDL_Rect *dst)
+{
+	struct stat st;
+	struct err err;
+
+	if (fstat(seg->fd, &st) < 0)
+		st.st_ino = 0;
+	if (a->tex && a->tex_ino == st.st_ino && a->tex_w == dst->w &&
+	    a->tex_h == dst->h)
+		return a->tex;
+	SDL_DestroyTexture(a->tex);
+	a->tex = img_texture_scaled(a->ren, seg, dst->w, dst->h, &err);
+	a->tex_ino = st.st_ino;
+	a->tex_w = dst->w;
+	a->tex_h = dst->h;
+	if (!a->tex)
+		SDL_LogWarn(SDL_LOG_CATEGORY_APPLICATION, "%s", err.msg);
+	return a->tex;
 }
 
 struct app *app_create(const struct app_options *o, struct err *err)
 {
+	char decoder[PATH_MAX];
 	struct app *a;
 	int x, y;
 
@@ -403,17 +407,27 @@ struct app *app_create(const struct app_options *o, struct err *err)
 	}
 	ui_resize(a->ui, a->pw, a->ph, a->scale, a->font);
 	a->chooser = chooser_create(a->font, a->scale);
-	a->dialog = dialog_create(o->key, &o->limits, &(struct dialog_sink){
-		.ctx = a->ren,
-		.take = take_texture,
-		.drop = drop_texture,
-	});
-	if (!a->chooser || !a->dialog) {
+	if (!a->chooser) {
 		err_set(err, "out of memory");
 		goto fail;
 	}
+	a->wake_event = SDL_RegisterEvents(1);
+	if (a->wake_event == (Uint32)-1) {
+		err_set(err, "no SDL event left for the window's jobs");
+		goto fail;
+	}
+	if (o->decoder)
+		snprintf(decoder, sizeof(decoder), "%s", o->decoder);
+	else if (img_decoder_path(decoder, sizeof(decoder), err) < 0)
+		goto fail;
+	a->dialog = dialog_create(&(struct dialog_config){
+		.key = o->key, .limits = o->limits, .decoder = decoder,
+		.follow = o->follow, .ctx = a, .wake = wake, .report = report,
+	}, err);
+	if (!a->dialog)
+		goto fail;
 	if (o->load)
-		dialog_load_from_file(a->dialog, o->load);
+		dialog_load_from_file(a->dialog, o->load, true);
 	a->dirty = true;
 	return a;
 fail:
@@ -426,6 +440,7 @@ void app_destroy(struct app *a)
 	if (!a)
 		return;
 	dialog_destroy(a->dialog);
+	SDL_DestroyTexture(a->tex);
 	chooser_destroy(a->chooser);
 	ui_destroy(a->ui);
 	if (a->font)
@@ -445,23 +460,17 @@ static void open_chooser(struct app *a)
 {
 	bool redraw = false;
 
-	/* Copied: the chooser's own buffer is overwritten by the open. */
-	if (a->chooser_used)
-		snprintf(a->chooser_dir, sizeof(a->chooser_dir), "%s",
-			 chooser_dir(a->chooser));
-	else
-		snprintf(a->chooser_dir, sizeof(a->chooser_dir), "%s",
-			 APP_ASSETS_DIR);
-	a->chooser_used = true;
 	ui_pointer_left(a->ui, &redraw);
 	dialog_choose_begin(a->dialog);
-	chooser_open(a->chooser, a->chooser_dir);
+	/* First in the samples, later where the user was last. */
+	chooser_open(a->chooser, a->chooser_used ? NULL : APP_ASSETS_DIR);
+	a->chooser_used = true;
 	a->dirty = true;
 }
 
 static void load_file(struct app *a, const char *path)
 {
-	dialog_load_from_file(a->dialog, path);
+	dialog_load_from_file(a->dialog, path, false);
 	a->dirty = true;
 }
 
@@ -502,9 +511,9 @@ static void handle_chooser_event(struct app *a, SDL_Event *ev)
 /* Returns false for the keys the buttons take (focus, Space, Enter). */
 static bool handle_key(struct app *a, const SDL_KeyboardEvent *k)
 {
-	/* Ctrl+F and friends belong to nobody here; F alone is the
-	 * button's shortcut, as the Qt example's mnemonic-less buttons
-	 * would want. Auto-repeat must not reopen or reattach. */
+	/* Ctrl+F and friends belong to nobody here; F and M alone are the
+	 * buttons' shortcuts (underlined in their labels). Auto-repeat
+	 * must not reopen or reattach. */
 	if (k->repeat || (k->keysym.mod & (KMOD_CTRL | KMOD_ALT | KMOD_GUI)))
 		return true;
 	switch (k->keysym.sym) {
@@ -513,10 +522,15 @@ static bool handle_key(struct app *a, const SDL_KeyboardEvent *k)
 		break;
 	case SDLK_m:
 		dialog_load_from_memory(a->dialog);
-		a->dirty = true;
+		break;
+	case SDLK_w:
+		dialog_set_follow(a->dialog, !dialog_following(a->dialog));
 		break;
 	case SDLK_ESCAPE:
-		a->quit = true;
+		/* A load in progress first: Esc cancels it, as it closes
+		 * the chooser when that is open. */
+		if (!dialog_cancel_load(a->dialog))
+			a->quit = true;
 		break;
 	default:
 		return false;
@@ -555,6 +569,10 @@ static void handle_event(struct app *a, SDL_Event *ev)
 {
 	bool redraw = false;
 
+	if (ev->type == a->wake_event) {
+		dialog_poll(a->dialog);
+		return;
+	}
 	switch (ev->type) {
 	case SDL_QUIT:
 		a->quit = true;
@@ -572,8 +590,10 @@ static void handle_event(struct app *a, SDL_Event *ev)
 		SDL_free(ev->drop.file);
 		return;
 	case SDL_RENDER_DEVICE_RESET:
-		/* Every texture went with the device, the image's too. */
-		dialog_image_lost(a->dialog);
+		/* Every texture went with the device, the image's too: it
+		 * is made again from the mapping at the next frame. */
+		SDL_DestroyTexture(a->tex);
+		a->tex = NULL;
 		a->dirty = true;
 		return;
 	case SDL_RENDER_TARGETS_RESET:
@@ -597,7 +617,6 @@ static void handle_event(struct app *a, SDL_Event *ev)
 		break;
 	case UI_SHOW:
 		dialog_load_from_memory(a->dialog);
-		a->dirty = true;
 		break;
 	default:
 		break;
@@ -608,13 +627,22 @@ static void handle_event(struct app *a, SDL_Event *ev)
 
 static void draw(struct app *a)
 {
+	const struct seg *seg = dialog_segment(a->dialog);
 	struct ui_content c = {
-		.image = dialog_image(a->dialog),
 		.message = dialog_message(a->dialog),
 		.status = dialog_status(a->dialog),
 	};
 
-	dialog_image_size(a->dialog, &c.image_w, &c.image_h);
+	if (seg) {
+		SDL_Rect dst;
+
+		c.image_w = (int)seg->info.width;
+		c.image_h = (int)seg->info.height;
+		dst = ui_fit_image(&ui_layout(a->ui)->image, c.image_w,
+				   c.image_h);
+		if (dst.w > 0 && dst.h > 0)
+			c.image = image_texture(a, seg, &dst);
+	}
 	ui_draw(a->ui, &c);
 	if (chooser_is_open(a->chooser)) {
 		SDL_Rect all = { 0, 0, a->pw, a->ph };
@@ -714,4 +742,9 @@ bool app_chooser_is_open(const struct app *a)
 float app_scale(const struct app *a)
 {
 	return a->scale;
+}
+
+SDL_Texture *app_image_texture(const struct app *a)
+{
+	return dialog_segment(a->dialog) ? a->tex : NULL;
 }

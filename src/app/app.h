@@ -31,10 +31,13 @@ struct app_options {
 	const char *font;	/* --font PATH, or NULL for fontconfig */
 	enum app_position position;
 	int x, y;		/* for APP_POS_XY */
-	struct img_limits limits;	/* --max-bytes */
+	struct img_limits limits;	/* --max-bytes, --decode-timeout */
+	const char *decoder;	/* --decoder PATH, or NULL: next to us */
+	bool follow;		/* --follow */
 };
 
-/* Defaults: the Qt example's key, no file, centred, 256 MiB limit. */
+/* Defaults: the Qt example's key, no file, centred, 256 MiB limit, 20 s
+ * decode bound, not following. */
 void app_options_init(struct app_options *o);
 
 /* Parses the command line (argv[0] is the program). Returns 0, 1 when
@@ -64,19 +67,5 @@ bool app_pump(struct app *a, int timeout_ms);
 /* The whole program: app_pump() until the window closes. Returns the exit
  * status for main(). */
 int app_run(struct app *a);
-
-/* Draws the current state (without presenting) and reads rect of it
- * (renderer pixels; NULL: all) as RGBA32 into pixels. Returns 0, or -1
- * with SDL's reason in err. */
-int app_read_pixels(struct app *a, const SDL_Rect *rect, void *pixels,
-		    int pitch, struct err *err);
-
-SDL_Window *app_window(struct app *a);
-const struct dialog *app_dialog(const struct app *a);
-const struct ui_layout *app_layout(const struct app *a);
-bool app_chooser_is_open(const struct app *a);
-
-/* Pixels per window point (2 on a HiDPI display, 1 elsewhere). */
-float app_scale(const struct app *a);
 
 #endif

@@ -1,7 +1,9 @@
 #include "share.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 
@@ -91,4 +93,57 @@ void share_destroy(struct share *share)
 	name_server_destroy(share->server);
 	seg_finish(&share->seg);
 	free(share);
+}
+
+/* Waits for stop_fd or sock (-1: none) up to timeout_ms. Returns true
+ * when stop_fd is readable. */
+static bool stop_or(int stop_fd, int sock, int timeout_ms)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = stop_fd, .events = POLLIN },
+		{ .fd = sock, .events = POLLIN },
+	};
+
+	(void)poll(pfd, 2, timeout_ms);
+	return pfd[0].revents != 0;
+}
+
+/* One owner, from connect to its going. Returns false to end the watch. */
+static bool watch_owner(int sock, pid_t owner, int stop_fd,
+			const struct share_watch_events *ev)
+{
+	for (;;) {
+		int news;
+
+		if (stop_or(stop_fd, sock, -1))
+			return false;
+		news = name_watch_read(sock);
+		if (news < 0)
+			return ev->gone(ev->ctx, owner);
+		if (news > 0 && !ev->news(ev->ctx, owner))
+			return false;
+	}
+}
+
+void share_watch(const char *key, int stop_fd, bool keep_waiting,
+		 const struct share_watch_events *ev)
+{
+	for (;;) {
+		struct name_peer owner;
+		struct err err;
+		bool go_on;
+		int sock = name_watch(key, &owner, &err);
+
+		if (sock < 0) {
+			/* Nobody (or a stranger) holds the key. */
+			if (!keep_waiting ||
+			    stop_or(stop_fd, -1, SHARE_WATCH_RETRY_MS))
+				return;
+			continue;
+		}
+		go_on = watch_owner(sock, owner.pid, stop_fd, ev);
+		close(sock);
+		if (!go_on || !keep_waiting)
+			return;
+	}
 }

@@ -38,11 +38,35 @@ const char *share_key(const struct share *share);
  * pixels, mapped read-only), all within one NAME_ATTACH_TIMEOUT_MS. *owner
  * gets the pid the kernel reports for the owner (0 when nobody answered);
  * it may be NULL. Returns 0, or -1 with the reason in err and seg
- * released. Detach with seg_finish(). */
+ * released (errno ECONNREFUSED when nobody holds the key). Detach with
+ * seg_finish(). */
 int share_attach(const char *key, uint64_t max_bytes, struct seg *seg,
 		 pid_t *owner, struct err *err);
 
 /* Stops serving and releases the segment. Accepts NULL. */
 void share_destroy(struct share *share);
+
+/* How often a watch with no owner looks for one (a new owner's name
+ * cannot announce itself to processes it does not know). */
+#define SHARE_WATCH_RETRY_MS 50
+
+/* What a watch reports. Each callback returns false to end the watch. */
+struct share_watch_events {
+	void *ctx;
+	/* An image is shared under the key: the current one when the watch
+	 * finds an owner, then each new one. owner is the kernel's pid for
+	 * it (SO_PEERCRED). Attach to get it. */
+	bool (*news)(void *ctx, pid_t owner);
+	/* The owner went away: its socket closed (exit or crash). */
+	bool (*gone)(void *ctx, pid_t owner);
+};
+
+/* Watches key on the calling thread until stop_fd is readable or a
+ * callback says stop. With keep_waiting, it waits for an owner when there
+ * is none and for the next one when the owner goes; without, it ends
+ * when there is no owner or once the owner went. Never busy: it sleeps in
+ * poll, looking for a new owner every SHARE_WATCH_RETRY_MS. */
+void share_watch(const char *key, int stop_fd, bool keep_waiting,
+		 const struct share_watch_events *ev);
 
 #endif
