@@ -42,3 +42,22 @@ const char *bytes_format(uint64_t n, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 " bytes", n);
 	return buf;
 }
+
+void bytes_format_short(uint64_t n, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)n / 1024.0;
+	size_t u = 0;
+
+	if (n < 1024) {
+		snprintf(buf, len, "%" PRIu64 " %s", n,
+			 n == 1 ? "byte" : "bytes");
+		return;
+	}
+	/* 1023.95 KiB would print as "1024.0 KiB": the next unit then. */
+	while (v >= 1023.95 && u + 1 < sizeof(units) / sizeof(*units)) {
+		v /= 1024.0;
+		u++;
+	}
+	snprintf(buf, len, "%.1f %s", v, units[u]);
+}

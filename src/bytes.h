@@ -21,4 +21,8 @@ int bytes_parse(const char *s, uint64_t *out);
  * never reads as equal to it. */
 const char *bytes_format(uint64_t n, char *buf, size_t len);
 
+/* Writes "1 byte", "900 bytes", "1.5 KiB", "12.0 MiB" into buf: one
+ * decimal, rounded to nearest, as a file list shows sizes. */
+void bytes_format_short(uint64_t n, char *buf, size_t len);
+
 #endif

@@ -81,6 +81,12 @@ static pid_t spawn(const char *program, char *const argv[], int child)
 	/* dup2 onto itself would keep close-on-exec: child is never 3
 	 * here, the caller makes sure. */
 	rc = posix_spawn_file_actions_adddup2(&fa, child, DECODER_FD);
+	/* libpng and friends print their complaints on stderr; the reason
+	 * that matters comes back over the socket, and the programs promise
+	 * one line of their own. */
+	if (rc == 0)
+		rc = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO,
+						      "/dev/null", O_WRONLY, 0);
 	if (rc == 0)
 		rc = posix_spawn(&pid, program, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -125,11 +131,9 @@ struct img_decoder *img_decoder_start(const char *program, const char *key,
 		dec->pid = 0;
 		goto err;
 	}
+	/* Lets reap() wait for the helper's end with a bound. Without it
+	 * (kernels before 5.3, valgrind) reap() polls waitpid instead. */
 	dec->pidfd = pidfd_of(dec->pid);
-	if (dec->pidfd < 0) {
-		err_errno(err, errno, "cannot watch the decoder (pidfd_open)");
-		goto err;
-	}
 	close(sv[1]);
 	return dec;
 err:
@@ -184,47 +188,31 @@ static const char *extension(const char *path)
 int img_decoder_send(struct img_decoder *dec, const char *path,
 		     struct err *err)
 {
-	char buf[1 + 16] = "D";
+	char request[1 + 16] = "D";
 	size_t n = strlen(extension(path));
-	struct iovec iov = { .iov_base = buf, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	struct cmsghdr *c;
-	int fd = open_file(path, err);
+	int fd = open_file(path, err), rc;
 
 	if (fd < 0)
 		return -1;
 	/* A longer extension is no format SDL_image knows: none then. */
-	if (n < sizeof(buf)) {
-		memcpy(buf + 1, extension(path), n);
-		iov.iov_len += n;
-	}
-	memset(&control, 0, sizeof(control));
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (n >= sizeof(request))
+		n = 0;
+	memcpy(request + 1, extension(path), n);
 	dec->start = clock_ms();
 	dec->deadline = dec->start + dec->timeout_ms;
-	if (sendmsg(dec->sock, &msg, MSG_NOSIGNAL) < 0) {
-		err_errno(err, errno, "cannot hand the file to the decoder");
-		close(fd);
+	rc = name_send_fd(dec->sock, request, 1 + n, fd);
+	close(fd);
+	if (rc != 0) {
+		err_errno(err, rc, "cannot hand the file to the decoder");
 		return -1;
 	}
-	close(fd);
 	return 0;
 }
 
 bool img_decoder_wait(struct img_decoder *dec, int timeout_ms)
 {
+	/* The helper holds the other end of sock: its death is a hang-up
+	 * there even without a pidfd. */
 	struct pollfd pfd[2] = {
 		{ .fd = dec->sock, .events = POLLIN },
 		{ .fd = dec->pidfd, .events = POLLIN },
@@ -255,12 +243,19 @@ bool img_decoder_cancelled(const struct img_decoder *dec)
 static int reap(struct img_decoder *dec, int64_t until)
 {
 	struct pollfd pfd = { .fd = dec->pidfd, .events = POLLIN };
-	int64_t left = until - clock_ms();
 	int status = 0;
+	pid_t done = 0;
 
-	if (left < 0 || poll(&pfd, 1, (int)left) <= 0)
+	while (dec->pidfd < 0 && clock_ms() < until &&
+	       (done = waitpid(dec->pid, &status, WNOHANG)) == 0)
+		poll(NULL, 0, 5);
+	if (dec->pidfd >= 0 && (until <= clock_ms() ||
+				poll(&pfd, 1, (int)(until - clock_ms())) <= 0))
 		kill(dec->pid, SIGKILL);
-	while (waitpid(dec->pid, &status, 0) < 0 && errno == EINTR)
+	else if (dec->pidfd < 0 && done == 0)
+		kill(dec->pid, SIGKILL);
+	while (done <= 0 && waitpid(dec->pid, &status, 0) < 0 &&
+	       errno == EINTR)
 		;
 	dec->pid = 0;
 	return status;

@@ -303,7 +303,7 @@ int main(int argc, char **argv)
 		err_set(&err, "cannot read the file");
 	if (!d.rw || decode_file(&d, &seg, &err) < 0)
 		name_send_reason(PARENT_FD, err.msg);
-	else if (name_send_fd(PARENT_FD, seg.fd) != 0)
+	else if (name_send_fd(PARENT_FD, "F", 1, seg.fd) != 0)
 		_exit(1);
 	/* _exit: nothing to flush, and no exit-time handler (a sanitizer's
 	 * leak check, say) may run system calls the filter forbids. */

@@ -1,6 +1,6 @@
-# Multi-process tests of the core: real `shmimage` owners and readers,
-# bad input files, every image format. Each case is its own CTest test so
-# a failure names what broke; every test program gets the path of the
+# Multi-process tests of the core (contract version 2): real `shmimage`
+# owners and readers, bad input files, every image format. Each case is
+# its own CTest test so a failure names what broke; every test program gets the path of the
 # shmimage binary and the source dir as its first two arguments.
 
 # Process, file and pixel helpers shared by the test programs (tu_*).
@@ -15,8 +15,8 @@ endforeach()
 
 set(_core_env SDL_VIDEODRIVER=dummy)
 
-foreach(_case sizes pitch midcopy killed lockdead incomplete keyheld
-              otheruid readers64 cycles)
+foreach(_case sizes pitch killed keyheld otheruid readers64 cycles
+              stdoutgone)
   add_test(NAME core.handover.${_case}
            COMMAND test_handover $<TARGET_FILE:shmimage> ${PROJECT_SOURCE_DIR}
                    ${_case})

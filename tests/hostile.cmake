@@ -1,8 +1,8 @@
-# Hostile peers, faults, fuzzing (issue 5). hostile_peer plays a lying
-# owner or a rude client; test_hostile judges the honest side against each
-# of its modes (one CTest test per mode, so a failure names the mode);
-# test_faults kills processes at random moments, soaks attach cycles and
-# runs out of fds, address space and memfds.
+# Hostile peers, faults, fuzzing (issue 5; contract version 2). hostile_peer
+# plays a lying owner or a rude client; test_hostile judges the honest side
+# against each of its modes (one CTest test per mode, so a failure names
+# the mode); test_faults kills owners mid-load, soaks attach and load
+# cycles and runs out of fds, address space and memfds.
 
 add_executable(hostile_peer ${CMAKE_CURRENT_LIST_DIR}/hostile_peer.c)
 target_link_libraries(hostile_peer PRIVATE shmcore)
@@ -11,7 +11,17 @@ add_executable(test_hostile ${CMAKE_CURRENT_LIST_DIR}/test_hostile.c)
 target_link_libraries(test_hostile PRIVATE testutil)
 # With the window's library, each owner mode is also shown to the
 # window's M (its own event loop, dummy video driver).
-if(TARGET app)
+# TODO(window part): off until src/app's API settles again. The window
+# part (window_press_m in test_hostile.c) needs app_options_init,
+# app_create, app_pump, app_destroy, app_window (the SDL_Window, for the
+# key event's windowID and its renderer), app_dialog, and from dialog.h
+# dialog_generation, dialog_message, dialog_status and a way to read the
+# image shown (it used dialog_image(): the texture, read back with
+# tu_texture_pixels). The app.h/dialog.h being rewritten lack app_window,
+# app_dialog and dialog_image, so it does not compile today; turn this on
+# (-DHOSTILE_WINDOW=ON) once they are back or window_press_m is adapted.
+option(HOSTILE_WINDOW "test_hostile also presses M in the window" OFF)
+if(TARGET app AND HOSTILE_WINDOW)
   target_link_libraries(test_hostile PRIVATE app)
   target_compile_definitions(test_hostile PRIVATE HOSTILE_WINDOW)
 endif()
@@ -21,14 +31,14 @@ endif()
 # disagree.
 set(HOSTILE_MODES
   pipe file tmpfs-file memfd-unsealed memfd-shrink seal-grow-only
-  write-sealed readonly-fd no-fd close-at-once two-fds ctrunc bad-magic
-  bad-version header-small header-unaligned header-beyond zero-width
-  zero-height wide tall pitch-small pitch-unaligned overflow32
+  no-write-seal future-write hugetlb readonly-fd honest-wide pitch-65536
+  over-limit no-fd close-at-once two-fds ctrunc bad-magic bad-version
+  v1-header unknown-flags header-small header-unaligned header-beyond
+  zero-width zero-height wide tall pitch-small pitch-unaligned overflow32
   overflow32-width overflow64 pixel-bytes short-file tiny-file empty-file
-  bad-format state0 lock-forever lock-dead lock-dead-incomplete lock-pi
-  lock-pp lock-garbage lock-swap flip never-answers drip backlog-full other-uid
-  dgram-squatter seqpacket-squatter
-  client-silent client-other-uid client-flood)
+  bad-format late-slow reason-long reason-binary never-answers drip
+  backlog-full other-uid dgram-squatter seqpacket-squatter
+  client-silent client-other-uid client-flood client-writer client-inflight)
 
 add_test(NAME hostile.modes
          COMMAND test_hostile $<TARGET_FILE:shmimage>
@@ -47,8 +57,8 @@ endforeach()
 add_executable(test_faults ${CMAKE_CURRENT_LIST_DIR}/test_faults.c)
 target_link_libraries(test_faults PRIVATE testutil)
 
-set(_fault_cases kill-owner kill-reader kill-lockwait soak-attach soak-load
-                 nofile-reader nofile-owner memfd-fail)
+set(_fault_cases kill-owner soak-attach soak-load nofile-reader nofile-owner
+                 memfd-fail)
 # An address-space limit means nothing under AddressSanitizer, which
 # reserves terabytes of shadow memory: those cases exist only without it.
 if(NOT ASAN)

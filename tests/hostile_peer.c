@@ -7,20 +7,25 @@
  * An abstract socket has no permissions: any process can squat a key or
  * connect to it, and the fd an owner hands over can be anything. Each
  * owner MODE plays one way of lying to a reader, built by hand here from
- * the layout in src/shm/segment.h (never with seg_create, whose output is
- * honest by construction). Each client MODE plays one way of pestering an
- * honest owner. The program prints "ready" on stdout once the key is bound
- * (owner) or the attack is under way (client), then does its thing until
- * killed (owner) or until its time is up (client).
+ * the contract-version-2 layout in src/shm/segment.h (never with
+ * seg_create, whose output is honest by construction). Each client MODE
+ * plays one way of pestering an honest owner, or (writer) of attacking
+ * the segment it hands out. The program prints "ready" on stdout once the
+ * key is bound (owner) or the attack is under way (client), then does its
+ * thing until killed (owner) or until its time is up (client).
  *
- * Every forged image is WIDTH x HEIGHT with the pixel pattern of
- * pattern_pixel(); test_hostile.c draws the same pattern to check the one
- * mode that must succeed (a lock whose holder died) pixel by pixel.
+ * Every forged image is WIDTH x HEIGHT (or the size its mode names) with
+ * the pixel pattern of pattern_pixel(); test_hostile.c draws the same
+ * pattern to check, pixel by pixel, the modes that must succeed (an
+ * honest segment handed over read-only, one with a wider pitch and a
+ * larger header, the widest pitch a reader accepts).
  *
- * Exit status: 0 done, 1 setup failed, 2 usage, 77 mode needs root.
+ * Exit status: 0 done, 1 setup failed (client: an attack succeeded),
+ * 2 usage, 77 mode needs root.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -35,27 +40,35 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "shm/name.h"
 #include "shm/segment.h"
+
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB 0x0004U
+#endif
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
 
 #define WIDTH 16u
 #define HEIGHT 8u
 #define PITCH 64u		/* WIDTH * 4 */
 #define NOBODY 65534u		/* the unprivileged uid of Debian's "nobody" */
 #define HELD_MAX 1024		/* connections kept open by the silent modes */
+#define HUGE_PAGE (2u << 20)	/* the usual x86-64 huge page */
+#define ALL_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 
-/* glibc's mutex kind bits (nptl's pthreadP.h), for the forged locks. */
-#define KIND_ROBUST 16
-#define KIND_PRIO_INHERIT 32
-#define KIND_PRIO_PROTECT 64
-#define KIND_PSHARED 128
-#define KIND_ELISION 256
-#define CEILING_SHIFT 19
+/* late-slow: how long the backlog stays full, and how long after its
+ * accept a reader gets its fd. Either alone is within a reader's 2 s;
+ * together they are not. */
+#define LATE_BACKLOG_MS 1200
+#define LATE_FD_MS 2500
+#define LATE_OPEN_MS 100
 
-static const char *key = "SharedMemoryExample";
+static const char *key = NAME_DEFAULT_KEY;
 static uid_t name_uid;		/* the euid in the name the readers look up */
 
 static void die(const char *what)
@@ -129,98 +142,97 @@ struct forge {
 	uint16_t header_size;
 	uint32_t width, height, pitch;
 	uint8_t format[4];
-	uint32_t state;
+	uint32_t flags;
 	uint64_t pixel_bytes;
 	uint64_t file_size;	/* the memfd's real size */
-	unsigned seals;		/* added after sizing */
+	unsigned seals;		/* added after writing */
 	bool sealing;		/* MFD_ALLOW_SEALING */
+	bool hugetlb;		/* MFD_HUGETLB */
+	bool sparse;		/* header only: no pixel is written */
 };
 
+/* An honest 16 x 8 segment, sealed as a v2 owner seals it. */
 static struct forge honest(void)
 {
 	struct forge f = {
 		.magic = { 'S', 'H', 'M', 'I' },
 		.version = SEG_VERSION,
-		.header_size = SEG_MIN_HEADER_SIZE,
+		.header_size = SEG_HEADER_SIZE,
 		.width = WIDTH,
 		.height = HEIGHT,
 		.pitch = PITCH,
 		.format = { 'R', 'G', 'B', 'A' },
-		.state = SEG_STATE_COMPLETE,
+		.flags = 0,
 		.pixel_bytes = (uint64_t)PITCH * HEIGHT,
-		.file_size = SEG_MIN_HEADER_SIZE + (uint64_t)PITCH * HEIGHT,
-		.seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL,
+		.file_size = SEG_HEADER_SIZE + (uint64_t)PITCH * HEIGHT,
+		.seals = ALL_SEALS,
 		.sealing = true,
 	};
 	return f;
 }
 
-static void init_lock(pthread_mutex_t *m, int protocol)
+/* Junk everywhere a reader must not look (header padding, row padding),
+ * then the pattern at the forge's own size, as far as it fits. An image
+ * of dishonest shape gets the pattern at WIDTH x HEIGHT after 64 bytes. */
+static void fill_pattern(uint8_t *map, uint64_t size, const struct forge *f)
 {
-	pthread_mutexattr_t attr;
+	bool shape = f->width >= 1 && f->width <= SEG_MAX_DIM &&
+		     f->height >= 1 && f->height <= SEG_MAX_DIM &&
+		     f->pitch >= f->width * 4 && f->pitch <= SEG_MAX_PITCH &&
+		     f->header_size >= SEG_HEADER_SIZE &&
+		     f->header_size % 64 == 0;
+	uint32_t w = shape ? f->width : WIDTH, h = shape ? f->height : HEIGHT;
+	uint32_t pitch = shape ? f->pitch : PITCH;
+	uint64_t base = shape ? f->header_size : SEG_HEADER_SIZE;
 
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
-	pthread_mutexattr_setprotocol(&attr, protocol);
-	if (pthread_mutex_init(m, &attr) != 0) {
-		fprintf(stderr, "hostile_peer: pthread_mutex_init failed\n");
-		exit(1);
-	}
-	pthread_mutexattr_destroy(&attr);
-}
+	/* Junk only where it is cheap: a huge sparse file stays sparse. */
+	if (size <= (64u << 20) && size > SEG_HEADER_SIZE)
+		memset(map + SEG_HEADER_SIZE, 0xa5, size - SEG_HEADER_SIZE);
+	for (uint32_t y = 0; y < h; y++) {
+		for (uint32_t x = 0; x < w; x++) {
+			uint64_t at = base + (uint64_t)y * pitch + x * 4u;
 
-static void fill_pattern(uint8_t *map, uint64_t size, uint32_t width,
-			 uint32_t height, uint32_t pitch)
-{
-	for (uint32_t y = 0; y < height; y++) {
-		for (uint32_t x = 0; x < width; x++) {
-			uint64_t at = SEG_MIN_HEADER_SIZE +
-				      (uint64_t)y * pitch + x * 4u;
-
-			if (at + 4 <= size)
-				pattern_pixel(x, y, map + at);
+			if (at + 4 > size)
+				return;
+			pattern_pixel(x, y, map + at);
 		}
 	}
 }
 
 /* Writes the header the forge describes (each field as told, checked by
- * nobody), a robust lock and the pattern into as many rows as fit. */
+ * nobody) and the pattern. */
 static void write_segment(uint8_t *map, uint64_t size, const struct forge *f)
 {
-	struct seg_header *h = (struct seg_header *)map;
+	struct seg_header h;
 
-	if (size >= sizeof(*h)) {
-		memcpy(h->magic, f->magic, 4);
-		h->version = f->version;
-		h->header_size = f->header_size;
-		h->width = f->width;
-		h->height = f->height;
-		h->pitch = f->pitch;
-		memcpy(h->format, f->format, 4);
-		h->state = f->state;
-		h->owner_pid = (int32_t)getpid();
-		h->pixel_bytes = f->pixel_bytes;
-		init_lock(&h->lock.mutex, PTHREAD_PRIO_NONE);
-	} else {
+	if (size < sizeof(h)) {
 		memset(map, 'S', size);
+		return;
 	}
-	/* An image of honest shape gets the pattern at its own size; any
-	 * other gets it at the usual WIDTH x HEIGHT, as far as it fits. */
-	if (f->width < 1 || f->width > SEG_MAX_DIM || f->height < 1 ||
-	    f->height > SEG_MAX_DIM || f->pitch < f->width * 4 ||
-	    f->pitch > SEG_MAX_DIM * 4)
-		fill_pattern(map, size, WIDTH, HEIGHT, PITCH);
-	else
-		fill_pattern(map, size, f->width, f->height, f->pitch);
+	if (!f->sparse)
+		fill_pattern(map, size, f);
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, f->magic, 4);
+	h.version = f->version;
+	h.header_size = f->header_size;
+	h.width = f->width;
+	h.height = f->height;
+	h.pitch = f->pitch;
+	memcpy(h.format, f->format, 4);
+	h.flags = f->flags;
+	h.owner_pid = (int32_t)getpid();
+	h.pixel_bytes = f->pixel_bytes;
+	memcpy(map, &h, sizeof(h));
 }
 
-/* Makes a memfd holding the forge's segment; returns the fd. *mapp gets
- * a writable mapping of it when mapp is not NULL (else it is unmapped). */
+/* Makes a memfd holding the forge's segment; returns the fd. With mapp
+ * the writable mapping is kept (and returned) across the sealing, as an
+ * owner that means to write later would; otherwise it is dropped first. */
 static int make_segment(const struct forge *f, uint8_t **mapp)
 {
-	unsigned flags = MFD_CLOEXEC | (f->sealing ? MFD_ALLOW_SEALING : 0);
-	uint8_t *map = NULL;
+	unsigned flags = MFD_CLOEXEC | (f->sealing ? MFD_ALLOW_SEALING : 0) |
+			 (f->hugetlb ? MFD_HUGETLB : 0);
+	uint8_t *map = MAP_FAILED;
 	int fd = memfd_create("hostile", flags);
 
 	if (fd < 0)
@@ -230,12 +242,22 @@ static int make_segment(const struct forge *f, uint8_t **mapp)
 	if (f->file_size > 0) {
 		map = mmap(NULL, f->file_size, PROT_READ | PROT_WRITE,
 			   MAP_SHARED, fd, 0);
-		if (map == MAP_FAILED)
+		/* A hugetlb file without a huge-page pool cannot be
+		 * mapped: it goes out as it is, empty, and the reader must
+		 * refuse it for its file system alone. */
+		if (map == MAP_FAILED && !f->hugetlb)
 			die("mmap");
-		write_segment(map, f->file_size, f);
+		if (map != MAP_FAILED)
+			write_segment(map, f->file_size, f);
+	}
+	if (f->hugetlb) {
+		printf("hugetlb: %s\n", map == MAP_FAILED ?
+		       "no huge page to map, header not written" :
+		       "header and pattern written in a huge page");
+		fflush(stdout);
 	}
 	/* F_SEAL_WRITE is refused while a writable mapping exists. */
-	if (!mapp && map)
+	if (!mapp && map != MAP_FAILED)
 		munmap(map, f->file_size);
 	if (f->seals && fcntl(fd, F_ADD_SEALS, f->seals) < 0)
 		die("F_ADD_SEALS");
@@ -261,12 +283,12 @@ static int bind_name(int type, int backlog)
 	return sock;
 }
 
-/* One message as the protocol has it (a 1-byte payload), with nfds fds
+/* One message as the protocol has it (the byte 'F'), with nfds fds
  * attached (none when nfds is 0). Errors are ignored: the reader may have
  * given up, which is its right. */
 static void send_fds(int conn, const int *fds, int nfds)
 {
-	char payload = 'S';
+	char payload = 'F';
 	struct iovec iov = { .iov_base = &payload, .iov_len = 1 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 16)];
@@ -293,6 +315,14 @@ static void send_one(int conn, int fd)
 	send_fds(conn, &fd, 1);
 }
 
+/* 'E' and then len bytes of reason, all of it, whatever the protocol's
+ * limit (a blocking send: the reader's buffer takes 10 KB at once). */
+static void send_reason(int conn, const char *reason, size_t len)
+{
+	(void)send(conn, "E", 1, MSG_NOSIGNAL);
+	(void)send(conn, reason, len, MSG_NOSIGNAL);
+}
+
 /* ---- owner modes ----------------------------------------------------- */
 
 /* How an owner answers each connection. */
@@ -303,54 +333,32 @@ enum answer {
 	ANSWER_TWO,		/* two fds */
 	ANSWER_EIGHT,		/* eight fds: more than the reader has room for */
 	ANSWER_NO_FD,		/* the byte without an fd */
+	ANSWER_REASON,		/* 'E' and the bytes in `reason` */
 	ANSWER_CLOSE,		/* close at once */
 	ANSWER_SILENT,		/* keep the connection, say nothing */
 	ANSWER_DRIP,		/* one byte a minute, never an fd */
+	ANSWER_LATE,		/* see late-slow */
 	ANSWER_NONE,		/* never accept */
 };
 
 struct owner {
 	enum answer answer;
 	struct forge forge;
-	int fd;			/* ANSWER_FD */
+	int fd;			/* ANSWER_FD, ANSWER_LATE */
 	uint8_t *map;		/* its mapping, for the modes that keep one */
-	int held[HELD_MAX];	/* ANSWER_SILENT / ANSWER_DRIP */
+	char reason[16384];	/* ANSWER_REASON */
+	size_t reason_len;
+	int held[HELD_MAX];	/* ANSWER_SILENT / ANSWER_DRIP / ANSWER_LATE */
+	int64_t held_at[HELD_MAX];
 	int nheld;
 };
 
-static void *hold_lock_forever(void *arg)
-{
-	struct seg_header *h = arg;
-
-	pthread_mutex_lock(&h->lock.mutex);
-	for (;;)
-		pause();
-	return NULL;
-}
-
-/* A child takes the lock and dies holding it; the kernel marks the lock
- * owner-died. With state 1 the image is whole and a reader must recover
- * the lock and succeed; with state 0 it must say "incomplete". */
-static void lock_and_die(struct seg_header *h)
-{
-	pid_t pid = fork();
-	int status;
-
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		pthread_mutex_lock(&h->lock.mutex);
-		_exit(0);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		die("waitpid");
-}
-
-/* Rewrites header fields between honest and absurd values as fast as it
- * can: a reader that read a field twice, or used the shared copy after
- * validating, would be caught between the two. */
+/* Rewrites header fields and pixels between honest and absurd values as
+ * fast as it can, through a mapping made before F_SEAL_FUTURE_WRITE: a
+ * reader that accepted such a segment would read a moving target. */
 static void *flip_forever(void *arg)
 {
+	volatile uint8_t *map = arg;
 	volatile struct seg_header *h = arg;
 
 	for (unsigned long i = 0;; i++) {
@@ -359,9 +367,9 @@ static void *flip_forever(void *arg)
 		h->width = odd ? 0xffffffffu : WIDTH;
 		h->height = odd ? 0x7fffffffu : HEIGHT;
 		h->pitch = odd ? 4u : PITCH;
-		h->header_size = odd ? 0xffc0u : SEG_MIN_HEADER_SIZE;
+		h->header_size = odd ? 0xffc0u : SEG_HEADER_SIZE;
 		h->pixel_bytes = odd ? UINT64_MAX - 64 : (uint64_t)PITCH * HEIGHT;
-		h->state = odd ? 0 : 1;
+		map[SEG_HEADER_SIZE] = (uint8_t)i;
 	}
 	return NULL;
 }
@@ -376,27 +384,9 @@ static void start_thread(void *(*fn)(void *), void *arg)
 	}
 }
 
-/* Waits for a reader to take the lock, then, while it holds it, turns
- * the lock into another kind of mutex (a lock-elision one, unlocked):
- * a reader that hands this memory to pthread_mutex_unlock() runs code
- * for a kind it never locked. Puts an honest lock back for the next
- * reader. */
-static void *swap_kind_while_held(void *arg)
-{
-	struct seg_header *h = arg;
-	volatile int *word = &h->lock.mutex.__data.__lock;
-	volatile int *kind = &h->lock.mutex.__data.__kind;
-
-	for (;;) {
-		while (*word == 0)
-			;
-		*kind = KIND_ELISION;
-		*word = 0;
-		sleep_ms(200);
-		init_lock(&h->lock.mutex, PTHREAD_PRIO_NONE);
-	}
-	return NULL;
-}
+/* Our own ends of the connections that fill the backlog. */
+static int fillers[64];
+static int nfillers;
 
 /* Fills the backlog of our own listening socket with connections of our
  * own, so that a reader's connect finds no room (EAGAIN). */
@@ -405,7 +395,7 @@ static void fill_backlog(void)
 	struct sockaddr_un sa;
 	socklen_t len = address(&sa);
 
-	for (int i = 0; i < 64; i++) {
+	while (nfillers < 64) {
 		int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
 				       SOCK_NONBLOCK, 0);
 
@@ -417,7 +407,14 @@ static void fill_backlog(void)
 				return;
 			die("connect to own name");
 		}
+		fillers[nfillers++] = c;
 	}
+}
+
+static void drop_fillers(void)
+{
+	while (nfillers > 0)
+		close(fillers[--nfillers]);
 }
 
 /* Sets up the owner for mode. Returns false for an unknown mode. The
@@ -462,10 +459,28 @@ static bool owner_setup(struct owner *o, const char *mode)
 		o->answer = ANSWER_SHRINK;
 	} else if (!strcmp(mode, "seal-grow-only")) {
 		f->seals = F_SEAL_GROW | F_SEAL_SEAL;
-	} else if (!strcmp(mode, "write-sealed")) {
-		f->seals |= F_SEAL_WRITE;
+	} else if (!strcmp(mode, "no-write-seal")) {
+		/* Size sealed, content not: the owner may still write. */
+		f->seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+	} else if (!strcmp(mode, "future-write")) {
+		/* F_SEAL_FUTURE_WRITE spares mappings made before it: this
+		 * owner keeps one and writes through it all the time. */
+		f->seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE |
+			   F_SEAL_SEAL;
+		o->answer = ANSWER_FD;
+		o->fd = make_segment(f, &o->map);
+		start_thread(flip_forever, o->map);
+	} else if (!strcmp(mode, "hugetlb")) {
+		/* Sealed like an honest segment, but on hugetlbfs, where a
+		 * hole punch takes pages away whatever the seals say. */
+		f->hugetlb = true;
+		f->seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+		f->file_size = HUGE_PAGE;
+		o->answer = ANSWER_FD;
+		o->fd = make_segment(f, NULL);
 	} else if (!strcmp(mode, "readonly-fd")) {
-		/* The same sealed memfd, reopened read-only. */
+		/* An honest sealed memfd, reopened read-only: a reader maps
+		 * PROT_READ only, so this must work. */
 		char path[64];
 		int fd = make_segment(f, NULL);
 
@@ -475,6 +490,34 @@ static bool owner_setup(struct owner *o, const char *mode)
 		if (o->fd < 0)
 			die("reopen read-only");
 		close(fd);
+	} else if (!strcmp(mode, "honest-wide")) {
+		/* Honest, but not this project's own shape: rows of 100
+		 * bytes for 16 pixels, a 128-byte header, junk between. */
+		f->pitch = 100;
+		f->header_size = 128;
+		f->pixel_bytes = (uint64_t)f->pitch * HEIGHT;
+		f->file_size = 128 + f->pixel_bytes;
+	} else if (!strcmp(mode, "pitch-65536")) {
+		/* 1 x 16384 with the widest pitch: a 1 GiB file of which a
+		 * reader needs 64 KiB. It must not fault in the rest. */
+		f->width = 1;
+		f->height = SEG_MAX_DIM;
+		f->pitch = SEG_MAX_PITCH;
+		f->pixel_bytes = (uint64_t)f->pitch * f->height;
+		f->file_size = SEG_HEADER_SIZE + f->pixel_bytes;
+		o->answer = ANSWER_FD;
+		o->fd = make_segment(f, NULL);
+	} else if (!strcmp(mode, "over-limit")) {
+		/* An honest 4096 x 4096 header (64 MiB of pixels) over a
+		 * reader's --max-bytes 1M; the pixels are never written. */
+		f->width = 4096;
+		f->height = 4096;
+		f->pitch = 4096 * 4;
+		f->pixel_bytes = (uint64_t)f->pitch * f->height;
+		f->file_size = SEG_HEADER_SIZE + f->pixel_bytes;
+		f->sparse = true;
+		o->answer = ANSWER_FD;
+		o->fd = make_segment(f, NULL);
 	} else if (!strcmp(mode, "no-fd")) {
 		o->answer = ANSWER_NO_FD;
 	} else if (!strcmp(mode, "close-at-once")) {
@@ -486,11 +529,18 @@ static bool owner_setup(struct owner *o, const char *mode)
 	} else if (!strcmp(mode, "bad-magic")) {
 		memcpy(f->magic, "IMHS", 4);
 	} else if (!strcmp(mode, "bad-version")) {
-		f->version = 2;
+		f->version = SEG_VERSION + 1;
+	} else if (!strcmp(mode, "v1-header")) {
+		/* What a version-1 owner wrote: a 256-byte header. */
+		f->version = 1;
+		f->header_size = 256;
+		f->file_size = 256 + f->pixel_bytes;
+	} else if (!strcmp(mode, "unknown-flags")) {
+		f->flags = 0x80000001u;
 	} else if (!strcmp(mode, "header-small")) {
-		f->header_size = 192;
+		f->header_size = 32;
 	} else if (!strcmp(mode, "header-unaligned")) {
-		f->header_size = 288;
+		f->header_size = 96;
 		f->file_size += 64;
 	} else if (!strcmp(mode, "header-beyond")) {
 		f->header_size = 0xffc0;	/* far past the file's end */
@@ -513,7 +563,7 @@ static bool owner_setup(struct owner *o, const char *mode)
 	} else if (!strcmp(mode, "pitch-unaligned")) {
 		f->pitch = PITCH + 2;
 		f->pixel_bytes = (uint64_t)f->pitch * HEIGHT;
-		f->file_size = SEG_MIN_HEADER_SIZE + f->pixel_bytes;
+		f->file_size = SEG_HEADER_SIZE + f->pixel_bytes;
 	} else if (!strcmp(mode, "overflow32")) {
 		/* pitch x height is 2^34 + 256: in 32-bit arithmetic it is
 		 * 256, which the file has room for. */
@@ -525,83 +575,42 @@ static bool owner_setup(struct owner *o, const char *mode)
 		f->width = 0x40000001u;
 		f->pitch = PITCH;
 	} else if (!strcmp(mode, "overflow64")) {
-		/* header_size + pixel_bytes wraps to 128 in 64 bits: within
+		/* header_size + pixel_bytes wraps to 0 in 64 bits: within
 		 * the file for a reader that adds without checking. */
-		f->pixel_bytes = UINT64_MAX - 127;
+		f->pixel_bytes = UINT64_MAX - 63;
 	} else if (!strcmp(mode, "pixel-bytes")) {
 		f->pixel_bytes = (uint64_t)PITCH * HEIGHT - 64;
 	} else if (!strcmp(mode, "short-file")) {
 		/* An honest header, a file cut in the middle of the rows. */
-		f->file_size = SEG_MIN_HEADER_SIZE + (uint64_t)PITCH * HEIGHT / 2;
+		f->file_size = SEG_HEADER_SIZE + (uint64_t)PITCH * HEIGHT / 2;
 	} else if (!strcmp(mode, "tiny-file")) {
-		f->file_size = 100;
+		f->file_size = 40;	/* less than a header */
 	} else if (!strcmp(mode, "empty-file")) {
 		f->file_size = 0;
 	} else if (!strcmp(mode, "bad-format")) {
 		memcpy(f->format, "BGRA", 4);
-	} else if (!strcmp(mode, "state0")) {
-		f->state = SEG_STATE_WRITING;
-	} else if (!strcmp(mode, "lock-forever")) {
-		o->answer = ANSWER_FD;
-		o->fd = make_segment(f, &o->map);
-		start_thread(hold_lock_forever, o->map);
-		/* ready only once the thread holds the lock */
-		while (((volatile struct seg_header *)o->map)->lock.mutex
-			       .__data.__lock == 0)
-			sleep_ms(1);
-	} else if (!strcmp(mode, "lock-dead") ||
-		   !strcmp(mode, "lock-dead-incomplete")) {
-		if (!strcmp(mode, "lock-dead-incomplete"))
-			f->state = SEG_STATE_WRITING;
-		o->answer = ANSWER_FD;
-		o->fd = make_segment(f, &o->map);
-		lock_and_die((struct seg_header *)o->map);
-	} else if (!strcmp(mode, "lock-pi")) {
-		/* A robust priority-inheritance lock whose recorded holder
-		 * is a thread id no process has. */
-		struct seg_header *h;
+	} else if (!strcmp(mode, "late-slow")) {
+		o->answer = ANSWER_LATE;
+		o->fd = make_segment(f, NULL);
+	} else if (!strcmp(mode, "reason-long")) {
+		/* 10 KB of reason where the protocol allows 200 bytes. */
+		o->answer = ANSWER_REASON;
+		o->reason_len = (size_t)snprintf(o->reason, sizeof(o->reason),
+						 "hostile reason ");
+		memset(o->reason + o->reason_len, 'x', 10240);
+		o->reason_len += 10240;
+	} else if (!strcmp(mode, "reason-binary")) {
+		/* A reason meant to rewrite the reader's terminal: escape
+		 * sequences, a newline, a carriage return, a NUL, bytes that
+		 * are not ASCII; then more than 200 printable bytes. */
+		static const char evil[] = "hostile\x1b[2J\x1b[31mred\r\nline2"
+					   "\0nul\x7f\x9b" "1m\xff\xfe\x07 end";
+		size_t n = sizeof(evil) - 1;
 
-		o->answer = ANSWER_FD;
-		o->fd = make_segment(f, &o->map);
-		h = (struct seg_header *)o->map;
-		init_lock(&h->lock.mutex, PTHREAD_PRIO_INHERIT);
-		h->lock.mutex.__data.__lock = 0x3ffffff0;
-	} else if (!strcmp(mode, "lock-pp")) {
-		/* A priority-protect lock with ceiling 99: a reader that took
-		 * it as root would run SCHED_FIFO 99 while holding it. */
-		struct seg_header *h;
-
-		o->answer = ANSWER_FD;
-		o->fd = make_segment(f, &o->map);
-		h = (struct seg_header *)o->map;
-		h->lock.mutex.__data.__kind = KIND_PRIO_PROTECT | KIND_PSHARED;
-		h->lock.mutex.__data.__lock = 99 << CEILING_SHIFT;
-	} else if (!strcmp(mode, "lock-garbage")) {
-		/* Random bytes where the lock should be. */
-		struct seg_header *h;
-		uint32_t x = 0x9e3779b9u;
-
-		o->answer = ANSWER_FD;
-		o->fd = make_segment(f, &o->map);
-		h = (struct seg_header *)o->map;
-		for (size_t i = 0; i < sizeof(h->lock.bytes); i++) {
-			x = x * 1664525u + 1013904223u;
-			h->lock.bytes[i] = (uint8_t)(x >> 24);
-		}
-	} else if (!strcmp(mode, "lock-swap")) {
-		/* Big enough that a reader holds the lock for a while. */
-		f->width = 4096;
-		f->height = 1024;
-		f->pitch = 4096 * 4;
-		f->pixel_bytes = (uint64_t)f->pitch * f->height;
-		f->file_size = SEG_MIN_HEADER_SIZE + f->pixel_bytes;
-		o->answer = ANSWER_FD;
-		o->fd = make_segment(f, &o->map);
-		start_thread(swap_kind_while_held, o->map);
-	} else if (!strcmp(mode, "flip")) {
-		o->answer = ANSWER_FD;
-		o->fd = make_segment(f, &o->map);
-		start_thread(flip_forever, o->map);
+		o->answer = ANSWER_REASON;
+		memcpy(o->reason, evil, n);
+		memset(o->reason + n, 'y', 300);
+		o->reason_len = n + 300;
 	} else if (!strcmp(mode, "never-answers")) {
 		o->answer = ANSWER_SILENT;
 	} else if (!strcmp(mode, "drip")) {
@@ -626,8 +635,11 @@ static void hold(struct owner *o, int conn)
 	if (o->nheld == HELD_MAX) {
 		close(o->held[0]);
 		memmove(o->held, o->held + 1, sizeof(int) * (HELD_MAX - 1));
+		memmove(o->held_at, o->held_at + 1,
+			sizeof(int64_t) * (HELD_MAX - 1));
 		o->nheld--;
 	}
+	o->held_at[o->nheld] = now_ms();
 	o->held[o->nheld++] = conn;
 }
 
@@ -668,8 +680,12 @@ static void answer(struct owner *o, int conn)
 	case ANSWER_NO_FD:
 		send_fds(conn, NULL, 0);
 		break;
+	case ANSWER_REASON:
+		send_reason(conn, o->reason, o->reason_len);
+		break;
 	case ANSWER_SILENT:
 	case ANSWER_DRIP:
+	case ANSWER_LATE:
 		hold(o, conn);
 		return;
 	case ANSWER_CLOSE:
@@ -677,6 +693,56 @@ static void answer(struct owner *o, int conn)
 		break;
 	}
 	close(conn);
+}
+
+/* late-slow, one cycle: the backlog full of our own connections for
+ * LATE_BACKLOG_MS (a reader's connect meets EAGAIN and retries), then
+ * LATE_OPEN_MS of accepting (ours closed, readers held); each reader is
+ * answered with the segment LATE_FD_MS after its accept. A reader that
+ * gives each step its own 2 s is still waiting at 3 s; one deadline for
+ * the whole attach ends at 2 s. */
+static void late_cycle(struct owner *o, int sock)
+{
+	int64_t end = now_ms() + LATE_BACKLOG_MS;
+
+	fill_backlog();
+	while (now_ms() < end) {
+		int64_t t = now_ms();
+
+		for (int i = 0; i < o->nheld;) {
+			if (t - o->held_at[i] < LATE_FD_MS) {
+				i++;
+				continue;
+			}
+			send_one(o->held[i], o->fd);
+			close(o->held[i]);
+			o->held[i] = o->held[o->nheld - 1];
+			o->held_at[i] = o->held_at[o->nheld - 1];
+			o->nheld--;
+		}
+		sleep_ms(10);
+	}
+	/* Open for LATE_OPEN_MS: ours are taken out of the queue, and a
+	 * reader retrying its connect gets in and is held. */
+	end = now_ms() + LATE_OPEN_MS;
+	drop_fillers();
+	while (now_ms() < end) {
+		struct pollfd pfd = { .fd = sock, .events = POLLIN };
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		int conn;
+
+		if (poll(&pfd, 1, 10) <= 0)
+			continue;
+		conn = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
+		if (conn < 0)
+			continue;
+		if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+		    cred.pid == getpid())
+			close(conn);	/* one of our own fillers */
+		else
+			hold(o, conn);
+	}
 }
 
 static int run_owner(const char *mode)
@@ -695,9 +761,15 @@ static int run_owner(const char *mode)
 		type = SOCK_DGRAM;
 	else if (!strcmp(mode, "seqpacket-squatter"))
 		type = SOCK_SEQPACKET;
-	sock = bind_name(type, o.answer == ANSWER_NONE ? 0 : SOMAXCONN);
+	sock = bind_name(type, o.answer == ANSWER_NONE ||
+			       o.answer == ANSWER_LATE ? 0 : SOMAXCONN);
 	if (!strcmp(mode, "backlog-full"))
 		fill_backlog();
+	if (o.answer == ANSWER_LATE) {
+		/* The first cycle's backlog is full before "ready". */
+		fcntl(sock, F_SETFL, O_NONBLOCK);
+		fill_backlog();
+	}
 	ready();
 
 	next_drip = now_ms() + 60000;
@@ -707,6 +779,10 @@ static int run_owner(const char *mode)
 
 		if (o.answer == ANSWER_NONE) {
 			pause();
+			continue;
+		}
+		if (o.answer == ANSWER_LATE) {
+			late_cycle(&o, sock);
 			continue;
 		}
 		poll(&pfd, 1, 1000);
@@ -746,7 +822,8 @@ static int connect_name(bool nonblock)
 }
 
 /* Connects count times, never reads, keeps every connection open for the
- * given time: the owner must not wait for any of them. */
+ * given time: the owner must not wait for any of them, and the fds it
+ * sends stay in flight in their queues. */
 static int client_silent(int seconds, int count)
 {
 	static int held[HELD_MAX];
@@ -807,8 +884,13 @@ static int client_other_uid(int seconds)
 		    recvmsg(c, &msg, MSG_CMSG_CLOEXEC) > 0) {
 			for (cmsg = CMSG_FIRSTHDR(&msg); cmsg;
 			     cmsg = CMSG_NXTHDR(&msg, cmsg))
-				if (cmsg->cmsg_type == SCM_RIGHTS)
+				if (cmsg->cmsg_type == SCM_RIGHTS) {
+					int fd;
+
+					memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
+					close(fd);
 					fds++;
+				}
 		}
 		close(c);
 		sleep_ms(5);
@@ -850,25 +932,150 @@ static int client_flood(int seconds, int count)
 	return 0;
 }
 
+/* The attacks of writer, in the order tried. */
+enum attack {
+	ATT_MMAP_WRITE,		/* mmap PROT_WRITE, MAP_SHARED */
+	ATT_MPROTECT,		/* a read-only mapping made writable */
+	ATT_PWRITE,
+	ATT_REOPEN_WRITE,	/* /proc/self/fd/N reopened O_RDWR, write() */
+	ATT_SHRINK,		/* ftruncate to 0 */
+	ATT_GROW,		/* ftruncate one page larger */
+	ATT_PUNCH,		/* fallocate(PUNCH_HOLE) over the pixels */
+	ATT_ADD_SEAL,		/* F_ADD_SEALS F_SEAL_FUTURE_WRITE */
+	ATT_COUNT
+};
+
+static const char *const attack_names[ATT_COUNT] = {
+	"mmap-write", "mprotect-write", "pwrite", "reopen-write", "shrink",
+	"grow", "punch-hole", "add-seal",
+};
+
+/* Tries one attack on the segment fd of size bytes. Returns 0 when the
+ * kernel refused it, 1 when it went through (the segment changed, or
+ * could have). */
+static int attack(enum attack a, int fd, uint64_t size)
+{
+	static const uint8_t junk[64] = { 0xde, 0xad, 0xbe, 0xef };
+	char path[64];
+	void *map;
+	int rw, ok = 0;
+
+	switch (a) {
+	case ATT_MMAP_WRITE:
+		map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			   0);
+		if (map != MAP_FAILED) {
+			memset(map, 0xee, size < 4096 ? size : 4096);
+			munmap(map, size);
+			ok = 1;
+		}
+		break;
+	case ATT_MPROTECT:
+		map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED)
+			die("mmap PROT_READ of the segment");
+		if (mprotect(map, size, PROT_READ | PROT_WRITE) == 0) {
+			memset(map, 0xee, size < 4096 ? size : 4096);
+			ok = 1;
+		}
+		munmap(map, size);
+		break;
+	case ATT_PWRITE:
+		ok = pwrite(fd, junk, sizeof(junk), SEG_HEADER_SIZE) > 0;
+		break;
+	case ATT_REOPEN_WRITE:
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		rw = open(path, O_RDWR | O_CLOEXEC);
+		if (rw >= 0) {
+			ok = write(rw, junk, sizeof(junk)) > 0;
+			close(rw);
+		}
+		break;
+	case ATT_SHRINK:
+		ok = ftruncate(fd, 0) == 0;
+		break;
+	case ATT_GROW:
+		ok = ftruncate(fd, (off_t)size + 4096) == 0;
+		break;
+	case ATT_PUNCH:
+		ok = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			       0, (off_t)size) == 0;
+		break;
+	case ATT_ADD_SEAL:
+		ok = fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) == 0;
+		break;
+	case ATT_COUNT:
+		break;
+	}
+	return ok;
+}
+
+/* Attaches like any reader, then tries to change what it received in
+ * every way the kernel offers, again and again for the given time. Prints
+ * one line per attack ("refused N / went through M") and a summary. Exit
+ * 0 when every attempt was refused, 1 otherwise. */
+static int client_writer(int seconds)
+{
+	int64_t end = now_ms() + seconds * 1000L;
+	int refused[ATT_COUNT] = { 0 }, through[ATT_COUNT] = { 0 };
+	int rounds = 0, failed = 0, bad = 0;
+
+	ready();
+	do {
+		struct name_peer peer;
+		struct err err;
+		struct stat st;
+		int fd = name_attach(key, now_ms() + NAME_ATTACH_TIMEOUT_MS,
+				     &peer, &err);
+
+		if (fd < 0) {
+			if (failed++ == 0)
+				fprintf(stderr, "writer: %s\n", err.msg);
+			sleep_ms(10);
+			continue;
+		}
+		if (fstat(fd, &st) < 0)
+			die("fstat");
+		for (int a = 0; a < ATT_COUNT; a++) {
+			if (attack((enum attack)a, fd, (uint64_t)st.st_size))
+				through[a]++;
+			else
+				refused[a]++;
+		}
+		close(fd);
+		rounds++;
+		sleep_ms(5);
+	} while (now_ms() < end);
+	for (int a = 0; a < ATT_COUNT; a++) {
+		printf("%s: refused %d, went through %d\n", attack_names[a],
+		       refused[a], through[a]);
+		bad += through[a];
+	}
+	printf("writer: %d rounds of %d attacks, %d went through, %d attaches "
+	       "failed\n", rounds, ATT_COUNT, bad, failed);
+	return bad == 0 && rounds > 0 ? 0 : 1;
+}
+
 static const char *const owner_modes[] = {
 	"pipe", "file", "tmpfs-file", "memfd-unsealed", "memfd-shrink",
-	"seal-grow-only", "write-sealed", "readonly-fd", "no-fd",
+	"seal-grow-only", "no-write-seal", "future-write", "hugetlb",
+	"readonly-fd", "honest-wide", "pitch-65536", "over-limit", "no-fd",
 	"close-at-once", "two-fds", "ctrunc", "bad-magic", "bad-version",
-	"header-small", "header-unaligned", "header-beyond", "zero-width",
-	"zero-height", "wide", "tall", "pitch-small", "pitch-unaligned",
-	"overflow32", "overflow32-width", "overflow64", "pixel-bytes",
-	"short-file", "tiny-file", "empty-file", "bad-format", "state0",
-	"lock-forever", "lock-dead", "lock-dead-incomplete", "lock-pi",
-	"lock-pp", "lock-garbage", "lock-swap", "flip", "never-answers", "drip",
-	"backlog-full", "other-uid", "dgram-squatter", "seqpacket-squatter",
+	"v1-header", "unknown-flags", "header-small", "header-unaligned",
+	"header-beyond", "zero-width", "zero-height", "wide", "tall",
+	"pitch-small", "pitch-unaligned", "overflow32", "overflow32-width",
+	"overflow64", "pixel-bytes", "short-file", "tiny-file", "empty-file",
+	"bad-format", "late-slow", "reason-long", "reason-binary",
+	"never-answers", "drip", "backlog-full", "other-uid",
+	"dgram-squatter", "seqpacket-squatter",
 };
 
 static int usage(void)
 {
 	fprintf(stderr,
 		"usage: hostile_peer owner MODE [--key K]\n"
-		"       hostile_peer client silent|other-uid|flood [--key K] "
-		"[--seconds S] [--count N]\n"
+		"       hostile_peer client silent|other-uid|flood|writer "
+		"[--key K] [--seconds S] [--count N]\n"
 		"       hostile_peer list\n");
 	return 2;
 }
@@ -916,6 +1123,8 @@ int main(int argc, char **argv)
 		return client_other_uid(seconds);
 	if (!strcmp(mode, "flood"))
 		return client_flood(seconds, count);
+	if (!strcmp(mode, "writer"))
+		return client_writer(seconds);
 	fprintf(stderr, "hostile_peer: unknown client mode \"%s\"\n", mode);
 	return 2;
 }

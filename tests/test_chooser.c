@@ -55,6 +55,7 @@
 #include "app/chooser_model.h"
 #include "app/chooser_view.h"
 #include "app/dirlist.h"
+#include "bytes.h"
 #include "app/text.h"
 #include "app/theme.h"
 #include "check.h"
@@ -567,17 +568,17 @@ static void test_paths(void)
 	CHECK(dirlist_resolve("/", "..", out, sizeof(out), &e) == 0);
 	CHECK(!strcmp(out, "/"));
 
-	dirlist_format_size(0, out, sizeof(out));
+	bytes_format_short(0, out, sizeof(out));
 	CHECK(!strcmp(out, "0 bytes"));
-	dirlist_format_size(1, out, sizeof(out));
+	bytes_format_short(1, out, sizeof(out));
 	CHECK(!strcmp(out, "1 byte"));
-	dirlist_format_size(1023, out, sizeof(out));
+	bytes_format_short(1023, out, sizeof(out));
 	CHECK(!strcmp(out, "1023 bytes"));
-	dirlist_format_size(1536, out, sizeof(out));
+	bytes_format_short(1536, out, sizeof(out));
 	CHECK(!strcmp(out, "1.5 KiB"));
-	dirlist_format_size(1048575, out, sizeof(out));
+	bytes_format_short(1048575, out, sizeof(out));
 	CHECK(!strcmp(out, "1.0 MiB"));
-	dirlist_format_size((off_t)5 << 30, out, sizeof(out));
+	bytes_format_short((off_t)5 << 30, out, sizeof(out));
 	CHECK(!strcmp(out, "5.0 GiB"));
 }
 

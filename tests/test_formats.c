@@ -4,13 +4,14 @@
  *
  * Proves: for every fixture in SOURCE_DIR/tests/data/formats/ (the folder
  * is listed, not hard-coded, so a new fixture is tested by being there),
- * `shmimage put FIXTURE` then `shmimage get OUT.png` writes exactly what
- * SDL_image's own decode of the fixture becomes once converted with
- * SDL_ConvertSurfaceFormat(..., SDL_PIXELFORMAT_RGBA32, 0): every pixel,
- * alpha included (palettes with tRNS, grey, 16-bit, JPEG, BMP, GIF, TGA,
- * TIFF, WebP, XPM, PNM, QOI, PCX...). A fixture SDL_image cannot decode
- * here must be refused by `put` (exit 1, "not an image") rather than
- * shared as something else. At least 10 fixtures must decode, so an
+ * `shmimage put FIXTURE` (decoding in its sandboxed helper) then
+ * `shmimage get OUT.png` writes exactly what SDL_image's own decode of
+ * the fixture becomes once converted with SDL_ConvertSurfaceFormat(...,
+ * SDL_PIXELFORMAT_RGBA32, 0): every pixel, alpha included (palettes with
+ * tRNS, grey, 16-bit, JPEG, BMP, GIF, TGA, TIFF, WebP, XPM, PNM, QOI,
+ * PCX...). A fixture SDL_image cannot decode here must be refused by
+ * `put` (exit 1, one line, "cannot read it") rather than shared as
+ * something else. At least 10 fixtures must decode, so an
  * emptied or missing folder fails instead of passing vacuously.
  */
 #include <SDL.h>
@@ -80,7 +81,8 @@ static void refused(const char *path, const char *name)
 	if (tu_run(&p, put, NULL, 5000) < 0)
 		CHECK_MSG(0, "%s: put of an undecodable file kept running",
 			  name);
-	CHECK_MSG(tu_exit_code(&p) == 1 && strstr(p.err, "not an image"),
+	CHECK_MSG(tu_exit_code(&p) == 1 && tu_err_lines(&p) == 1 &&
+		  strstr(p.err, "cannot read it"),
 		  "%s: SDL_image cannot decode it, yet put said (exit %d): "
 		  "%s%s", name, tu_exit_code(&p), p.out, p.err);
 	tu_proc_close(&p);

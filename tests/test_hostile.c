@@ -3,26 +3,44 @@
  *   test_hostile SHMIMAGE HOSTILE_PEER MODE
  *   test_hostile SHMIMAGE HOSTILE_PEER --check MODE...
  *
- * Owner modes (hostile_peer owner MODE sits on the key) prove, for each
- * way an owner can lie or stall:
- *   - `shmimage get` ends by itself, exit status 1 (never a signal),
- *     within the bound (3 s: 2 s of attach or lock wait plus start-up),
- *     with exactly one line "shmimage: ..." that names the problem (a
- *     keyword per mode, below);
- *   - the window (its own app_create/app_pump, a real SDL key event for
- *     M, dummy video driver) shows the Qt attach text and the same reason,
- *     within the same bound, and keeps running;
+ * Owner modes (hostile_peer owner MODE sits on the key, forging contract
+ * version 2 by hand) prove, for each way an owner can lie or stall:
+ *   - `shmimage get` ends by itself, never by a signal, within the bound
+ *     (3 s: the one 2 s deadline of an attach plus start-up; 2.5 s where
+ *     the mode spreads its delay over connect and receive), with exit 1
+ *     and exactly one line "shmimage: ..." of printable ASCII that names
+ *     the problem (a keyword per mode, below);
+ *   - an 'E' reason from the owner shows printable characters only, at
+ *     most 200 of them, however long or binary it was;
+ *   - where the mode must succeed (an honest segment through a read-only
+ *     fd, a wider pitch with a 128-byte header, 1 x 16384 at the widest
+ *     pitch) the image is pixel-exact; where it says so, the reader's
+ *     peak RSS stays within 8 MiB of a reader that was refused at once
+ *     (a reader that faulted in a wide pitch's padding, or read an image
+ *     over its --max-bytes, would be 64 MiB above);
  *   - the reader side of the library, run in-process in a loop
- *     (name_attach + seg_open + seg_read), gives the same refusal every
- *     time and leaves no fd and no mapping behind;
- *   - where the mode is harmless (a lock whose holder died over a complete
- *     image), the reader succeeds with every pixel right;
+ *     (share_attach + seg_read), gives the same answer every time and
+ *     leaves no fd and no mapping behind;
+ *   - the window (its own app_create/app_pump, a real SDL key event for
+ *     M, dummy video driver) shows the Qt attach text and the same reason
+ *     (when built with HOSTILE_WINDOW);
  *   - where the squatter holds the name with another socket type, an
  *     honest owner can still take the key.
+ * The hugetlb mode runs with a huge-page pool when the test is root (it
+ * sets /proc/sys/vm/nr_hugepages and puts it back), else without one; the
+ * refusal must come from the file system check either way.
  * Client modes (a real `shmimage put` owns the key, hostile_peer client
  * MODE pesters it) prove that honest readers keep getting the image,
  * pixel-exact and within the bound, while the client runs, that the
  * owner leaks no fd to it, and that it still stops cleanly on SIGTERM.
+ * client-writer attacks the segment it received (mmap PROT_WRITE,
+ * mprotect, pwrite, a read-write reopen, ftruncate both ways, a punched
+ * hole, a new seal): every attempt must be refused by the kernel.
+ * client-inflight (root only: it runs as uid 65534, where the kernel
+ * counts fds in flight) holds more unread connections than the owner's
+ * RLIMIT_NOFILE, so the owner's sendmsg fails with ETOOMANYREFS: honest
+ * readers get the owner's 'E' reason or the image, never a silent close,
+ * and the image again once the client is gone.
  *
  * HOSTILE_TIME_SCALE=N multiplies the time bounds, HOSTILE_ROUNDS=N sets
  * the in-process rounds, HOSTILE_READER_WRAPPER="cmd args" runs each
@@ -32,96 +50,136 @@
 #include <SDL_image.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifdef HOSTILE_WINDOW
 #include "app/app.h"
 #include "app/dialog.h"
 #endif
+#include "bytes.h"
 #include "check.h"
+#include "clock.h"
+#include "image.h"
 #include "shm/name.h"
 #include "shm/segment.h"
+#include "shm/share.h"
 #include "testutil.h"
 
 #define FAST_ROUNDS 100		/* in-process rounds for a mode that fails fast */
 #define SLOW_ROUNDS 2		/* ... for one that makes the reader wait 2 s */
+
+/* The reader's bound: 2 s of attach plus start-up. */
+#define BOUND_MS 3000
+/* How much more than a refused reader a reader may peak at when it must
+ * not fault in what it does not need. */
+#define RSS_GROWTH_KIB (8L * 1024)
 
 struct expect {
 	const char *mode;
 	const char *words;	/* '|'-separated; one must be in the message */
 	int exit;		/* 0, 1, or -1 for "0 or 1" */
 	bool slow;		/* the reader waits out its 2 s bound */
+	int bound_ms;		/* 0: BOUND_MS */
+	const char *max_bytes;	/* the reader's --max-bytes; NULL: default */
+	bool rss;		/* peak RSS within RSS_GROWTH_KIB of a refusal */
 };
 
 static const struct expect owner_modes[] = {
-	{ "pipe", "not a memfd", 1, false },
-	{ "file", "not a memfd", 1, false },
-	{ "tmpfs-file", "not sealed", 1, false },
-	{ "memfd-unsealed", "not sealed", 1, false },
-	{ "memfd-shrink", "not sealed", 1, false },
-	{ "seal-grow-only", "not sealed", 1, false },
-	{ "write-sealed", "cannot map", 1, false },
-	{ "readonly-fd", "cannot map", 1, false },
-	{ "no-fd", "sent no segment", 1, false },
-	{ "close-at-once", "closed the connection", 1, false },
-	{ "two-fds", "2 file descriptors", 1, false },
-	{ "ctrunc", "truncated", 1, false },
-	{ "bad-magic", "magic", 1, false },
-	{ "bad-version", "version", 1, false },
-	{ "header-small", "header_size", 1, false },
-	{ "header-unaligned", "header_size", 1, false },
-	{ "header-beyond", "header_size|segment's", 1, false },
-	{ "zero-width", "width", 1, false },
-	{ "zero-height", "height", 1, false },
-	{ "wide", "width", 1, false },
-	{ "tall", "height", 1, false },
-	{ "pitch-small", "pitch", 1, false },
-	{ "pitch-unaligned", "pitch", 1, false },
-	{ "overflow32", "pitch", 1, false },
-	{ "overflow32-width", "width", 1, false },
-	{ "overflow64", "pixel_bytes", 1, false },
-	{ "pixel-bytes", "pixel_bytes", 1, false },
-	{ "short-file", "segment's", 1, false },
-	{ "tiny-file", "smaller than", 1, false },
-	{ "empty-file", "smaller than", 1, false },
-	{ "bad-format", "format", 1, false },
-	{ "state0", "incomplete", 1, false },
-	{ "lock-forever", "timed out", 1, true },
-	{ "lock-dead", "", 0, false },
-	{ "lock-dead-incomplete", "incomplete", 1, false },
-	{ "lock-pi", "lock", 1, true },
-	/* Priority-protect: glibc refuses it (EINVAL) the first time in a
-	 * process, then takes it as a plain lock; either way is fine. */
-	{ "lock-pp", "lock", -1, true },
-	/* Random bytes for a lock: refused, or (if the lock word reads as
-	 * free or owner-died) taken; never a crash or a hang. */
-	{ "lock-garbage", "lock", -1, false },
-	/* The lock's kind rewritten while the reader holds it: the reader
-	 * may get the image (the pixels are honest) or refuse; it must not
-	 * crash at unlock. */
-	{ "lock-swap", "lock", -1, false },
-	/* Fields rewritten while the reader reads: refused or (if the
-	 * reader's one copy caught an honest moment) shown; never a crash. */
-	{ "flip", "", -1, false },
-	{ "never-answers", "within", 1, true },
-	{ "drip", "within", 1, true },
-	{ "backlog-full", "not accepting", 1, true },
-	{ "other-uid", "another user", 1, false },
-	{ "dgram-squatter", "nothing is shared", 1, false },
-	{ "seqpacket-squatter", "nothing is shared", 1, false },
+	{ .mode = "pipe", .words = "not on shared memory", .exit = 1 },
+	{ .mode = "file", .words = "not on shared memory", .exit = 1 },
+	{ .mode = "tmpfs-file",
+	  .words = "not sealed against writing", .exit = 1 },
+	{ .mode = "memfd-unsealed",
+	  .words = "not sealed against writing", .exit = 1 },
+	{ .mode = "memfd-shrink",
+	  .words = "not sealed against writing", .exit = 1 },
+	{ .mode = "seal-grow-only",
+	  .words = "not sealed against writing", .exit = 1 },
+	{ .mode = "no-write-seal",
+	  .words = "not sealed against writing", .exit = 1 },
+	/* F_SEAL_FUTURE_WRITE spares the owner's own writable mapping,
+	 * through which it rewrites the header all the time. */
+	{ .mode = "future-write",
+	  .words = "not sealed against writing", .exit = 1 },
+	/* Refused for its file system alone, whether or not a huge page
+	 * could be had for its header. */
+	{ .mode = "hugetlb", .words = "not on shared memory", .exit = 1 },
+	/* Honest segments a reader must take, pixel-exact: a read-only
+	 * fd, a wider pitch with a 128-byte header, and 1 x 16384 with
+	 * the widest pitch, read without faulting in the 1 GiB around
+	 * its 64 KiB of pixels. */
+	{ .mode = "readonly-fd", .words = "", .exit = 0 },
+	{ .mode = "honest-wide", .words = "", .exit = 0 },
+	{ .mode = "pitch-65536", .words = "", .exit = 0, .rss = true },
+	/* 64 MiB claimed against --max-bytes 1M: refused before a pixel
+	 * is read (the reader's peak stays that of any refusal). */
+	{ .mode = "over-limit",
+	  .words = "limit", .exit = 1, .max_bytes = "1M", .rss = true },
+	{ .mode = "no-fd", .words = "sent no segment", .exit = 1 },
+	{ .mode = "close-at-once",
+	  .words = "closed the connection", .exit = 1 },
+	{ .mode = "two-fds", .words = "2 file descriptors", .exit = 1 },
+	{ .mode = "ctrunc", .words = "truncated", .exit = 1 },
+	{ .mode = "bad-magic", .words = "magic", .exit = 1 },
+	{ .mode = "bad-version", .words = "version is 3", .exit = 1 },
+	{ .mode = "v1-header", .words = "version is 1", .exit = 1 },
+	{ .mode = "unknown-flags", .words = "flags", .exit = 1 },
+	{ .mode = "header-small", .words = "header_size", .exit = 1 },
+	{ .mode = "header-unaligned", .words = "header_size", .exit = 1 },
+	{ .mode = "header-beyond",
+	  .words = "header_size|segment's", .exit = 1 },
+	{ .mode = "zero-width", .words = "width", .exit = 1 },
+	{ .mode = "zero-height", .words = "height", .exit = 1 },
+	{ .mode = "wide", .words = "width", .exit = 1 },
+	{ .mode = "tall", .words = "height", .exit = 1 },
+	{ .mode = "pitch-small", .words = "pitch", .exit = 1 },
+	{ .mode = "pitch-unaligned", .words = "pitch", .exit = 1 },
+	{ .mode = "overflow32", .words = "pitch", .exit = 1 },
+	{ .mode = "overflow32-width", .words = "width", .exit = 1 },
+	{ .mode = "overflow64", .words = "pixel_bytes", .exit = 1 },
+	{ .mode = "pixel-bytes", .words = "pixel_bytes", .exit = 1 },
+	{ .mode = "short-file", .words = "segment's", .exit = 1 },
+	{ .mode = "tiny-file", .words = "smaller than", .exit = 1 },
+	{ .mode = "empty-file", .words = "smaller than", .exit = 1 },
+	{ .mode = "bad-format", .words = "format", .exit = 1 },
+	/* The backlog full for 1.2 s, then the fd 2.5 s after the
+	 * accept: one deadline for the whole attach ends it at 2 s. */
+	{ .mode = "late-slow",
+	  .words = "within", .exit = 1, .slow = true, .bound_ms = 2500 },
+	/* 'E' with 10 KB of reason, and with escapes, control bytes and
+	 * non-ASCII: shown printable only, at most 200 characters. */
+	{ .mode = "reason-long", .words = "hostile reason", .exit = 1 },
+	{ .mode = "reason-binary",
+	  .words = "hostile[2J[31mredline2nul1m end", .exit = 1 },
+	{ .mode = "never-answers", .words = "within", .exit = 1, .slow = true },
+	{ .mode = "drip", .words = "within", .exit = 1, .slow = true },
+	{ .mode = "backlog-full",
+	  .words = "not accepting", .exit = 1, .slow = true },
+	{ .mode = "other-uid", .words = "another user", .exit = 1 },
+	{ .mode = "dgram-squatter", .words = "nothing is shared", .exit = 1 },
+	{ .mode = "seqpacket-squatter",
+	  .words = "nothing is shared", .exit = 1 },
 };
 
 #define N_OWNER_MODES (sizeof(owner_modes) / sizeof(owner_modes[0]))
 
 static const char *const client_modes[] = {
-	"client-silent", "client-other-uid", "client-flood",
+	"client-silent", "client-other-uid", "client-flood", "client-writer",
+	"client-inflight",
 };
+
+#define N_CLIENT_MODES (sizeof(client_modes) / sizeof(client_modes[0]))
 
 static const char *shmimage;
 static const char *hostile;
@@ -190,9 +248,11 @@ static int start_peer(struct tu_proc *p, const char *role, const char *mode,
 		perror("spawn hostile_peer");
 		return -1;
 	}
-	while (tu_read_line(p, 5000 * time_scale, line, sizeof(line)) >= 0)
+	while (tu_read_line(p, 5000 * time_scale, line, sizeof(line)) >= 0) {
 		if (!strcmp(line, "ready"))
 			return 0;
+		printf("hostile_peer: %s\n", line);
+	}
 	tu_wait(p, 2000);
 	if (tu_exit_code(p) == 77) {
 		printf("%s", p->out);
@@ -203,20 +263,25 @@ static int start_peer(struct tu_proc *p, const char *role, const char *mode,
 	return -1;
 }
 
-/* Runs shmimage get --key key out and waits for it (the wait is far
- * longer than the bound, so a hang is seen as slowness, not as a test
- * timeout). */
-static void run_get(struct tu_proc *p, const char *key, const char *out)
+/* Runs shmimage get [--max-bytes N] --key key out and waits for it (the
+ * wait is far longer than the bound, so a hang is seen as slowness, not
+ * as a test timeout). */
+static void run_get(struct tu_proc *p, const char *key, const char *out,
+		    const char *max_bytes)
 {
 	char *argv[32];
 	int n = 0;
 
 	/* HOSTILE_READER_WRAPPER="valgrind --error-exitcode=99 ..." runs
 	 * the reader under a checker (tests/run-valgrind.sh). */
-	for (int i = 0; i < n_wrapper && n < 26; i++)
+	for (int i = 0; i < n_wrapper && n < 24; i++)
 		argv[n++] = wrapper[i];
 	argv[n++] = (char *)shmimage;
 	argv[n++] = "get";
+	if (max_bytes) {
+		argv[n++] = "--max-bytes";
+		argv[n++] = (char *)max_bytes;
+	}
 	argv[n++] = "--key";
 	argv[n++] = (char *)key;
 	argv[n++] = (char *)out;
@@ -227,10 +292,17 @@ static void run_get(struct tu_proc *p, const char *key, const char *out)
 		fprintf(stderr, "shmimage get did not end within 20 s\n");
 }
 
+/* The bound a mode's reader must end within, in ms. */
+static int64_t bound_of(const struct expect *ex)
+{
+	return (int64_t)(ex->bound_ms ? ex->bound_ms : BOUND_MS) * time_scale;
+}
+
 /* The reader side in this process, rounds times over: every round must
- * end as the mode expects, and the rounds must leave the fd table and the
- * mappings as they found them. Runs in a child of its own so that a
- * reader that dies of a signal is reported, not fatal to the test. */
+ * end as the mode expects and within the bound, and the rounds must leave
+ * the fd table and the mappings as they found them. Runs in a child of
+ * its own so that a reader that dies of a signal is reported, not fatal
+ * to the test. */
 struct reader_job {
 	const struct expect *ex;
 	const char *key;
@@ -239,15 +311,17 @@ struct reader_job {
 
 static int reader_round(const struct reader_job *job, char *why, size_t size)
 {
+	uint64_t max_bytes = IMG_DEFAULT_MAX_BYTES;
 	SDL_Surface *got = NULL;
-	struct name_peer peer;
+	int64_t start = tu_now_ms();
 	struct err err;
 	struct seg seg;
-	int fd, rc;
+	int rc;
 
+	if (job->ex->max_bytes)
+		bytes_parse(job->ex->max_bytes, &max_bytes);
 	err.msg[0] = '\0';
-	fd = name_attach(job->key, NAME_ATTACH_TIMEOUT_MS, &peer, &err);
-	rc = fd < 0 ? -1 : seg_open(&seg, fd, &err);
+	rc = share_attach(job->key, max_bytes, &seg, NULL, &err);
 	if (rc == 0) {
 		got = SDL_CreateRGBSurfaceWithFormat(0, (int)seg.info.width,
 						     (int)seg.info.height, 32,
@@ -257,6 +331,13 @@ static int reader_round(const struct reader_job *job, char *why, size_t size)
 		seg_finish(&seg);
 	}
 	snprintf(why, size, "%s", rc == 0 ? "ok" : err.msg);
+	if (tu_now_ms() - start >= bound_of(job->ex)) {
+		snprintf(why, size, "took %lld ms: %s",
+			 (long long)(tu_now_ms() - start),
+			 rc == 0 ? "ok" : err.msg);
+		SDL_FreeSurface(got);
+		return -2;
+	}
 	if (rc == 0) {
 		SDL_Surface *want = pattern(got->w, got->h);
 		char how[256];
@@ -268,7 +349,7 @@ static int reader_round(const struct reader_job *job, char *why, size_t size)
 		if (!same) {
 			snprintf(why, size, "read an image that is not the "
 				 "owner's pattern: %s", how);
-			return -1;
+			return -2;
 		}
 	}
 	SDL_FreeSurface(got);
@@ -317,7 +398,7 @@ static int reader_loop(void *arg)
 	for (int i = 0; i < job->rounds; i++) {
 		int rc = reader_round(job, why, sizeof(why));
 
-		if ((job->ex->exit == 0 && rc != 0) ||
+		if (rc == -2 || (job->ex->exit == 0 && rc != 0) ||
 		    (job->ex->exit == 1 && rc == 0) ||
 		    (rc != 0 && !names(why, job->ex->words))) {
 			if (bad++ == 0)
@@ -479,25 +560,120 @@ static int start_owner(struct tu_proc *p, const char *key, const char *file)
 	return 0;
 }
 
-/* A honest get of key: exit 0 within the bound and want's pixels. */
-static bool honest_get(const char *key, SDL_Surface *want, const char *what)
+/* An honest get of key into dir: exit 0 within the bound and want's
+ * pixels; or, when also is not NULL, exit 1 with one of its words (then
+ * *refused is set). Returns true when it ended one of those ways. */
+static bool get_or_refused(const char *key, const char *dir, SDL_Surface *want,
+			   const char *also, bool *refused, const char *what)
 {
 	static struct tu_proc get;
-	char out[300], why[256];
-	bool ok;
+	char out[300], why[256] = "";
+	bool ok, no = false;
 
-	snprintf(out, sizeof(out), "%s/honest.png", tmp);
+	snprintf(out, sizeof(out), "%s/honest.png", dir);
 	unlink(out);
-	run_get(&get, key, out);
+	run_get(&get, key, out, NULL);
 	ok = tu_exit_code(&get) == 0 &&
-	     tu_elapsed_ms(&get) < 3000 * time_scale &&
+	     tu_elapsed_ms(&get) < BOUND_MS * time_scale &&
 	     tu_file_has_pixels(out, want, why, sizeof(why));
+	if (!ok && also && tu_exit_code(&get) == 1 &&
+	    tu_err_lines(&get) == 1 && names(get.err, also) &&
+	    tu_elapsed_ms(&get) < BOUND_MS * time_scale)
+		ok = no = true;
 	CHECK_MSG(ok, "%s: honest get: exit %d, signal %d, %lld ms, %s%s",
 		  what, tu_exit_code(&get), tu_term_signal(&get),
 		  (long long)tu_elapsed_ms(&get), get.err,
 		  tu_exit_code(&get) == 0 ? why : "");
+	if (refused)
+		*refused = no;
 	tu_proc_close(&get);
 	return ok;
+}
+
+static bool honest_get(const char *key, SDL_Surface *want, const char *what)
+{
+	return get_or_refused(key, tmp, want, NULL, NULL, what);
+}
+
+/* True when every byte of text is printable ASCII or a newline. */
+static bool printable(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (text[i] != '\n' && (text[i] < 0x20 || text[i] > 0x7e))
+			return false;
+	return true;
+}
+
+/* Peak RSS of a `shmimage get` refused at once (nothing is shared under a
+ * fresh key), in KiB: what the program costs before it reads a pixel. */
+static long refused_reader_kib(void)
+{
+	static struct tu_proc get;
+	char key[80], out[300];
+	long kib;
+
+	tu_key(key, sizeof(key), "baseline");
+	snprintf(out, sizeof(out), "%s/baseline.png", tmp);
+	run_get(&get, key, out, NULL);
+	kib = tu_maxrss_kib(&get);
+	CHECK_MSG(tu_exit_code(&get) == 1, "baseline get: exit %d: %s",
+		  tu_exit_code(&get), get.err);
+	tu_proc_close(&get);
+	return kib;
+}
+
+/* The huge-page pool as the test found it, put back at exit. */
+static long hugepages_saved = -1;
+
+static void hugepages_restore(void)
+{
+	char text[32];
+
+	if (hugepages_saved < 0)
+		return;
+	snprintf(text, sizeof(text), "%ld\n", hugepages_saved);
+	if (tu_write_file("/proc/sys/vm/nr_hugepages", text, strlen(text)) < 0)
+		fprintf(stderr, "cannot restore nr_hugepages to %ld\n",
+			hugepages_saved);
+	hugepages_saved = -1;
+}
+
+/* As root, makes a pool of n huge pages for the hugetlb mode (restored
+ * at exit). Returns true when the pool has at least one page. */
+static bool hugepages_pool(long n)
+{
+	char *text = tu_read_file("/proc/sys/vm/nr_hugepages", NULL);
+	long now = text ? atol(text) : -1;
+	char want[32];
+	bool ok;
+
+	free(text);
+	if (now < 0 || geteuid() != 0)
+		return false;
+	if (now >= n)
+		return true;
+	snprintf(want, sizeof(want), "%ld\n", n);
+	if (tu_write_file("/proc/sys/vm/nr_hugepages", want, strlen(want)) < 0)
+		return false;
+	hugepages_saved = now;
+	atexit(hugepages_restore);
+	text = tu_read_file("/proc/sys/vm/nr_hugepages", NULL);
+	ok = text && atol(text) > now;
+	free(text);
+	return ok;
+}
+
+/* Judges the refusal line of a mode that answered 'E': at most
+ * NAME_REASON_MAX characters from the owner's text (which starts with
+ * "hostile") to the end of the line. */
+static void check_reason_cap(const struct expect *ex, const char *err)
+{
+	const char *from = strstr(err, "hostile");
+	size_t n = from ? strcspn(from, "\n") : 0;
+
+	CHECK_MSG(from && n <= NAME_REASON_MAX && n >= 50, "%s: the owner's "
+		  "reason is shown with %zu characters, want 50 to %d: %s",
+		  ex->mode, n, NAME_REASON_MAX, err);
 }
 
 static void test_owner_mode(const struct expect *ex)
@@ -505,8 +681,15 @@ static void test_owner_mode(const struct expect *ex)
 	static struct tu_proc peer, get;
 	struct reader_job job;
 	char key[80], out[300], line[ERR_MAX + 64];
+	long baseline = 0;
 	int rc, code;
 
+	if (!strcmp(ex->mode, "hugetlb"))
+		printf("huge-page pool: %s\n", hugepages_pool(4) ?
+		       "at least one page (made as root)" :
+		       "none (not root, or the kernel refused)");
+	if (ex->rss && !n_wrapper)
+		baseline = refused_reader_kib();
 	tu_key(key, sizeof(key), ex->mode);
 	rc = start_peer(&peer, "owner", ex->mode, key, NULL);
 	if (rc == 77)
@@ -516,12 +699,13 @@ static void test_owner_mode(const struct expect *ex)
 		return;
 
 	snprintf(out, sizeof(out), "%s/%s.png", tmp, ex->mode);
-	run_get(&get, key, out);
+	run_get(&get, key, out, ex->max_bytes);
 	code = tu_exit_code(&get);
-	printf("RESULT | %s | %s | exit %d%s | %lld ms\n", ex->mode,
+	printf("RESULT | %s | %s | exit %d%s | %lld ms | peak %ld KiB\n",
+	       ex->mode,
 	       get.err_len ? first_line(&get, line, sizeof(line)) : "(nothing)",
 	       code, tu_term_signal(&get) ? " (signal)" : "",
-	       (long long)tu_elapsed_ms(&get));
+	       (long long)tu_elapsed_ms(&get), tu_maxrss_kib(&get));
 	CHECK_MSG(tu_term_signal(&get) == 0, "%s: shmimage get died of "
 		  "signal %d: %s", ex->mode, tu_term_signal(&get), get.err);
 	if (ex->exit >= 0)
@@ -530,9 +714,11 @@ static void test_owner_mode(const struct expect *ex)
 	else
 		CHECK_MSG(code == 0 || code == 1, "%s: exit %d: %s", ex->mode,
 			  code, get.err);
-	CHECK_MSG(tu_elapsed_ms(&get) < 3000 * time_scale,
-		  "%s: shmimage get took %lld ms", ex->mode,
-		  (long long)tu_elapsed_ms(&get));
+	CHECK_MSG(tu_elapsed_ms(&get) < bound_of(ex),
+		  "%s: shmimage get took %lld ms, bound %lld", ex->mode,
+		  (long long)tu_elapsed_ms(&get), (long long)bound_of(ex));
+	CHECK_MSG(printable(get.err, get.err_len), "%s: stderr holds bytes "
+		  "that are not printable ASCII: %s", ex->mode, get.err);
 	if (code == 1) {
 		CHECK_MSG(tu_err_lines(&get) == 1 &&
 			  !strncmp(get.err, "shmimage: ", 10),
@@ -541,7 +727,11 @@ static void test_owner_mode(const struct expect *ex)
 		CHECK_MSG(names(get.err, ex->words), "%s: the message does "
 			  "not name the problem (%s): %s", ex->mode, ex->words,
 			  get.err);
+		CHECK_MSG(!tu_exists(out), "%s: a refused get wrote %s",
+			  ex->mode, out);
 	}
+	if (!strncmp(ex->mode, "reason-", 7))
+		check_reason_cap(ex, get.err);
 	if (code == 0) {
 		SDL_Surface *got = IMG_Load(out), *want;
 		char why[256] = "cannot load it";
@@ -552,6 +742,11 @@ static void test_owner_mode(const struct expect *ex)
 		SDL_FreeSurface(want);
 		SDL_FreeSurface(got);
 	}
+	if (ex->rss && !n_wrapper)
+		CHECK_MSG(tu_maxrss_kib(&get) < baseline + RSS_GROWTH_KIB,
+			  "%s: the reader peaked at %ld KiB, a refused one at "
+			  "%ld KiB: it touched what it did not need", ex->mode,
+			  tu_maxrss_kib(&get), baseline);
 	tu_proc_close(&get);
 
 	job = (struct reader_job){
@@ -605,6 +800,7 @@ static void test_owner_mode(const struct expect *ex)
 		  "%s: the hostile owner exited early: %s", ex->mode,
 		  peer.err);
 	tu_proc_close(&peer);
+	hugepages_restore();
 }
 
 static void test_client_mode(const char *mode)
@@ -640,10 +836,9 @@ static void test_client_mode(const char *mode)
 	}
 	if (rc == 0) {
 		tu_wait(&peer, 20000 * time_scale);
-		printf("RESULT | %s | %s | client exit %d | %d honest gets "
-		       "during the attack\n", mode,
-		       strchr(peer.out, '\n') ? strchr(peer.out, '\n') + 1 : "",
-		       tu_exit_code(&peer), gets);
+		printf("RESULT | %s | client exit %d | %d honest gets during "
+		       "the attack\n%s", mode, tu_exit_code(&peer), gets,
+		       peer.out);
 		CHECK_MSG(tu_exit_code(&peer) == 0, "%s: the client says: %s%s",
 			  mode, peer.out, peer.err);
 	}
@@ -657,6 +852,16 @@ static void test_client_mode(const char *mode)
 			sscanf(strstr(peer.out, "flood:"), "flood: %d", &n);
 		CHECK_MSG(n >= 1000, "the flood made only %d connections", n);
 	}
+	if (!strcmp(cmode, "writer")) {
+		int n = 0;
+
+		/* Every attack tried, at least once each. */
+		if (strstr(peer.out, "writer:"))
+			sscanf(strstr(peer.out, "writer:"), "writer: %d", &n);
+		CHECK_MSG(n >= 1 && strstr(peer.out, "punch-hole: refused") &&
+			  strstr(peer.out, "mmap-write: refused"),
+			  "the writer did not attack: %s", peer.out);
+	}
 	honest_get(key, img, "after the client");
 	fds_after = tu_fds_down_to(owner.pid, fds_before, 2000 * time_scale);
 	CHECK_MSG(fds_after == fds_before, "%s: the owner had %d fds before "
@@ -668,6 +873,129 @@ static void test_client_mode(const char *mode)
 	tu_proc_close(&peer);
 	tu_proc_close(&owner);
 	SDL_FreeSurface(img);
+}
+
+#define NOBODY 65534
+/* The owner's RLIMIT_NOFILE in client-inflight: more than it needs to
+ * serve, far fewer than the fds the client leaves in flight. */
+#define INFLIGHT_NOFILE 32
+#define INFLIGHT_CONNECTIONS 200
+
+struct inflight {
+	char dir[300];		/* owned by NOBODY */
+	SDL_Surface *img;
+};
+
+/* client-inflight, as uid NOBODY from here on: owner, client and readers
+ * all run as that user, whose fds in flight the kernel counts. */
+static int inflight_as_nobody(void *arg)
+{
+	const struct inflight *in = arg;
+	static struct tu_proc owner, peer;
+	struct rlimit rl, low;
+	char key[80], file[400], count[16], seconds[16];
+	int before = check_failures, gets = 0, reasons = 0, after = 0;
+	bool refused;
+	int64_t end;
+
+	if (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+	    setresuid(NOBODY, NOBODY, NOBODY) < 0) {
+		perror("become uid 65534");
+		return 77;
+	}
+	/* A change of credentials clears the death signal. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	tu_key(key, sizeof(key), "inflight");
+	snprintf(file, sizeof(file), "%s/src.png", in->dir);
+	if (IMG_SavePNG(in->img, file) < 0) {
+		fprintf(stderr, "as uid %d: cannot write %s\n", NOBODY, file);
+		return 1;
+	}
+
+	/* The owner alone gets the low limit (it is the sender the kernel
+	 * judges); the soft limit goes back up for everyone after it. */
+	getrlimit(RLIMIT_NOFILE, &rl);
+	low = rl;
+	low.rlim_cur = INFLIGHT_NOFILE;
+	setrlimit(RLIMIT_NOFILE, &low);
+	if (start_owner(&owner, key, file) < 0) {
+		setrlimit(RLIMIT_NOFILE, &rl);
+		CHECK_MSG(0, "shmimage put did not start as uid %d", NOBODY);
+		return 1;
+	}
+	setrlimit(RLIMIT_NOFILE, &rl);
+	get_or_refused(key, in->dir, in->img, NULL, NULL, "before the client");
+
+	snprintf(count, sizeof(count), "%d", INFLIGHT_CONNECTIONS);
+	snprintf(seconds, sizeof(seconds), "%d", 3 * time_scale);
+	{
+		char *argv[] = { (char *)hostile, "client", "silent", "--key",
+				 key, "--seconds", seconds, "--count", count,
+				 NULL };
+		char line[256];
+
+		CHECK(tu_spawn(&peer, argv, NULL) == 0);
+		CHECK_MSG(tu_read_line(&peer, 5000 * time_scale, line,
+				       sizeof(line)) >= 0 &&
+			  !strcmp(line, "ready"),
+			  "the client did not get ready: %s", peer.err);
+	}
+	/* While it holds its unread connections: the image, or the
+	 * owner's own reason, never a connection closed on us. */
+	end = tu_now_ms() + 2000 * time_scale;
+	while (tu_now_ms() < end && peer.pid > 0 && kill(peer.pid, 0) == 0) {
+		if (!get_or_refused(key, in->dir, in->img,
+				    "ETOOMANYREFS|in flight", &refused,
+				    "while fds are in flight"))
+			break;
+		gets++;
+		reasons += refused;
+	}
+	tu_wait(&peer, 20000 * time_scale);
+	printf("RESULT | client-inflight | owner RLIMIT_NOFILE %d, %d unread "
+	       "connections | %d gets, %d told ETOOMANYREFS by the owner\n",
+	       INFLIGHT_NOFILE, INFLIGHT_CONNECTIONS, gets, reasons);
+	CHECK_MSG(reasons > 0, "no reader was ever told of fds in flight: "
+		  "the test did not make the owner's sendmsg fail");
+	/* The client gone, its fds are no longer in flight. */
+	for (int i = 0; i < 3; i++)
+		after += get_or_refused(key, in->dir, in->img, NULL, NULL,
+					"after the client");
+	CHECK_MSG(after == 3, "the image is not served again after the "
+		  "client left");
+	tu_stop(&owner, SIGTERM, 5000 * time_scale);
+	CHECK_MSG(tu_exit_code(&owner) == 0, "the owner did not stop "
+		  "cleanly: exit %d, signal %d: %s", tu_exit_code(&owner),
+		  tu_term_signal(&owner), owner.err);
+	tu_proc_close(&peer);
+	tu_proc_close(&owner);
+	return check_failures > before ? 1 : 0;
+}
+
+static void test_inflight(void)
+{
+	struct inflight in;
+	int rc;
+
+	/* Root is exempt from the kernel's count of fds in flight: the
+	 * case needs another uid, which needs root to become. */
+	if (geteuid() != 0)
+		SKIP("client-inflight needs root to run as uid %d (root is "
+		     "exempt from ETOOMANYREFS)", NOBODY);
+	snprintf(in.dir, sizeof(in.dir), "%s/nobody", tmp);
+	if (chmod(tmp, 0755) < 0 || mkdir(in.dir, 0700) < 0 ||
+	    chown(in.dir, NOBODY, NOBODY) < 0) {
+		CHECK_MSG(0, "cannot make %s for uid %d: %s", in.dir, NOBODY,
+			  strerror(errno));
+		return;
+	}
+	in.img = tu_make_image(37, 23, 12);
+	rc = tu_fork_run(inflight_as_nobody, &in, 60000 * time_scale);
+	SDL_FreeSurface(in.img);
+	if (rc == 77)
+		SKIP("cannot switch to uid %d here", NOBODY);
+	CHECK_MSG(rc == 0, "client-inflight failed (%s)", rc > 128 ?
+		  "died of a signal" : rc < 0 ? "hung" : "see above");
 }
 
 /* Splits the wrapper command at spaces and finds its program in PATH
@@ -728,13 +1056,25 @@ static int check_lists(const char *peer_path, int n, char **registered)
 	CHECK_MSG(peer_modes == (int)N_OWNER_MODES, "hostile_peer has %d "
 		  "owner modes, test_hostile.c %d", peer_modes,
 		  (int)N_OWNER_MODES);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < N_CLIENT_MODES; i++) {
 		bool in_cmake = false;
 
 		for (int j = 0; j < n; j++)
 			in_cmake |= !strcmp(registered[j], client_modes[i]);
 		CHECK_MSG(in_cmake, "%s is not registered in "
 			  "tests/hostile.cmake", client_modes[i]);
+	}
+	/* And nothing registered that no one knows (a removed mode). */
+	for (int j = 0; j < n; j++) {
+		bool known = false;
+
+		for (size_t i = 0; i < N_OWNER_MODES; i++)
+			known |= !strcmp(registered[j], owner_modes[i].mode);
+		for (size_t i = 0; i < N_CLIENT_MODES; i++)
+			known |= !strcmp(registered[j], client_modes[i]);
+		CHECK_MSG(known, "tests/hostile.cmake registers %s, which "
+			  "neither hostile_peer nor test_hostile.c knows",
+			  registered[j]);
 	}
 	tu_proc_close(&peer);
 	return check_done();
@@ -771,6 +1111,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (!strcmp(mode, "client-inflight")) {
+		test_inflight();
+		return check_done();
+	}
 	if (!strncmp(mode, "client-", 7)) {
 		test_client_mode(mode);
 		return check_done();

@@ -17,6 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "image.h"
+#include "shm/share.h"
+
 extern char **environ;
 
 int64_t tu_now_ms(void)
@@ -767,4 +770,44 @@ fail:
 	if (target)
 		SDL_DestroyTexture(target);
 	return NULL;
+}
+
+void tu_decoder_path(const char *program, char *buf, size_t size)
+{
+	const char *slash = strrchr(program, '/');
+	int dir = slash ? (int)(slash - program) : 1;
+
+	snprintf(buf, size, "%.*s/shm-decode", dir, slash ? program : ".");
+}
+
+int tu_decode(const char *decoder, const char *key, const char *path,
+	      uint64_t max_bytes, struct seg *seg, struct err *err)
+{
+	struct img_limits lim = {
+		.max_bytes = max_bytes,
+		.decode_timeout_ms = IMG_DEFAULT_DECODE_TIMEOUT_MS,
+	};
+	struct img_decoder *dec;
+	int rc = -1;
+
+	seg_init(seg);
+	dec = img_decoder_start(decoder, key, &lim, err);
+	if (!dec)
+		return -1;
+	if (img_decoder_send(dec, path, err) == 0)
+		rc = img_decoder_finish(dec, seg, err);
+	img_decoder_destroy(dec);
+	return rc;
+}
+
+SDL_Surface *tu_attach_image(const char *key, struct err *err)
+{
+	SDL_Surface *surf;
+	struct seg seg;
+
+	if (share_attach(key, IMG_DEFAULT_MAX_BYTES, &seg, NULL, err) < 0)
+		return NULL;
+	surf = img_from_segment(&seg, err);
+	seg_finish(&seg);
+	return surf;
 }

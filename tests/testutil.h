@@ -20,6 +20,9 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "err.h"
+#include "shm/segment.h"
+
 #define TU_OUT_MAX 16384
 
 /* One child process and what it said. */
@@ -179,6 +182,23 @@ SDL_Surface *tu_texture_pixels(SDL_Renderer *r, SDL_Texture *t);
 /* Loads path with SDL_image and compares it with want as above. */
 bool tu_file_has_pixels(const char *path, SDL_Surface *want, char *why,
 			size_t size);
+
+/* The decoder helper that sits next to the program at path (the tests
+ * get shmimage's path): "<its folder>/shm-decode", into buf. */
+void tu_decoder_path(const char *program, char *buf, size_t size);
+
+/* Decodes the image file path as `shmimage put` does: in the sandboxed
+ * helper program decoder (started, sent the file, answered, reaped), for
+ * key, images of at most max_bytes. Returns 0 with seg sealed, checked
+ * and mapped read-only (publish it with share_publish()), or -1 with the
+ * reason in err and seg released. */
+int tu_decode(const char *decoder, const char *key, const char *path,
+	      uint64_t max_bytes, struct seg *seg, struct err *err);
+
+/* Attaches to key as any reader does (share_attach, default byte limit)
+ * and copies the image into a new RGBA32 surface, detaching before it
+ * returns. NULL with the reason in err. */
+SDL_Surface *tu_attach_image(const char *key, struct err *err);
 
 /* 32-bit CRC as PNG and zlib use it, continued from crc (start at 0). */
 uint32_t tu_crc32(uint32_t crc, const void *data, size_t len);

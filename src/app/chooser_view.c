@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/theme.h"
+#include "bytes.h"
 
 /* The whole list (dirlist.c) does not fit a small window; the common
  * ones do, as in the filter of Qt's example. */
@@ -271,7 +272,7 @@ static void draw_row(struct chooser_view *v, const struct chooser_model *m,
 		     TEXT_ELIDE_END);
 	if (en->is_dir)
 		return;
-	dirlist_format_size(en->size, size, sizeof(size));
+	bytes_format_short((uint64_t)en->size, size, sizeof(size));
 	cell = rect(right - v->size_w, y, v->size_w - px(v, 8), v->row_h);
 	text_draw_in(&v->row_size[slot], r, v->font, size,
 		     sel ? theme_select_text : theme_muted, &cell, TEXT_RIGHT,

@@ -355,21 +355,3 @@ int dirlist_complete(const char *base, const char *typed, char *out,
 	return w < 0 || (size_t)w >= outsz ? -1 : n;
 }
 
-void dirlist_format_size(off_t bytes, char *out, size_t outsz)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)bytes;
-	size_t u = 0;
-
-	if (bytes < 1024) {
-		snprintf(out, outsz, "%lld %s", (long long)bytes,
-			 bytes == 1 ? "byte" : "bytes");
-		return;
-	}
-	v /= 1024.0;
-	while (v >= 1023.95 && u + 1 < ARRAY_LEN(units)) {
-		v /= 1024.0;
-		u++;
-	}
-	snprintf(out, outsz, "%.1f %s", v, units[u]);
-}

@@ -67,7 +67,5 @@ int dirlist_resolve(const char *base, const char *typed, char *out,
 int dirlist_complete(const char *base, const char *typed, char *out,
 		     size_t outsz);
 
-/* Writes a size for people: "512 bytes", "1.5 KiB", "12.0 MiB". */
-void dirlist_format_size(off_t bytes, char *out, size_t outsz);
 
 #endif

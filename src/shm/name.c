@@ -189,10 +189,9 @@ void name_send_reason(int conn, const char *reason)
 	(void)send(conn, buf, 1 + n, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-int name_send_fd(int conn, int fd)
+int name_send_fd(int sock, const void *payload, size_t len, int fd)
 {
-	char payload = 'F';
-	struct iovec iov = { .iov_base = &payload, .iov_len = 1 };
+	struct iovec iov = { .iov_base = (void *)payload, .iov_len = len };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -211,7 +210,7 @@ int name_send_fd(int conn, int fd)
 	cmsg->cmsg_type = SCM_RIGHTS;
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(conn, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? errno : 0;
+	return sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? errno : 0;
 }
 
 /* Answers one connected reader, or closes on it. Never waits for the
@@ -231,7 +230,7 @@ static void serve_one(struct name_server *srv, int conn)
 	pthread_mutex_lock(&srv->mutex);
 	serving = srv->fd >= 0;
 	if (serving)
-		rc = name_send_fd(conn, srv->fd);
+		rc = name_send_fd(conn, "F", 1, srv->fd);
 	pthread_mutex_unlock(&srv->mutex);
 	if (!serving) {
 		snprintf(reason, sizeof(reason), "the owner (pid %d) has no "
@@ -610,6 +609,11 @@ static int receive_first(int sock, const char *from, int64_t deadline,
 		r->n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 		if (r->n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
+		if (r->n < 0 && errno == ECONNRESET) {
+			err_set(err, "%s went away before handing over the "
+				"segment", from);
+			return -1;
+		}
 		if (r->n < 0) {
 			err_errno(err, errno, "receiving from %s", from);
 			return -1;
@@ -685,8 +689,8 @@ int name_receive(int sock, const char *from, int64_t start, int64_t deadline,
 	if (r.n == 1 && r.payload == 'F' && r.nfds == 1 && r.others == 0 &&
 	    !r.ctrunc)
 		return r.fds[0];
-	close_fds(&r);
 	explain(sock, from, &r, deadline, reason, err);
+	close_fds(&r);
 	return -1;
 }
 

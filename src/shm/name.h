@@ -23,6 +23,7 @@
 #define SHM_NAME_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -76,10 +77,11 @@ int name_attach(const char *key, int64_t deadline, struct name_peer *peer,
 		struct err *err);
 
 /* The message itself, for any socket that speaks it (the decoder helper
- * answers its parent the same way). name_send_fd() sends 'F' with fd and
- * returns 0 or sendmsg's errno; name_send_reason() sends 'E' and the
- * first NAME_REASON_MAX bytes of reason, best effort. Neither waits. */
-int name_send_fd(int sock, int fd);
+ * and its parent talk the same way). name_send_fd() sends len bytes of
+ * payload ('F' in this protocol) with fd attached and returns 0 or
+ * sendmsg's errno; name_send_reason() sends 'E' and the first
+ * NAME_REASON_MAX bytes of reason, best effort. Neither waits. */
+int name_send_fd(int sock, const void *payload, size_t len, int fd);
 void name_send_reason(int sock, const char *reason);
 
 /* Receives one message from sock by deadline, with every check a reader

@@ -14,7 +14,7 @@
  *   - dirlist_compare() is a total order (antisymmetric, transitive, equal
  *     only for the same entry): qsort() with an inconsistent compare may
  *     misbehave;
- *   - dirlist_is_image_name() and dirlist_format_size() take anything.
+ *   - dirlist_is_image_name() and bytes_format_short() take anything.
  *
  * Input: byte 0 picks outsz and the is_dir bits, bytes 1..8 a file size,
  * then the base and the typed text, separated by a NUL.
@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "app/dirlist.h"
+#include "bytes.h"
 
 #define BIG 4096
 
@@ -106,7 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	typed = text + strlen(text) + 1;	/* "" when there is no NUL */
 	outsz = sel & 0x80 ? BIG : (size_t)(sel & 0x3f);
 
-	dirlist_format_size((off_t)bytes, out, sizeof(out));
+	bytes_format_short(bytes, out, sizeof(out));
 	(void)dirlist_is_image_name(typed);
 
 	/* The base is what the chooser keeps: clean and absolute. */
