@@ -9,21 +9,12 @@ target_link_libraries(hostile_peer PRIVATE shmcore)
 
 add_executable(test_hostile ${CMAKE_CURRENT_LIST_DIR}/test_hostile.c)
 target_link_libraries(test_hostile PRIVATE testutil)
-# With the window's library, each owner mode is also shown to the
-# window's M (its own event loop, dummy video driver).
-# TODO(window part): off until src/app's API settles again. The window
-# part (window_press_m in test_hostile.c) needs app_options_init,
-# app_create, app_pump, app_destroy, app_window (the SDL_Window, for the
-# key event's windowID and its renderer), app_dialog, and from dialog.h
-# dialog_generation, dialog_message, dialog_status and a way to read the
-# image shown (it used dialog_image(): the texture, read back with
-# tu_texture_pixels). The app.h/dialog.h being rewritten lack app_window,
-# app_dialog and dialog_image, so it does not compile today; turn this on
-# (-DHOSTILE_WINDOW=ON) once they are back or window_press_m is adapted.
-option(HOSTILE_WINDOW "test_hostile also presses M in the window" OFF)
-if(TARGET app AND HOSTILE_WINDOW)
+# With the window's library, each owner mode is also shown to the window,
+# through M and through --follow (its own event loop, dummy video driver).
+if(TARGET app)
   target_link_libraries(test_hostile PRIVATE app)
   target_compile_definitions(test_hostile PRIVATE HOSTILE_WINDOW)
+  add_dependencies(test_hostile shm-decode)
 endif()
 
 # Every owner mode of hostile_peer, then the client modes. The test

@@ -108,15 +108,20 @@ static void pattern_pixel(uint32_t x, uint32_t y, uint8_t px[4])
 	px[3] = (uint8_t)(255u - x);
 }
 
-static socklen_t address(struct sockaddr_un *sa)
+static socklen_t address_of(struct sockaddr_un *sa, const char *suffix)
 {
 	int n;
 
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	n = snprintf(sa->sun_path + 1, sizeof(sa->sun_path) - 1,
-		     "sharedmemory/%u/%s", (unsigned)name_uid, key);
+		     "sharedmemory/%u/%s%s", (unsigned)name_uid, key, suffix);
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+static socklen_t address(struct sockaddr_un *sa)
+{
+	return address_of(sa, "");
 }
 
 /* Drops to nobody, keeping the death signal that a change of credentials
@@ -281,6 +286,30 @@ static int bind_name(int type, int backlog)
 	if (type != SOCK_DGRAM && listen(sock, backlog) < 0)
 		die("listen");
 	return sock;
+}
+
+/* The watch address, answered as an honest owner does: 'N' to each
+ * watcher at once, then silence. So a following window is led to the
+ * lie on the main address like a reader pressing M. */
+static void *serve_watch(void *arg)
+{
+	struct sockaddr_un sa;
+	socklen_t len = address_of(&sa, "/watch");
+	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	(void)arg;
+	if (sock < 0 || bind(sock, (struct sockaddr *)&sa, len) < 0 ||
+	    listen(sock, SOMAXCONN) < 0)
+		return NULL;
+	for (;;) {
+		int conn = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
+
+		/* Kept open (and leaked) on purpose: a closed watch
+		 * connection means the owner went away. */
+		if (conn >= 0)
+			(void)send(conn, "N", 1, MSG_NOSIGNAL);
+	}
+	return NULL;
 }
 
 /* One message as the protocol has it (the byte 'F'), with nfds fds
@@ -763,6 +792,12 @@ static int run_owner(const char *mode)
 		type = SOCK_SEQPACKET;
 	sock = bind_name(type, o.answer == ANSWER_NONE ||
 			       o.answer == ANSWER_LATE ? 0 : SOMAXCONN);
+	if (type == SOCK_STREAM && strcmp(mode, "other-uid") != 0) {
+		pthread_t watch;
+
+		if (pthread_create(&watch, NULL, serve_watch, NULL) != 0)
+			die("pthread_create");
+	}
 	if (!strcmp(mode, "backlog-full"))
 		fill_backlog();
 	if (o.answer == ANSWER_LATE) {

@@ -64,7 +64,7 @@
 #include <unistd.h>
 
 #ifdef HOSTILE_WINDOW
-#include "app/app.h"
+#include "app/app_inspect.h"
 #include "app/dialog.h"
 #endif
 #include "bytes.h"
@@ -429,11 +429,14 @@ static int reader_loop(void *arg)
 
 #ifdef HOSTILE_WINDOW
 /* The window's side: the program's own app_create()/app_pump() in a child
- * of ours (a crash there is reported, not fatal to the test), with a real
- * SDL key event for M, as tests/test_gui_dummy.c drives it. */
+ * of ours (a crash there is reported, not fatal to the test). The mode
+ * reaches the window either by a real SDL key event for M, as
+ * tests/test_gui_dummy.c drives it, or through --follow: the hostile
+ * owner answers the watch address with 'N' like an honest one. */
 struct window_job {
 	const struct expect *ex;
 	const char *key;
+	bool follow;
 };
 
 static void push_m(struct app *a)
@@ -452,22 +455,66 @@ static void push_m(struct app *a)
 	SDL_PushEvent(&ev);
 }
 
-static int window_press_m(void *arg)
+/* Pumps until the image area shows something else than the hint (the
+ * attach's answer) or the bound passes. Returns how long it took. */
+static int64_t pump_until_answer(struct app *a, int64_t bound_ms)
+{
+	const struct dialog *d = app_dialog(a);
+	int64_t start = tu_now_ms();
+
+	while (!dialog_segment(d) &&
+	       strncmp(dialog_message(d), "Launch two", 10) == 0 &&
+	       tu_now_ms() - start < bound_ms)
+		app_pump(a, 20);
+	app_pump(a, 0);		/* draw the answer */
+	return tu_now_ms() - start;
+}
+
+/* The image shown, read back from the window's texture, against the
+ * pattern. Returns the number of problems. */
+static int check_image(struct app *a, const struct expect *ex)
+{
+	SDL_Texture *tex = app_image_texture(a);
+	SDL_Surface *img = tex ? tu_texture_pixels(
+		SDL_GetRenderer(app_window(a)), tex) : NULL;
+	SDL_Surface *want = img ? pattern(img->w, img->h) : NULL;
+	char why[256];
+	int bad = 0;
+
+	if (!img) {
+		fprintf(stderr, "%s: cannot read the window's image back: "
+			"%s\n", ex->mode, SDL_GetError());
+		bad++;
+	} else if (ex->exit == 1 ||
+		   !tu_same_pixels(img, want, why, sizeof(why))) {
+		fprintf(stderr, "%s: the window shows an image it should not: "
+			"%s\n", ex->mode,
+			ex->exit == 1 ? "want a refusal" : why);
+		bad++;
+	}
+	SDL_FreeSurface(want);
+	SDL_FreeSurface(img);
+	return bad;
+}
+
+static int window_attach(void *arg)
 {
 	const struct window_job *job = arg;
 	const struct expect *ex = job->ex;
 	struct app_options opts;
 	struct err err = { "" };
 	const struct dialog *d;
+	char decoder[PATH_MAX], line[ERR_MAX + 128];
+	const char *msg, *how = job->follow ? "follow" : "M";
 	struct app *a;
-	const char *msg;
-	char line[ERR_MAX + 128];
-	uint64_t gen;
-	int64_t start, took;
+	int64_t took;
 	int bad = 0;
 
 	app_options_init(&opts);
 	opts.key = job->key;
+	opts.follow = job->follow;
+	tu_decoder_path(shmimage, decoder, sizeof(decoder));
+	opts.decoder = decoder;
 	a = app_create(&opts, &err);
 	if (!a) {
 		fprintf(stderr, "window: %s\n", err.msg);
@@ -475,52 +522,30 @@ static int window_press_m(void *arg)
 	}
 	app_pump(a, 0);
 	d = app_dialog(a);
-	gen = dialog_generation(d);
-	start = tu_now_ms();
-	push_m(a);
-	/* The attach runs inside the pump that handles the key. */
-	while (dialog_generation(d) == gen &&
-	       tu_now_ms() - start < 10000 * time_scale)
-		app_pump(a, 50);
-	took = tu_now_ms() - start;
+	if (!job->follow)
+		push_m(a);
+	took = pump_until_answer(a, 10000 * time_scale);
 	msg = dialog_message(d);
 	snprintf(line, sizeof(line), "%s",
-		 dialog_image(d) ? dialog_status(d) : msg);
+		 dialog_segment(d) ? dialog_status(d) : msg);
 	for (char *c = line; *c; c++)
 		if (*c == '\n')
 			*c = '/';
-	printf("RESULT | %s | window M: %s | %s | %lld ms\n", ex->mode,
-	       dialog_image(d) ? "shows an image" : "shows a message", line,
+	printf("RESULT | %s | window %s: %s | %s | %lld ms\n", ex->mode, how,
+	       dialog_segment(d) ? "shows an image" : "shows a message", line,
 	       (long long)took);
 	if (took >= 3000 * time_scale) {
-		fprintf(stderr, "%s: window M took %lld ms\n", ex->mode,
+		fprintf(stderr, "%s: window %s took %lld ms\n", ex->mode, how,
 			(long long)took);
 		bad++;
 	}
-	if (dialog_image(d)) {
-		/* The window keeps the image as a texture: read it back. */
-		SDL_Surface *img = tu_texture_pixels(
-			SDL_GetRenderer(app_window(a)), dialog_image(d));
-		SDL_Surface *want = img ? pattern(img->w, img->h) : NULL;
-		char why[256];
-
-		if (!img) {
-			fprintf(stderr, "%s: cannot read the window's image "
-				"back: %s\n", ex->mode, SDL_GetError());
-			bad++;
-		} else if (ex->exit == 1 ||
-			   !tu_same_pixels(img, want, why, sizeof(why))) {
-			fprintf(stderr, "%s: the window shows an image it "
-				"should not: %s\n", ex->mode,
-				ex->exit == 1 ? "want a refusal" : why);
-			bad++;
-		}
-		SDL_FreeSurface(want);
-		SDL_FreeSurface(img);
+	if (dialog_segment(d)) {
+		bad += check_image(a, ex);
 	} else if (ex->exit == 0 ||
 		   !strstr(msg, "Unable to attach to shared memory segment.") ||
 		   !names(msg, ex->words)) {
-		fprintf(stderr, "%s: the window says: %s\n", ex->mode, msg);
+		fprintf(stderr, "%s: the window (%s) says: %s\n", ex->mode,
+			how, msg);
 		bad++;
 	}
 	/* Still alive and answering events afterwards. */
@@ -530,6 +555,35 @@ static int window_press_m(void *arg)
 	}
 	app_destroy(a);
 	return bad ? 1 : 0;
+}
+
+/* A mode whose owner serves no watch address (another user's, or a
+ * squatter of another socket type) cannot lead a follower anywhere:
+ * the follower must keep waiting, showing no image and no error. */
+static bool has_watch(const char *mode)
+{
+	return strcmp(mode, "other-uid") != 0 && !strstr(mode, "squatter");
+}
+
+static void window_checks(const struct expect *ex, const char *key)
+{
+	for (int follow = 0; follow < 2; follow++) {
+		struct window_job wjob = { .ex = ex, .key = key,
+					   .follow = follow };
+		int rc;
+
+		if (follow && !has_watch(ex->mode))
+			continue;
+		rc = tu_fork_run(window_attach, &wjob, 30000 * time_scale);
+		if (rc == 3)
+			printf("window: cannot open here (see above); the "
+			       "window half of this mode was not run\n");
+		else
+			CHECK_MSG(rc == 0, "%s: the window's %s failed (%s)",
+				  ex->mode, follow ? "follow" : "M",
+				  rc > 128 ? "it died of a signal" :
+				  rc < 0 ? "it hung" : "see above");
+	}
 }
 #endif
 
@@ -761,19 +815,7 @@ static void test_owner_mode(const struct expect *ex)
 		  "see above");
 
 #ifdef HOSTILE_WINDOW
-	{
-		struct window_job wjob = { .ex = ex, .key = key };
-
-		rc = tu_fork_run(window_press_m, &wjob,
-				 30000 * time_scale);
-		if (rc == 3)
-			printf("window: cannot open here (see above); the "
-			       "window half of this mode was not run\n");
-		else
-			CHECK_MSG(rc == 0, "%s: the window's M failed (%s)",
-				  ex->mode, rc > 128 ? "it died of a signal" :
-				  rc < 0 ? "it hung" : "see above");
-	}
+	window_checks(ex, key);
 #endif
 
 	/* A name squatted with another socket type is not taken from the
