@@ -81,12 +81,18 @@ static pid_t spawn(const char *program, char *const argv[], int child)
 	/* dup2 onto itself would keep close-on-exec: child is never 3
 	 * here, the caller makes sure. */
 	rc = posix_spawn_file_actions_adddup2(&fa, child, DECODER_FD);
-	/* libpng and friends print their complaints on stderr; the reason
-	 * that matters comes back over the socket, and the programs promise
-	 * one line of their own. */
+	/* The helper gets its socket and nothing else of ours: no fd a
+	 * caller forgot to make close-on-exec, and /dev/null for the
+	 * standard ones (libpng and friends print their complaints on
+	 * stderr; the reason that matters comes back over the socket, and
+	 * the programs promise one line of their own). */
 	if (rc == 0)
-		rc = posix_spawn_file_actions_addopen(&fa, STDERR_FILENO,
-						      "/dev/null", O_WRONLY, 0);
+		rc = posix_spawn_file_actions_addclosefrom_np(&fa,
+							      DECODER_FD + 1);
+	for (int std = 0; rc == 0 && std <= STDERR_FILENO; std++)
+		rc = posix_spawn_file_actions_addopen(&fa, std, "/dev/null",
+						      std ? O_WRONLY : O_RDONLY,
+						      0);
 	if (rc == 0)
 		rc = posix_spawn(&pid, program, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);

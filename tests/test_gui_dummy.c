@@ -1,39 +1,60 @@
-/* test_gui_dummy.c - two real windows hand an image over, dummy driver.
+/* test_gui_dummy.c - real windows under the dummy video driver.
  *
- * How it drives the windows: each window is a process of its own, forked
- * from this test, that runs the program's own app_create()/app_pump()
- * (the loop sharedmemory's main() runs; there is no test-only branch in
- * it). The test tells a window what to do over a pipe; the window then
- * pushes real SDL events into its own queue with SDL_PushEvent (SDL_KEYDOWN
- * for F, M, Return; SDL_TEXTINPUT for the typed path), lets app_pump()
- * handle them, renders its frame and reads it back with
- * SDL_RenderReadPixels (software renderer), and answers with what it shows.
- * The last scenario runs the real `sharedmemory` executable as the owner.
+ * How it drives the windows: a window is the program's own
+ * app_create()/app_pump() (the loop sharedmemory's main() runs; there is
+ * no test-only branch in it), either in a process forked from this test
+ * and told what to do over a pipe, or in this very process. Either way
+ * real SDL events are pushed into the window's queue (SDL_PushEvent:
+ * SDL_KEYDOWN for F, M, Esc, Return; SDL_TEXTINPUT for a typed path;
+ * mouse presses; a dropped file), app_pump() handles them, and the frame
+ * the software renderer drew is read back (app_read_pixels). Loads and
+ * attaches finish on the dialog's own time: every wait pumps the window
+ * until the state arrives, at most 10-15 s, never a fixed sleep alone.
+ * Other owners are the real `shmimage put`, and in one case the real
+ * `sharedmemory`.
  *
- * Pixel rule: a quadrant matches when every channel of the pixel at its
- * centre is within +-2 of the colour in the file (the image is drawn 1:1,
- * so the software renderer should be exact; the slack covers blending
- * rounding).
+ * Arguments: SHAREDMEMORY SHMIMAGE SHM-DECODE [CASE]; each case is its
+ * own CTest test (window.gui_dummy.<case>).
+ *
+ * Pixel rule for the 64x48 quadrant image: a quadrant matches when every
+ * channel of the pixel at its centre is within +-2 of the colour in the
+ * file (drawn 1:1 by the software renderer).
  *
  * Proves:
- * - usage errors exit 2 with one line, --help exits 0, a missing font
- *   exits 1 with a clear line and no crash;
- * - F opens the chooser and the image area says "Select an image file";
- *   Esc closes the chooser only, and the previous view returns;
- * - M with nothing shared shows the Qt attach text, and no image colour
- *   appears in the image area;
- * - A: F, a typed absolute path and Enter load the file; A shows it and
- *   says it shares it;
- * - B (another process, same key): M shows the four quadrant colours in
- *   its rendered frame, and names A's pid as the owner;
- * - C: a second owner of the same key (--load at start) shows the Qt
- *   create text naming A's pid;
- * - A: a bad file shows the Qt "not an image" text instead of the image,
- *   yet B still gets the old image (this time by a click on its bottom
- *   button), and A's own M shows it again;
- * - A: a file dropped while the chooser is open closes it and loads;
- * - the real executable started with --load serves B; SIGTERM closes it
- *   with exit status 0 and the key is free at once.
+ * cli      usage errors exit 2 with one line, --help exits 0, a missing
+ *          font exits 1 with a clear line; `sharedmemory --load BAD`
+ *          prints exactly one line "sharedmemory: ..." on stderr (and
+ *          keeps its window until SIGTERM, then exits 0);
+ * handover F opens the chooser ("Select an image file"), Esc closes only
+ *          it; M with nothing shared shows the Qt attach text and no
+ *          image colour; A loads by F, typed path, Enter and says it
+ *          shares; B (another process) shows the quadrants after M and
+ *          names A's pid; C (--load, same key) gets the Qt create text
+ *          naming A's pid; A's bad file shows the Qt "not an image" text,
+ *          yet B's click on its bottom button gets the old image, and A's
+ *          own M shows it; after the bad file F then Esc shows A's image
+ *          still shared, not the old error; a drop on an open chooser
+ *          closes it and loads;
+ * realowner the real executable started with --load serves B; SIGTERM
+ *          closes it with exit status 0 and the key is free at once;
+ * ownergone a reader showing `shmimage put`'s image says "shared by pid
+ *          P"; once P exits it says "pid P stopped sharing it" and no
+ *          longer "shared by pid P";
+ * async    while a 4096x4096 noise PNG decodes, app_pump() keeps returning
+ *          within 250 ms, the image area says "Loading ..." (and draws
+ *          text), Esc cancels the load without closing the window, the
+ *          image shared before is still shown and still served; a second
+ *          load of the big file then completes and shows it;
+ * quality  a 4000x3000 image of 1-pixel black/white checks, shared by
+ *          `shmimage put` and shown by M, is drawn flat grey: every pixel
+ *          of the drawn rect (ui_fit_image of the layout's image area)
+ *          within +-10 of the rect's mean (and, as box averages of at
+ *          least 12 x 12 checks must be, within +-3 of 127.5); a
+ *          4096x4096 image of four
+ *          coloured quadrants shows its colours (+-3, away from the
+ *          seams); app_image_texture() is exactly the drawn rect's size
+ *          (no full-size texture); after SDL_RENDER_DEVICE_RESET the
+ *          image is drawn again from the mapping.
  */
 #include <SDL.h>
 #include <SDL_image.h>
@@ -47,20 +68,26 @@
 #include <unistd.h>
 
 #include "app/app.h"
+#include "app/app_inspect.h"
 #include "app/dialog.h"
 #include "check.h"
+#include "shm/share.h"
 #include "testutil.h"
 
 #define IMG_W 64
 #define IMG_H 48
 #define TOLERANCE 2
 #define REPLY_MS 15000
+#define STEP_MS 10000
 #define FC_EMPTY "<?xml version=\"1.0\"?>\n<fontconfig></fontconfig>\n"
 
 static const Uint8 quad[4][4] = {
 	{ 220, 40, 40, 255 }, { 40, 180, 60, 255 },
 	{ 40, 80, 220, 255 }, { 240, 200, 40, 255 },
 };
+
+static const char *exe, *shmimage, *decoder;
+static char dir[256], good[512], bad[512];
 
 /* ---- the window side (runs in a forked child) ---- */
 
@@ -172,6 +199,7 @@ static void escape_line(const char *s, FILE *f)
 
 /* Reads back the image area and writes one report:
  *   state <image> <w> <h> <owner> <sharing> <chooser> <quads> <anycolor>
+ *         <loading> <generation>
  *   message <text with \n escaped>
  *   status <text>
  * quads: how many quadrant centres (where a 64x48 image sits) show their
@@ -179,6 +207,7 @@ static void escape_line(const char *s, FILE *f)
 static void report(struct app *a, FILE *out)
 {
 	const struct dialog *d = app_dialog(a);
+	const struct seg *seg;
 	const SDL_Rect area = app_layout(a)->image;
 	SDL_Rect spot = ui_fit_image(&area, IMG_W, IMG_H);
 	struct err err = { "" };
@@ -203,11 +232,14 @@ static void report(struct app *a, FILE *out)
 			any |= near(px + (size_t)i * 4, quad[q]);
 	free(px);
 
-	dialog_image_size(d, &img_w, &img_h);
-	fprintf(out, "state %d %d %d %ld %d %d %d %d\n",
-		dialog_image(d) != NULL, img_w, img_h,
-		(long)dialog_image_owner(d), dialog_is_sharing(d),
-		app_chooser_is_open(a), quads, any);
+	seg = dialog_segment(d);
+	img_w = seg ? (int)seg->info.width : 0;
+	img_h = seg ? (int)seg->info.height : 0;
+	fprintf(out, "state %d %d %d %ld %d %d %d %d %d %llu\n", seg != NULL,
+		img_w, img_h, (long)dialog_image_owner(d),
+		dialog_is_sharing(d), app_chooser_is_open(a), quads, any,
+		dialog_loading(d),
+		(unsigned long long)dialog_generation(d));
 	fputs("message ", out);
 	escape_line(dialog_message(d), out);
 	fprintf(out, "status %s\n", dialog_status(d));
@@ -230,6 +262,7 @@ static int window_main(const char *key, const char *load, int cmd_fd,
 	app_options_init(&o);
 	o.key = key;
 	o.load = load;
+	o.decoder = decoder;
 	a = app_create(&o, &err);
 	if (!a) {
 		fprintf(out, "error %s\n", err.msg);
@@ -259,6 +292,9 @@ static int window_main(const char *key, const char *load, int cmd_fd,
 			push_key(a, SDLK_ESCAPE, SDL_SCANCODE_ESCAPE);
 		} else if (strcmp(line, "M") == 0) {
 			push_key(a, SDLK_m, SDL_SCANCODE_M);
+		} else if (strcmp(line, "R") == 0) {
+			/* Only look: wait a little for the dialog's news. */
+			app_pump(a, 20);
 		} else if (strcmp(line, "Q") == 0) {
 			SDL_Event ev = { .type = SDL_QUIT };
 
@@ -281,6 +317,7 @@ static int window_main(const char *key, const char *load, int cmd_fd,
 /* ---- the test side ---- */
 
 struct window {
+	unsigned long long gen;	/* the generation last reported */
 	pid_t pid;
 	FILE *cmd;
 	int reply;
@@ -289,11 +326,14 @@ struct window {
 };
 
 struct state {
-	int image, w, h, sharing, chooser, quads, any;
+	int image, w, h, sharing, chooser, quads, any, loading;
 	long owner;
+	unsigned long long gen;
 	char message[2048];
 	char status[2048];
 };
+
+static int ask(struct window *w, const char *cmd, struct state *st);
 
 static int read_line(struct window *w, char *out, size_t size)
 {
@@ -348,6 +388,14 @@ static int start_window(struct window *w, const char *key, const char *load)
 		fprintf(stderr, "window did not start: %s\n", line);
 		return -1;
 	}
+	/* The generation to wait past from now on. */
+	{
+		struct state st;
+
+		if (ask(w, "R", &st) < 0)
+			return -1;
+		w->gen = st.gen;
+	}
 	return 0;
 }
 
@@ -375,9 +423,9 @@ static int ask(struct window *w, const char *cmd, struct state *st)
 	fprintf(w->cmd, "%s\n", cmd);
 	fflush(w->cmd);
 	if (read_line(w, line, sizeof(line)) < 0 ||
-	    sscanf(line, "state %d %d %d %ld %d %d %d %d", &st->image, &st->w,
-		   &st->h, &st->owner, &st->sharing, &st->chooser,
-		   &st->quads, &st->any) != 8) {
+	    sscanf(line, "state %d %d %d %ld %d %d %d %d %d %llu", &st->image,
+		   &st->w, &st->h, &st->owner, &st->sharing, &st->chooser,
+		   &st->quads, &st->any, &st->loading, &st->gen) != 10) {
 		fprintf(stderr, "bad report for %s: %s\n", cmd, line);
 		return -1;
 	}
@@ -390,7 +438,27 @@ static int ask(struct window *w, const char *cmd, struct state *st)
 	    strncmp(line, "status ", 7) != 0)
 		return -1;
 	snprintf(st->status, sizeof(st->status), "%s", line + 7);
+	if (strcmp(cmd, "R") != 0 && !st->loading)
+		w->gen = st->gen;
 	return 0;
+}
+
+/* Sends cmd, then looks again (R) until the window settled: no load
+ * running, and its generation moved past the last report's (the answer
+ * to an M or a load arrives on the dialog's own time). At most
+ * REPLY_MS. */
+static int ask_settled(struct window *w, const char *cmd, struct state *st)
+{
+	int64_t end = tu_now_ms() + REPLY_MS;
+	unsigned long long gen = w->gen;
+
+	if (ask(w, cmd, st) < 0)
+		return -1;
+	while ((st->loading || st->gen == gen) && tu_now_ms() < end)
+		if (ask(w, "R", st) < 0)
+			return -1;
+	w->gen = st->gen;
+	return st->loading || st->gen == gen ? -1 : 0;
 }
 
 static void stop_window(struct window *w)
@@ -413,27 +481,70 @@ static void stop_window(struct window *w)
 	w->pid = -1;
 }
 
-static bool starts_with(const char *s, const char *prefix)
+static bool starts_with(const char *s, const char *prefix);
+
+/* Runs exe with args and env SDL_VIDEODRIVER=dummy until its stderr has
+ * a whole line (at most STEP_MS), then SIGTERM. Returns everything it
+ * wrote to stderr in err (the lines before and after the signal) and
+ * its exit code. */
+static int stderr_until_line(char *const argv[], char *err, size_t size)
 {
-	return strncmp(s, prefix, strlen(prefix)) == 0;
+	char *const env[] = { "SDL_VIDEODRIVER=dummy", NULL };
+	int64_t end = tu_now_ms() + STEP_MS;
+	struct tu_proc p;
+	size_t len = 0;
+	int code;
+
+	err[0] = '\0';
+	if (tu_spawn(&p, argv, env) < 0)
+		return -1;
+	while (!memchr(err, '\n', len) && tu_now_ms() < end) {
+		struct pollfd pf = { p.err_fd, POLLIN, 0 };
+		ssize_t n;
+
+		if (poll(&pf, 1, 100) <= 0)
+			continue;
+		n = read(p.err_fd, err + len, size - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		err[len] = '\0';
+	}
+	/* Whatever comes after the first line, until it exits. */
+	tu_stop(&p, SIGTERM, 5000);
+	snprintf(err + len, size - len, "%s", p.err);
+	code = tu_exit_code(&p);
+	tu_proc_close(&p);
+	return code;
 }
 
-static void check_cli(const char *exe, const char *good,
-		      const char *fc_conf)
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void case_cli(void)
 {
 	struct tu_proc p;
-	char fc_env[600];
+	char fc_env[600], fc_conf[512], err[TU_OUT_MAX * 2];
 	char *const env_none[] = { fc_env, NULL };
 	char *const usage1[] = { (char *)exe, "--bogus", NULL };
 	char *const usage2[] = { (char *)exe, "--key", "no spaces", NULL };
 	char *const usage3[] = { (char *)exe, "--position", "up", NULL };
 	char *const usage4[] = { (char *)exe, "--max-bytes", "0", NULL };
 	char *const usage5[] = { (char *)exe, "--load", NULL };
+	char *const usage6[] = { (char *)exe, "--decode-timeout", "0", NULL };
 	char *const help[] = { (char *)exe, "--help", NULL };
 	char *const nofont[] = { (char *)exe, "--font", "/nonexistent.ttf",
-				 "--load", (char *)good, NULL };
+				 "--load", good, NULL };
 	char *const nofc[] = { (char *)exe, NULL };
-	char *const *usages[] = { usage1, usage2, usage3, usage4, usage5 };
+	char *const *usages[] = { usage1, usage2, usage3, usage4, usage5,
+				  usage6 };
+	char key[80];
 	size_t i;
 
 	for (i = 0; i < SDL_arraysize(usages); i++) {
@@ -446,7 +557,8 @@ static void check_cli(const char *exe, const char *good,
 		tu_proc_close(&p);
 	}
 	CHECK(tu_run(&p, help, NULL, 5000) == 0);
-	CHECK(tu_exit_code(&p) == 0 && strstr(p.out, "--position"));
+	CHECK(tu_exit_code(&p) == 0 && strstr(p.out, "--position") &&
+	      strstr(p.out, "--follow"));
 	tu_proc_close(&p);
 
 	CHECK(tu_run(&p, nofont, NULL, 5000) == 0);
@@ -457,12 +569,635 @@ static void check_cli(const char *exe, const char *good,
 
 	/* fontconfig with a configuration that has no font folder knows
 	 * no font. */
+	snprintf(fc_conf, sizeof(fc_conf), "%s/fonts.conf", dir);
+	CHECK(tu_write_file(fc_conf, FC_EMPTY, strlen(FC_EMPTY)) == 0);
 	snprintf(fc_env, sizeof(fc_env), "FONTCONFIG_FILE=%s", fc_conf);
 	CHECK(tu_run(&p, nofc, env_none, 5000) == 0);
 	CHECK_MSG(tu_exit_code(&p) == 1 && tu_err_lines(&p) == 1 &&
 		  strstr(p.err, "no font found for sans-serif"),
 		  "exit %d, stderr: %s", tu_exit_code(&p), p.err);
 	tu_proc_close(&p);
+
+	/* --load BAD: the window stays, stderr gets exactly one line. */
+	tu_key(key, sizeof(key), "gui");
+	{
+		char *const argv[] = { (char *)exe, "--key", key, "--load",
+				       bad, NULL };
+		int code = stderr_until_line(argv, err, sizeof(err));
+
+		CHECK_MSG(code == 0 && count_lines(err) == 1 &&
+			  starts_with(err, "sharedmemory: ") &&
+			  strstr(err, "not-an-image.png"),
+			  "--load BAD: exit %d, stderr: %s", code, err);
+	}
+}
+
+static SDL_Surface *make_quadrants(void);
+
+static void case_handover(void)
+{
+	char key[80], pid_text[32], cmd[600];
+	struct window a, b, c;
+	struct state st;
+
+	tu_key(key, sizeof(key), "gui");
+	if (start_window(&b, key, NULL) < 0) {
+		CHECK(!"window B started");
+		return;
+	}
+
+	/* B: M with nothing shared. */
+	CHECK(ask_settled(&b, "M", &st) == 0);
+	CHECK_MSG(!st.image && starts_with(st.message, DIALOG_TEXT_ATTACH),
+		  "B first M: %s", st.message);
+	CHECK_MSG(!st.any, "B's image area shows an image colour");
+
+	if (start_window(&a, key, NULL) < 0) {
+		CHECK(!"window A started");
+		stop_window(&b);
+		return;
+	}
+	snprintf(pid_text, sizeof(pid_text), "%ld", (long)a.pid);
+
+	/* F opens the chooser, the image area says so; Esc closes the
+	 * chooser only (the window stays) and the hint comes back. */
+	CHECK(ask(&a, "f", &st) == 0);
+	CHECK_MSG(st.chooser && strcmp(st.message, DIALOG_TEXT_SELECT) == 0,
+		  "A after f: chooser %d: %s", st.chooser, st.message);
+	CHECK(ask(&a, "esc", &st) == 0);
+	CHECK_MSG(!st.chooser && strcmp(st.message, DIALOG_TEXT_HINT) == 0,
+		  "A after Esc: chooser %d: %s", st.chooser, st.message);
+
+	/* A: F, a typed path, Enter. */
+	snprintf(cmd, sizeof(cmd), "F %s", good);
+	CHECK(ask_settled(&a, cmd, &st) == 0);
+	CHECK_MSG(st.image && st.w == IMG_W && st.h == IMG_H && st.sharing &&
+		  !st.chooser, "A after F: image %d %dx%d sharing %d chooser "
+		  "%d: %s", st.image, st.w, st.h, st.sharing, st.chooser,
+		  st.message);
+	CHECK_MSG(st.quads == 4, "A shows %d of 4 quadrants", st.quads);
+	CHECK_MSG(strstr(st.status, "shared by this window"), "A status: %s",
+		  st.status);
+
+	/* B: M shows A's image. */
+	CHECK(ask_settled(&b, "M", &st) == 0);
+	CHECK_MSG(st.image && st.quads == 4, "B after M: image %d quads %d: "
+		  "%s", st.image, st.quads, st.message);
+	CHECK(st.owner == a.pid);
+	CHECK_MSG(strstr(st.status, pid_text), "B status: %s", st.status);
+
+	/* C: a second owner of the key, loading at start. */
+	if (start_window(&c, key, good) == 0) {
+		/* Its load may be over before it first reports. */
+		int64_t end = tu_now_ms() + REPLY_MS;
+
+		while (ask(&c, "R", &st) == 0 && tu_now_ms() < end &&
+		       (st.loading ||
+			starts_with(st.message, DIALOG_TEXT_LOADING)))
+			;
+		CHECK_MSG(!st.image && !st.sharing &&
+			  starts_with(st.message, DIALOG_TEXT_CREATE) &&
+			  strstr(st.message, pid_text),
+			  "C: %s", st.message);
+		stop_window(&c);
+	} else {
+		CHECK(!"window C started");
+	}
+
+	/* A: a bad file. The message replaces the view; the image stays
+	 * shared. */
+	snprintf(cmd, sizeof(cmd), "F %s", bad);
+	CHECK(ask_settled(&a, cmd, &st) == 0);
+	CHECK_MSG(!st.image && starts_with(st.message, DIALOG_TEXT_NOT_IMAGE)
+		  && st.sharing && !st.any, "A after bad file: image %d "
+		  "sharing %d any %d: %s", st.image, st.sharing, st.any,
+		  st.message);
+	CHECK_MSG(strstr(st.status, "Still sharing"), "A status: %s",
+		  st.status);
+	/* This time through the button: a pushed press and release on it. */
+	CHECK(ask_settled(&b, "click show", &st) == 0);
+	CHECK_MSG(st.image && st.quads == 4, "B after A's bad file: %s",
+		  st.message);
+
+	/* F, then Esc: the image still shared, not the old error. */
+	CHECK(ask(&a, "f", &st) == 0 && st.chooser);
+	CHECK(ask(&a, "esc", &st) == 0);
+	CHECK_MSG(!st.chooser && st.image && st.quads == 4 &&
+		  strstr(st.status, "shared by this window"),
+		  "A after bad file, F, Esc: %s / %s", st.message, st.status);
+
+	/* Another bad file, then A's own M shows the image. */
+	snprintf(cmd, sizeof(cmd), "F %s", bad);
+	CHECK(ask_settled(&a, cmd, &st) == 0 && !st.image);
+	CHECK(ask_settled(&a, "M", &st) == 0);
+	CHECK_MSG(st.image && st.quads == 4 &&
+		  strstr(st.status, "shared by this window"),
+		  "A's own M: %s / %s", st.message, st.status);
+
+	/* A file dropped while the chooser is open: the chooser closes and
+	 * the file loads. */
+	CHECK(ask(&a, "f", &st) == 0 && st.chooser);
+	snprintf(cmd, sizeof(cmd), "D %s", good);
+	CHECK(ask_settled(&a, cmd, &st) == 0);
+	CHECK_MSG(!st.chooser && st.image && st.quads == 4 && st.sharing,
+		  "A after drop: chooser %d image %d: %s", st.chooser,
+		  st.image, st.message);
+
+	stop_window(&a);
+	stop_window(&b);
+}
+
+/* The real executable owns the key; a window of ours reads it. */
+static void case_realowner(void)
+{
+	char key[80], pid_text[32];
+	struct window r;
+	struct tu_proc p;
+	struct state st = { 0 };
+	int64_t end;
+
+	tu_key(key, sizeof(key), "gui");
+	{
+		char *const argv[] = { (char *)exe, "--key", key, "--load",
+				       good, NULL };
+		char *const env[] = { "SDL_VIDEODRIVER=dummy", NULL };
+
+		CHECK(tu_spawn(&p, argv, env) == 0);
+	}
+	if (start_window(&r, key, NULL) < 0) {
+		CHECK(!"reader window started");
+		tu_proc_close(&p);
+		return;
+	}
+	/* The program needs a moment to start: ask until it answers. */
+	end = tu_now_ms() + STEP_MS;
+	do {
+		if (ask_settled(&r, "M", &st) < 0 || st.image)
+			break;
+		tu_sleep_ms(100);
+	} while (tu_now_ms() < end);
+	snprintf(pid_text, sizeof(pid_text), "pid %ld", (long)p.pid);
+	CHECK_MSG(st.image && st.quads == 4 && st.owner == p.pid,
+		  "real owner: image %d quads %d owner %ld (want %ld): %s",
+		  st.image, st.quads, st.owner, (long)p.pid, st.message);
+	CHECK_MSG(strstr(st.status, pid_text), "status: %s", st.status);
+
+	/* SIGTERM is a clean close: exit 0, the key free at once. */
+	CHECK(tu_stop(&p, SIGTERM, 5000) == 0);
+	CHECK_MSG(tu_exit_code(&p) == 0, "exit %d signal %d stderr %s",
+		  tu_exit_code(&p), tu_term_signal(&p), p.err);
+	/* The watch's news that the owner left also moves the generation:
+	 * look until the attach's answer is there. */
+	CHECK(ask_settled(&r, "M", &st) == 0);
+	end = tu_now_ms() + STEP_MS;
+	while (st.image && tu_now_ms() < end && ask(&r, "R", &st) == 0)
+		;
+	CHECK_MSG(!st.image && starts_with(st.message, DIALOG_TEXT_ATTACH),
+		  "M after the owner left: %s", st.message);
+	tu_proc_close(&p);
+	stop_window(&r);
+}
+
+/* ---- a window in this process ---- */
+
+static struct app *open_app(const char *key, bool follow)
+{
+	struct app_options o;
+	struct err err = { "" };
+	struct app *a;
+
+	app_options_init(&o);
+	o.key = key;
+	o.decoder = decoder;
+	o.follow = follow;
+	a = app_create(&o, &err);
+	CHECK_MSG(a != NULL, "app_create: %s", err.msg);
+	if (a)
+		app_pump(a, 0);
+	return a;
+}
+
+/* Pumps a (as app_run does, in steps of at most 20 ms) until it shows a
+ * w x h image, at most STEP_MS. */
+static bool wait_image(struct app *a, uint32_t w, uint32_t h)
+{
+	int64_t end = tu_now_ms() + STEP_MS;
+
+	for (;;) {
+		const struct seg *s = dialog_segment(app_dialog(a));
+
+		if (s && s->info.width == w && s->info.height == h)
+			return true;
+		if (tu_now_ms() >= end)
+			return false;
+		app_pump(a, 20);
+	}
+}
+
+static bool wait_status(struct app *a, const char *text)
+{
+	int64_t end = tu_now_ms() + STEP_MS;
+
+	while (!strstr(dialog_status(app_dialog(a)), text) &&
+	       tu_now_ms() < end)
+		app_pump(a, 20);
+	return strstr(dialog_status(app_dialog(a)), text) != NULL;
+}
+
+/* `shmimage put --key key file`, once it printed its line. */
+static int put(struct tu_proc *p, const char *key, const char *file)
+{
+	char *const argv[] = { (char *)shmimage, "put", "--key", (char *)key,
+			       (char *)file, NULL };
+	char line[512];
+
+	if (tu_spawn(p, argv, NULL) < 0)
+		return -1;
+	if (tu_read_line(p, STEP_MS, line, sizeof(line)) < 0 ||
+	    !starts_with(line, "shared ")) {
+		tu_stop(p, SIGKILL, 1000);
+		fprintf(stderr, "shmimage put %s: %s\n", file, p->err);
+		tu_proc_close(p);
+		return -1;
+	}
+	return 0;
+}
+
+/* The pixels of rect r of the frame, RGBA32, malloc'd. */
+static Uint8 *frame(struct app *a, const SDL_Rect *r)
+{
+	struct err err = { "" };
+	Uint8 *px = malloc((size_t)r->w * r->h * 4);
+
+	if (px && app_read_pixels(a, r, px, r->w * 4, &err) < 0) {
+		fprintf(stderr, "app_read_pixels: %s\n", err.msg);
+		free(px);
+		px = NULL;
+	}
+	return px;
+}
+
+/* Pixels of the image area as dark as text. */
+static int text_pixels(struct app *a)
+{
+	SDL_Rect r = app_layout(a)->image;
+	Uint8 *px = frame(a, &r);
+	int i, n = 0;
+
+	for (i = 0; px && i < r.w * r.h; i++) {
+		const Uint8 *p = px + (size_t)i * 4;
+
+		n += p[0] < 0x60 && p[1] < 0x60 && p[2] < 0x60;
+	}
+	free(px);
+	return n;
+}
+
+/* How many of the four quadrant centres of a 64x48 image show. */
+static int quads_shown(struct app *a)
+{
+	SDL_Rect d = ui_fit_image(&app_layout(a)->image, IMG_W, IMG_H);
+	Uint8 *px = frame(a, &d);
+	int q, n = 0;
+
+	for (q = 0; px && q < 4; q++) {
+		int x = d.w / 4 + (q & 1) * d.w / 2;
+		int y = d.h / 4 + (q >> 1) * d.h / 2;
+
+		n += near(px + ((size_t)y * d.w + x) * 4, quad[q]);
+	}
+	free(px);
+	return n;
+}
+
+static void case_ownergone(void)
+{
+	char key[80], shared_by[64], stopped[64];
+	struct tu_proc p;
+	struct app *a;
+
+	tu_key(key, sizeof(key), "gui");
+	if (put(&p, key, good) < 0) {
+		CHECK(!"shmimage put");
+		return;
+	}
+	snprintf(shared_by, sizeof(shared_by), "shared by pid %d",
+		 (int)p.pid);
+	snprintf(stopped, sizeof(stopped), "pid %d stopped sharing it",
+		 (int)p.pid);
+	a = open_app(key, false);
+	if (!a) {
+		tu_proc_close(&p);
+		return;
+	}
+	push_key(a, SDLK_m, SDL_SCANCODE_M);
+	CHECK(wait_image(a, IMG_W, IMG_H));
+	CHECK_MSG(strstr(dialog_status(app_dialog(a)), shared_by),
+		  "status: %s", dialog_status(app_dialog(a)));
+
+	CHECK(tu_stop(&p, SIGTERM, 5000) == 0);
+	CHECK_MSG(wait_status(a, stopped), "status after the owner left: %s",
+		  dialog_status(app_dialog(a)));
+	CHECK_MSG(!strstr(dialog_status(app_dialog(a)), "shared by"),
+		  "status: %s", dialog_status(app_dialog(a)));
+	/* Our mapping keeps the image: still drawn. */
+	CHECK(quads_shown(a) == 4);
+	tu_proc_close(&p);
+	app_destroy(a);
+}
+
+/* One app_pump(a, ms), timed. */
+static int64_t timed_pump(struct app *a, int ms, bool *open)
+{
+	int64_t t0 = tu_now_ms();
+
+	*open = app_pump(a, ms);
+	return tu_now_ms() - t0;
+}
+
+#define PUMP_MAX_MS 250
+
+static void case_async(void)
+{
+	char key[80], big[512];
+	const struct dialog *d;
+	int64_t t0, worst = 0, took;
+	SDL_Surface *s;
+	bool open = true;
+	int pumps = 0, i;
+	struct app *a;
+
+	/* Noise does not compress: the PNG is about the size of its
+	 * 64 MiB of pixels, and decoding it takes a while. */
+	snprintf(big, sizeof(big), "%s/noise-4096.png", dir);
+	t0 = tu_now_ms();
+	s = tu_make_image(4096, 4096, 11);
+	CHECK(s && IMG_SavePNG(s, big) == 0);
+	SDL_FreeSurface(s);
+	printf("wrote the 4096 x 4096 noise PNG in %d ms\n",
+	       (int)(tu_now_ms() - t0));
+
+	tu_key(key, sizeof(key), "gui");
+	a = open_app(key, false);
+	if (!a)
+		return;
+	d = app_dialog(a);
+	push_drop(a, good);
+	CHECK(wait_image(a, IMG_W, IMG_H));
+
+	/* The big file: the window says it loads and goes on pumping. */
+	push_drop(a, big);
+	took = timed_pump(a, 0, &open);
+	CHECK(dialog_loading(d));
+	CHECK_MSG(starts_with(dialog_message(d),
+			      DIALOG_TEXT_LOADING " noise-4096.png"),
+		  "message: %s", dialog_message(d));
+	CHECK_MSG(text_pixels(a) > 0, "the image area draws no text");
+	CHECK(!dialog_segment(d));
+	for (i = 0; i < 3; i++)
+		if ((took = timed_pump(a, 10, &open)) > worst)
+			worst = took;
+	CHECK_MSG(dialog_loading(d), "the decode ended already; the test "
+		  "needs a slower file");
+	CHECK_MSG(worst < PUMP_MAX_MS, "app_pump took %d ms", (int)worst);
+
+	/* Esc cancels the load, not the window. */
+	push_key(a, SDLK_ESCAPE, SDL_SCANCODE_ESCAPE);
+	took = timed_pump(a, 0, &open);
+	CHECK_MSG(open, "Esc during a load closed the window");
+	CHECK_MSG(took < PUMP_MAX_MS, "the cancel took %d ms", (int)took);
+	CHECK(!dialog_loading(d));
+	CHECK_MSG(dialog_segment(d) &&
+		  dialog_segment(d)->info.width == IMG_W,
+		  "after Esc: %s", dialog_message(d));
+	CHECK(quads_shown(a) == 4);
+	CHECK(dialog_is_sharing(d));
+	{
+		struct seg seg;
+		struct err err = { "" };
+
+		CHECK_MSG(share_attach(key, IMG_DEFAULT_MAX_BYTES, &seg, NULL,
+				       &err) == 0 && seg.info.width == IMG_W,
+			  "a reader after the cancel: %s", err.msg);
+		seg_finish(&seg);
+	}
+
+	/* A second load of the big file goes through, the window pumping
+	 * all along. */
+	push_drop(a, big);
+	t0 = tu_now_ms();
+	worst = timed_pump(a, 0, &open);
+	CHECK(dialog_loading(d));
+	while (open && dialog_loading(d) && tu_now_ms() - t0 < 20000) {
+		if ((took = timed_pump(a, 20, &open)) > worst)
+			worst = took;
+		pumps++;
+	}
+	printf("the second load took %d ms over %d pumps, the longest "
+	       "%d ms\n", (int)(tu_now_ms() - t0), pumps, (int)worst);
+	CHECK(open && !dialog_loading(d));
+	CHECK(pumps >= 3);
+	CHECK_MSG(worst < PUMP_MAX_MS, "app_pump took %d ms", (int)worst);
+	CHECK(wait_image(a, 4096, 4096));
+	app_destroy(a);
+}
+
+/* A w x h image of 1-pixel black and white checks. */
+static SDL_Surface *make_checks(int w, int h)
+{
+	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
+							 SDL_PIXELFORMAT_RGBA32);
+	int x, y;
+
+	for (y = 0; s && y < h; y++) {
+		Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + y * s->pitch);
+
+		for (x = 0; x < w; x++)
+			row[x] = (x + y) & 1 ? 0xffffffffu : 0xff000000u;
+	}
+	return s;
+}
+
+/* A w x h image of four flat quadrants in quad[]'s colours. */
+static SDL_Surface *make_big_quadrants(int w, int h)
+{
+	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
+							 SDL_PIXELFORMAT_RGBA32);
+	int q;
+
+	for (q = 0; s && q < 4; q++) {
+		SDL_Rect r = { (q & 1) * w / 2, (q >> 1) * h / 2, w / 2,
+			       h / 2 };
+
+		SDL_FillRect(s, &r, SDL_MapRGBA(s->format, quad[q][0],
+						quad[q][1], quad[q][2], 255));
+	}
+	return s;
+}
+
+/* Shares file by `shmimage put` and shows it with M in a; returns the
+ * drawn rect (w 0 on failure). */
+static SDL_Rect share_and_show(struct app *a, const char *key,
+			       const char *file, int w, int h,
+			       struct tu_proc *p)
+{
+	SDL_Rect none = { 0, 0, 0, 0 };
+
+	if (put(p, key, file) < 0) {
+		CHECK(!"shmimage put");
+		return none;
+	}
+	push_key(a, SDLK_m, SDL_SCANCODE_M);
+	if (!wait_image(a, (uint32_t)w, (uint32_t)h)) {
+		CHECK_MSG(false, "M did not show %s: %s", file,
+			  dialog_message(app_dialog(a)));
+		return none;
+	}
+	app_pump(a, 0);
+	return ui_fit_image(&app_layout(a)->image, w, h);
+}
+
+static void check_texture_size(struct app *a, const SDL_Rect *r)
+{
+	SDL_Texture *t = app_image_texture(a);
+	int tw = 0, th = 0;
+
+	CHECK(t != NULL);
+	if (t)
+		SDL_QueryTexture(t, NULL, NULL, &tw, &th);
+	CHECK_MSG(tw == r->w && th == r->h, "texture %d x %d, drawn %d x %d",
+		  tw, th, r->w, r->h);
+}
+
+/* Every pixel of r within +-10 of r's mean, per channel. */
+static void check_flat(struct app *a, const SDL_Rect *r)
+{
+	Uint8 *px = frame(a, r);
+	double sum[3] = { 0, 0, 0 };
+	int n = r->w * r->h, i, c, worst = 0, off = 0;
+
+	CHECK(px != NULL);
+	if (!px)
+		return;
+	for (i = 0; i < n; i++)
+		for (c = 0; c < 3; c++)
+			sum[c] += px[(size_t)i * 4 + c];
+	for (i = 0; i < n; i++) {
+		for (c = 0; c < 3; c++) {
+			int dv = abs(px[(size_t)i * 4 + c] -
+				     (int)(sum[c] / n + 0.5));
+
+			worst = dv > worst ? dv : worst;
+			off += dv > 10;
+		}
+	}
+	printf("checks drawn %d x %d: mean %.1f %.1f %.1f, worst %d off\n",
+	       r->w, r->h, sum[0] / n, sum[1] / n, sum[2] / n, worst);
+	CHECK_MSG(off == 0, "%d channels off the mean by more than 10 (worst "
+		  "%d)", off, worst);
+	CHECK_MSG(sum[0] / n > 100 && sum[0] / n < 155, "mean %.1f is not "
+		  "grey", sum[0] / n);
+	/* Tighter, from the arithmetic: a box of at least 12 x 12 checks
+	 * holds as many black as white pixels, give or take one, so its
+	 * average is 127.5 +- 2. Averaging only part of each box (a row, a
+	 * column) passes the +-10 above but not this. */
+	for (i = 0, worst = 0; i < n; i++) {
+		for (c = 0; c < 3; c++) {
+			int dv = abs(2 * px[(size_t)i * 4 + c] - 255);
+
+			worst = dv > worst ? dv : worst;
+		}
+	}
+	CHECK_MSG(worst <= 6, "a pixel is %.1f off 127.5, more than a box "
+		  "average of checks can be", worst / 2.0);
+	free(px);
+}
+
+/* Every pixel of r at least 3 pixels from the seams (and the edge)
+ * within +-3 of its quadrant's colour. */
+static void check_quadrants(struct app *a, const SDL_Rect *r)
+{
+	Uint8 *px = frame(a, r);
+	int x, y, off = 0, first_x = -1, first_y = -1;
+
+	CHECK(px != NULL);
+	for (y = 3; px && y < r->h - 3; y++) {
+		if (abs(y - r->h / 2) < 3)
+			continue;
+		for (x = 3; x < r->w - 3; x++) {
+			const Uint8 *p = px + ((size_t)y * r->w + x) * 4;
+			int q = (y >= r->h / 2) * 2 + (x >= r->w / 2), c;
+
+			if (abs(x - r->w / 2) < 3)
+				continue;
+			for (c = 0; c < 3; c++) {
+				if (abs(p[c] - quad[q][c]) > 3) {
+					if (!off++) {
+						first_x = x;
+						first_y = y;
+					}
+					break;
+				}
+			}
+		}
+	}
+	CHECK_MSG(off == 0, "%d pixels off their quadrant's colour, the "
+		  "first at %d,%d of the %d x %d rect", off, first_x, first_y,
+		  r->w, r->h);
+	free(px);
+}
+
+static void case_quality(void)
+{
+	char key[80], checks[512], quads[512];
+	struct tu_proc p;
+	SDL_Surface *s;
+	SDL_Rect r;
+	struct app *a;
+
+	snprintf(checks, sizeof(checks), "%s/checks-4000x3000.png", dir);
+	snprintf(quads, sizeof(quads), "%s/quadrants-4096.png", dir);
+	s = make_checks(4000, 3000);
+	CHECK(s && IMG_SavePNG(s, checks) == 0);
+	SDL_FreeSurface(s);
+	s = make_big_quadrants(4096, 4096);
+	CHECK(s && IMG_SavePNG(s, quads) == 0);
+	SDL_FreeSurface(s);
+
+	tu_key(key, sizeof(key), "gui");
+	a = open_app(key, false);
+	if (!a)
+		return;
+	r = share_and_show(a, key, checks, 4000, 3000, &p);
+	if (r.w > 0) {
+		check_texture_size(a, &r);
+		check_flat(a, &r);
+	}
+	tu_stop(&p, SIGTERM, 5000);
+	tu_proc_close(&p);
+
+	r = share_and_show(a, key, quads, 4096, 4096, &p);
+	if (r.w > 0) {
+		SDL_Event ev = { .type = SDL_RENDER_DEVICE_RESET };
+
+		check_texture_size(a, &r);
+		check_quadrants(a, &r);
+		/* The device went: the texture is built again from the
+		 * mapping, nothing else changes. */
+		SDL_PushEvent(&ev);
+		app_pump(a, 0);
+		CHECK(dialog_segment(app_dialog(a)) != NULL);
+		check_texture_size(a, &r);
+		check_quadrants(a, &r);
+	}
+	tu_stop(&p, SIGTERM, 5000);
+	tu_proc_close(&p);
+	app_destroy(a);
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 static SDL_Surface *make_quadrants(void)
@@ -482,65 +1217,27 @@ static SDL_Surface *make_quadrants(void)
 	return s;
 }
 
-/* The real executable owns the key; a window of ours reads it. */
-static void check_real_owner(const char *exe, const char *good)
-{
-	char key[80], pid_text[32];
-	struct window r;
-	struct tu_proc p;
-	struct state st = { 0 };
-	int64_t end;
-
-	tu_key(key, sizeof(key), "gui");
-	{
-		char *const argv[] = { (char *)exe, "--key", key, "--load",
-				       (char *)good, NULL };
-		char *const env[] = { "SDL_VIDEODRIVER=dummy", NULL };
-
-		CHECK(tu_spawn(&p, argv, env) == 0);
-	}
-	if (start_window(&r, key, NULL) < 0) {
-		CHECK(!"reader window started");
-		tu_proc_close(&p);
-		return;
-	}
-	/* The program needs a moment to start: ask until it answers. */
-	end = tu_now_ms() + 10000;
-	do {
-		if (ask(&r, "M", &st) < 0)
-			break;
-		if (st.image)
-			break;
-		tu_sleep_ms(100);
-	} while (tu_now_ms() < end);
-	snprintf(pid_text, sizeof(pid_text), "pid %ld", (long)p.pid);
-	CHECK_MSG(st.image && st.quads == 4 && st.owner == p.pid,
-		  "real owner: image %d quads %d owner %ld (want %ld): %s",
-		  st.image, st.quads, st.owner, (long)p.pid, st.message);
-	CHECK_MSG(strstr(st.status, pid_text), "status: %s", st.status);
-
-	/* SIGTERM is a clean close: exit 0, the key free at once. */
-	CHECK(tu_stop(&p, SIGTERM, 5000) == 0);
-	CHECK_MSG(tu_exit_code(&p) == 0, "exit %d signal %d stderr %s",
-		  tu_exit_code(&p), tu_term_signal(&p), p.err);
-	CHECK(ask(&r, "M", &st) == 0);
-	CHECK(!st.image && starts_with(st.message, DIALOG_TEXT_ATTACH));
-	tu_proc_close(&p);
-	stop_window(&r);
-}
-
 int main(int argc, char **argv)
 {
-	char dir[256], good[512], bad[512], key[80], pid_text[32];
-	char fc_conf[512];
-	struct window a, b, c;
-	struct state st;
+	static const struct tu_case cases[] = {
+		{ "cli", case_cli },
+		{ "handover", case_handover },
+		{ "realowner", case_realowner },
+		{ "ownergone", case_ownergone },
+		{ "async", case_async },
+		{ "quality", case_quality },
+	};
 	SDL_Surface *img;
+	int rc;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: test_gui_dummy PATH/sharedmemory\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: test_gui_dummy PATH/sharedmemory "
+			"PATH/shmimage PATH/shm-decode [CASE]\n");
 		return 2;
 	}
+	exe = argv[1];
+	shmimage = argv[2];
+	decoder = argv[3];
 	signal(SIGPIPE, SIG_IGN);
 	/* Set by CTest too; here so a hand run cannot open real windows. */
 	setenv("SDL_VIDEODRIVER", "dummy", 1);
@@ -553,111 +1250,7 @@ int main(int argc, char **argv)
 	SDL_FreeSurface(img);
 	CHECK(tu_write_file(bad, "plain text\n", 11) == 0);
 
-	snprintf(fc_conf, sizeof(fc_conf), "%s/fonts.conf", dir);
-	CHECK(tu_write_file(fc_conf, FC_EMPTY, strlen(FC_EMPTY)) == 0);
-	check_cli(argv[1], good, fc_conf);
-
-	tu_key(key, sizeof(key), "gui");
-	if (start_window(&b, key, NULL) < 0) {
-		CHECK(!"window B started");
-		return check_done();
-	}
-
-	/* B: M with nothing shared. */
-	CHECK(ask(&b, "M", &st) == 0);
-	CHECK_MSG(!st.image && starts_with(st.message, DIALOG_TEXT_ATTACH),
-		  "B first M: %s", st.message);
-	CHECK_MSG(!st.any, "B's image area shows an image colour");
-
-	/* A: F, a typed path, Enter. */
-	if (start_window(&a, key, NULL) < 0) {
-		CHECK(!"window A started");
-		stop_window(&b);
-		return check_done();
-	}
-	snprintf(pid_text, sizeof(pid_text), "%ld", (long)a.pid);
-
-	/* F opens the chooser, the image area says so; Esc closes the
-	 * chooser only (the window stays) and the hint comes back. */
-	CHECK(ask(&a, "f", &st) == 0);
-	CHECK_MSG(st.chooser && strcmp(st.message, DIALOG_TEXT_SELECT) == 0,
-		  "A after f: chooser %d: %s", st.chooser, st.message);
-	CHECK(ask(&a, "esc", &st) == 0);
-	CHECK_MSG(!st.chooser && strcmp(st.message, DIALOG_TEXT_HINT) == 0,
-		  "A after Esc: chooser %d: %s", st.chooser, st.message);
-
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof(cmd), "F %s", good);
-		CHECK(ask(&a, cmd, &st) == 0);
-	}
-	CHECK_MSG(st.image && st.w == IMG_W && st.h == IMG_H && st.sharing &&
-		  !st.chooser, "A after F: image %d %dx%d sharing %d chooser "
-		  "%d: %s", st.image, st.w, st.h, st.sharing, st.chooser,
-		  st.message);
-	CHECK_MSG(st.quads == 4, "A shows %d of 4 quadrants", st.quads);
-	CHECK_MSG(strstr(st.status, "shared by this window"), "A status: %s",
-		  st.status);
-
-	/* B: M shows A's image. */
-	CHECK(ask(&b, "M", &st) == 0);
-	CHECK_MSG(st.image && st.quads == 4, "B after M: image %d quads %d: "
-		  "%s", st.image, st.quads, st.message);
-	CHECK(st.owner == a.pid);
-	CHECK_MSG(strstr(st.status, pid_text), "B status: %s", st.status);
-
-	/* C: a second owner of the key, loading at start. */
-	if (start_window(&c, key, good) == 0) {
-		CHECK(ask(&c, "R", &st) == 0);
-		CHECK_MSG(!st.image && !st.sharing &&
-			  starts_with(st.message, DIALOG_TEXT_CREATE) &&
-			  strstr(st.message, pid_text),
-			  "C: %s", st.message);
-		stop_window(&c);
-	} else {
-		CHECK(!"window C started");
-	}
-
-	/* A: a bad file. The message replaces the view; the image stays
-	 * shared. */
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof(cmd), "F %s", bad);
-		CHECK(ask(&a, cmd, &st) == 0);
-	}
-	CHECK_MSG(!st.image && starts_with(st.message, DIALOG_TEXT_NOT_IMAGE)
-		  && st.sharing && !st.any, "A after bad file: image %d "
-		  "sharing %d any %d: %s", st.image, st.sharing, st.any,
-		  st.message);
-	CHECK_MSG(strstr(st.status, "Still sharing"), "A status: %s",
-		  st.status);
-	/* This time through the button: a pushed press and release on it. */
-	CHECK(ask(&b, "click show", &st) == 0);
-	CHECK_MSG(st.image && st.quads == 4, "B after A's bad file: %s",
-		  st.message);
-	CHECK(ask(&a, "M", &st) == 0);
-	CHECK_MSG(st.image && st.quads == 4 &&
-		  strstr(st.status, "shared by this window"),
-		  "A's own M: %s / %s", st.message, st.status);
-
-	/* A file dropped while the chooser is open: the chooser closes and
-	 * the file loads. */
-	CHECK(ask(&a, "f", &st) == 0 && st.chooser);
-	{
-		char cmd[600];
-
-		snprintf(cmd, sizeof(cmd), "D %s", good);
-		CHECK(ask(&a, cmd, &st) == 0);
-	}
-	CHECK_MSG(!st.chooser && st.image && st.quads == 4 && st.sharing,
-		  "A after drop: chooser %d image %d: %s", st.chooser,
-		  st.image, st.message);
-
-	stop_window(&a);
-	stop_window(&b);
-
-	check_real_owner(argv[1], good);
-	return check_done();
+	rc = tu_run_cases(cases, SDL_arraysize(cases),
+			  argc == 5 ? argv[4] : NULL);
+	return rc ? rc : check_done();
 }

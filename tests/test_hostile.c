@@ -71,6 +71,7 @@
 #include "check.h"
 #include "clock.h"
 #include "image.h"
+#include "scale.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 #include "shm/share.h"
@@ -470,6 +471,26 @@ static int64_t pump_until_answer(struct app *a, int64_t bound_ms)
 	return tu_now_ms() - start;
 }
 
+/* The pattern as the window must show it: at full size, or averaged down
+ * with the project's box filter to the texture's size. */
+static SDL_Surface *pattern_shown(const struct seg *seg, int w, int h)
+{
+	SDL_Surface *full = pattern((int)seg->info.width,
+				    (int)seg->info.height);
+	SDL_Surface *small;
+
+	if (!full || (w == full->w && h == full->h))
+		return full;
+	small = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
+					       SDL_PIXELFORMAT_RGBA32);
+	if (small)
+		scale_box(full->pixels, (uint32_t)full->w, (uint32_t)full->h,
+			  (size_t)full->pitch, small->pixels, (uint32_t)w,
+			  (uint32_t)h, (size_t)small->pitch);
+	SDL_FreeSurface(full);
+	return small;
+}
+
 /* The image shown, read back from the window's texture, against the
  * pattern. Returns the number of problems. */
 static int check_image(struct app *a, const struct expect *ex)
@@ -477,7 +498,8 @@ static int check_image(struct app *a, const struct expect *ex)
 	SDL_Texture *tex = app_image_texture(a);
 	SDL_Surface *img = tex ? tu_texture_pixels(
 		SDL_GetRenderer(app_window(a)), tex) : NULL;
-	SDL_Surface *want = img ? pattern(img->w, img->h) : NULL;
+	SDL_Surface *want = img ? pattern_shown(dialog_segment(app_dialog(a)),
+						img->w, img->h) : NULL;
 	char why[256];
 	int bad = 0;
 
@@ -515,6 +537,8 @@ static int window_attach(void *arg)
 	opts.follow = job->follow;
 	tu_decoder_path(shmimage, decoder, sizeof(decoder));
 	opts.decoder = decoder;
+	if (ex->max_bytes)
+		bytes_parse(ex->max_bytes, &opts.limits.max_bytes);
 	a = app_create(&opts, &err);
 	if (!a) {
 		fprintf(stderr, "window: %s\n", err.msg);

@@ -22,7 +22,8 @@ set_tests_properties(window.layout PROPERTIES TIMEOUT 30)
 
 add_executable(test_dialog ${_win_dir}/test_dialog.c)
 target_link_libraries(test_dialog PRIVATE app ${_win_tu})
-add_test(NAME window.dialog COMMAND test_dialog)
+add_dependencies(test_dialog shm-decode)
+add_test(NAME window.dialog COMMAND test_dialog $<TARGET_FILE:shm-decode>)
 set_tests_properties(window.dialog PROPERTIES
   TIMEOUT 60
   SKIP_RETURN_CODE 77
@@ -30,9 +31,15 @@ set_tests_properties(window.dialog PROPERTIES
 
 add_executable(test_gui_dummy ${_win_dir}/test_gui_dummy.c)
 target_link_libraries(test_gui_dummy PRIVATE app ${_win_tu})
-add_test(NAME window.gui_dummy
-         COMMAND test_gui_dummy $<TARGET_FILE:sharedmemory>)
-set_tests_properties(window.gui_dummy PROPERTIES
-  TIMEOUT 120
-  SKIP_RETURN_CODE 77
-  ENVIRONMENT SDL_VIDEODRIVER=dummy)
+add_dependencies(test_gui_dummy sharedmemory shmimage shm-decode)
+# One CTest test per case, so a failure names what broke.
+foreach(_case cli handover realowner ownergone async quality)
+  add_test(NAME window.gui_dummy.${_case}
+           COMMAND test_gui_dummy $<TARGET_FILE:sharedmemory>
+                   $<TARGET_FILE:shmimage> $<TARGET_FILE:shm-decode>
+                   ${_case})
+  set_tests_properties(window.gui_dummy.${_case} PROPERTIES
+    TIMEOUT 60
+    SKIP_RETURN_CODE 77
+    ENVIRONMENT SDL_VIDEODRIVER=dummy)
+endforeach()

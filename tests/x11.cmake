@@ -21,9 +21,12 @@ target_include_directories(test_x11 PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 # `app` for the program's own layout and fit rule (ui_layout_compute,
 # ui_fit_image): the test clicks where the real button is.
 target_link_libraries(test_x11 PRIVATE app ${_x11_tu})
+# The windows find shm-decode next to themselves; the follow step runs
+# `shmimage put`.
+add_dependencies(test_x11 sharedmemory shmimage shm-decode)
 add_test(NAME window.x11
          COMMAND test_x11 $<TARGET_FILE:sharedmemory>
-                 ${CMAKE_BINARY_DIR}/x11-shots)
+                 ${CMAKE_BINARY_DIR}/x11-shots $<TARGET_FILE:shmimage>)
 # The test's own watchdog (50 s) fires first and stops Xvfb; a normal run
 # takes a few seconds.
 set_tests_properties(window.x11 PROPERTIES

@@ -451,6 +451,8 @@ bool dialog_loading(const struct dialog *d)
 
 bool dialog_cancel_load(struct dialog *d)
 {
+	/* A decode that already ended is taken as it is, not cancelled. */
+	load_poll(d);
 	if (!d->load.dec)
 		return false;
 	img_decoder_cancel(d->load.dec);

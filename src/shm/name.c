@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -20,10 +22,10 @@
  * sending two (and both are closed) rather than silently truncated. */
 #define NAME_MAX_FDS 4
 
-/* A watcher's kernel buffer: enough for thousands of unread 'N' bytes,
- * and the bound after which the owner drops a watcher that stopped
- * reading instead of waiting for it. */
-#define NAME_WATCH_SNDBUF 4096
+/* A watcher with news it has not read yet gets no more (one unread 'N'
+ * says all there is to say); one that leaves this many publications in a
+ * row unread has stopped reading and is dropped. */
+#define NAME_WATCH_MAX_MISSED 64
 
 struct name_server {
 	int listen_fd;
@@ -35,6 +37,7 @@ struct name_server {
 	int fd;			/* what is handed out; -1 before set_fd */
 	/* Owned by the serving thread alone. */
 	int watchers[NAME_MAX_WATCHERS];
+	int missed[NAME_MAX_WATCHERS];	/* publications left unread */
 	int nwatchers;
 };
 
@@ -257,15 +260,26 @@ static void serve_one(struct name_server *srv, int conn)
 static void drop_watcher(struct name_server *srv, int i)
 {
 	close(srv->watchers[i]);
-	srv->watchers[i] = srv->watchers[--srv->nwatchers];
+	srv->nwatchers--;
+	srv->watchers[i] = srv->watchers[srv->nwatchers];
+	srv->missed[i] = srv->missed[srv->nwatchers];
 }
 
-/* Sends 'N' to watcher i. Returns false when it was dropped: it let its
- * buffer fill, or left. */
+/* Tells watcher i there is news. Returns false when it was dropped: it
+ * stopped reading, or left. Never waits: the send does not block, and a
+ * watcher that has not read its last 'N' gets no other. */
 static bool notify(struct name_server *srv, int i)
 {
-	if (send(srv->watchers[i], "N", 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
+	int unread = 0;
+
+	if (ioctl(srv->watchers[i], SIOCOUTQ, &unread) == 0 && unread > 0) {
+		if (++srv->missed[i] < NAME_WATCH_MAX_MISSED)
+			return true;
+	} else if (send(srv->watchers[i], "N", 1,
+			MSG_DONTWAIT | MSG_NOSIGNAL) == 1) {
+		srv->missed[i] = 0;
 		return true;
+	}
 	drop_watcher(srv, i);
 	return false;
 }
@@ -279,7 +293,6 @@ static void notify_all(struct name_server *srv)
 
 static void accept_watcher(struct name_server *srv, int conn)
 {
-	int sndbuf = NAME_WATCH_SNDBUF;
 	struct name_peer peer;
 	bool serving;
 
@@ -288,7 +301,7 @@ static void accept_watcher(struct name_server *srv, int conn)
 		close(conn);
 		return;
 	}
-	(void)setsockopt(conn, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	srv->missed[srv->nwatchers] = 0;
 	srv->watchers[srv->nwatchers++] = conn;
 	pthread_mutex_lock(&srv->mutex);
 	serving = srv->fd >= 0;

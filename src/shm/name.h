@@ -11,10 +11,11 @@
  *
  * Watchers connect to "\0sharedmemory/<euid>/<key>/watch" (a '/' cannot
  * occur in a key, so no key's address collides with it) and stay
- * connected: the owner sends the byte 'N' once at once if it has an image,
- * and once more each time it publishes another. A watcher then attaches
- * as above. The owner never waits for a watcher: a watcher whose socket
- * buffer is full is dropped. When the owner goes, every watcher reads EOF.
+ * connected: the owner sends the byte 'N' at once if it has an image, and
+ * again each time it publishes another, unless the watcher has not read
+ * the last one yet. A watcher then attaches as above. The owner never
+ * waits for a watcher: one that leaves 64 publications in a row unread
+ * is dropped. When the owner goes, every watcher reads EOF.
  *
  * No pixel ever crosses either socket. A name lives exactly as long as its
  * listening socket, so a crashed owner leaves nothing behind.
