@@ -41,6 +41,7 @@ struct img_decoder {
 	int64_t start, deadline;	/* of the decode, from send */
 	atomic_bool cancelled;
 	bool timed_out;
+	bool lingered;		/* killed by reap() after answering */
 };
 
 int img_decoder_path(char *buf, size_t len, struct err *err)
@@ -255,11 +256,13 @@ static int reap(struct img_decoder *dec, int64_t until)
 	while (dec->pidfd < 0 && clock_ms() < until &&
 	       (done = waitpid(dec->pid, &status, WNOHANG)) == 0)
 		poll(NULL, 0, 5);
-	if (dec->pidfd >= 0 && (until <= clock_ms() ||
-				poll(&pfd, 1, (int)(until - clock_ms())) <= 0))
+	if ((dec->pidfd >= 0 &&
+	     (until <= clock_ms() ||
+	      poll(&pfd, 1, (int)(until - clock_ms())) <= 0)) ||
+	    (dec->pidfd < 0 && done == 0)) {
+		dec->lingered = true;
 		kill(dec->pid, SIGKILL);
-	else if (dec->pidfd < 0 && done == 0)
-		kill(dec->pid, SIGKILL);
+	}
 	while (done <= 0 && waitpid(dec->pid, &status, 0) < 0 &&
 	       errno == EINTR)
 		;
@@ -278,6 +281,9 @@ static bool explain_end(struct img_decoder *dec, int status, struct err *err)
 	else if (dec->timed_out)
 		err_set(err, "decoding took longer than %d s (the decoder was "
 			"stopped)", (dec->timeout_ms + 999) / 1000);
+	else if (dec->lingered)
+		err_set(err, "the decoder did not exit after answering (it "
+			"was stopped)");
 	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
 		err_set(err, "the decoder was stopped by its sandbox (it made "
 			"a forbidden system call)");
@@ -306,6 +312,9 @@ int img_decoder_finish(struct img_decoder *dec, struct seg *seg,
 	fd = name_receive(dec->sock, "the decoder", dec->start,
 			  dec->timed_out ? clock_ms() : dec->deadline, reason,
 			  err);
+	/* Nothing more is read: a helper still writing gets EPIPE rather
+	 * than blocking its exit. */
+	shutdown(dec->sock, SHUT_RDWR);
 	status = reap(dec, clock_ms() + DECODER_EXIT_GRACE_MS);
 	/* How the helper ended beats what it said: a crash after a
 	 * segment makes the segment suspect, and a crash before one

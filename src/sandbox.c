@@ -41,7 +41,7 @@ static const int allowed[] = {
 	/* the file and the reply, through fds the helper holds */
 	SCMP_SYS(read), SCMP_SYS(readv), SCMP_SYS(pread64), SCMP_SYS(lseek),
 	SCMP_SYS(fstat), SCMP_SYS(write), SCMP_SYS(writev),
-	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(sendto), SCMP_SYS(close),
+	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(close),
 	/* the segment */
 	SCMP_SYS(memfd_create), SCMP_SYS(ftruncate), SCMP_SYS(fcntl),
 	/* memory */
@@ -72,6 +72,11 @@ static int filter_load(struct err *err)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat),
 				      1, SCMP_A3(SCMP_CMP_MASKED_EQ,
 						 AT_EMPTY_PATH, AT_EMPTY_PATH));
+	/* send() is sendto() without an address: only that form, so no
+	 * datagram can go anywhere else. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sendto), 1,
+				      SCMP_A4(SCMP_CMP_EQ, 0));
 	/* A thread, never a process: clone must carry CLONE_THREAD. glibc
 	 * tries clone3 first, whose flags sit in memory a filter cannot
 	 * read; ENOSYS makes it fall back to clone. */

@@ -39,6 +39,43 @@
 #define PARENT_FD 3
 #define EXT_MAX 16
 
+/* The largest single allocation SDL may make here. No surface SDL_image
+ * makes for an image within the limit is larger than the limit in RGBA
+ * (plus a little for row alignment), yet an 8-bit image that claims
+ * 30000 x 30000 asks for an 858 MiB surface, which the memory limit
+ * alone would grant and SDL would then clear page by page. */
+static size_t alloc_cap = SIZE_MAX;
+static size_t alloc_refused;	/* the request refused, for the message */
+
+static void *capped_malloc(size_t size)
+{
+	if (size > alloc_cap) {
+		alloc_refused = size;
+		return NULL;
+	}
+	return malloc(size);
+}
+
+static void *capped_calloc(size_t n, size_t size)
+{
+	size_t total;
+
+	if (__builtin_mul_overflow(n, size, &total) || total > alloc_cap) {
+		alloc_refused = total;
+		return NULL;
+	}
+	return calloc(n, size);
+}
+
+static void *capped_realloc(void *p, size_t size)
+{
+	if (size > alloc_cap) {
+		alloc_refused = size;
+		return NULL;
+	}
+	return realloc(p, size);
+}
+
 struct request {
 	int file_fd;
 	char ext[EXT_MAX + 1];
@@ -159,19 +196,28 @@ static int probe(struct decode *d, struct err *err)
 static SDL_Surface *decode_surface(struct decode *d, struct err *err)
 {
 	SDL_Surface *surf = IMG_LoadTyped_RW(d->rw, 0, d->ext);
-	char limit[32];
+	char need[32], limit[32];
 
 	if (!surf) {
-		/* SDL_image says "Out of memory" when the sandbox's limit
-		 * stopped an allocation. */
-		if (strstr(IMG_GetError(), "emory"))
+		const char *why = IMG_GetError();
+
+		/* A buffer over the image limit, refused above; or the
+		 * sandbox's memory limit reached (SDL_image says "Out of
+		 * memory" for both). */
+		if (alloc_refused)
+			err_set(err, "decoding needs a buffer of %s, over the "
+				"limit of %s", bytes_format(alloc_refused, need,
+							    sizeof(need)),
+				bytes_format(d->max_bytes, limit,
+					     sizeof(limit)));
+		else if (strstr(why, "emory"))
 			err_set(err, "decoding needs more than the decoder's "
 				"memory limit of %s",
 				bytes_format(sandbox_memory_limit(d->max_bytes),
 					     limit, sizeof(limit)));
 		else
 			err_set(err, "SDL_image cannot read it: %s",
-				IMG_GetError());
+				*why ? why : "no reason given");
 		return NULL;
 	}
 	SDL_RWseek(d->rw, 0, RW_SEEK_SET);
@@ -280,8 +326,12 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || fcntl(PARENT_FD, F_GETFD) < 0)
 		return usage();
+	d.job.key = d.key;
 	seg_init(&seg);
 	seg_init(&d.job.seg);
+	alloc_cap = d.max_bytes + 4096;
+	SDL_SetMemoryFunctions(capped_malloc, capped_calloc, capped_realloc,
+			       free);
 
 	/* Everything that loads or initialises code happens before the
 	 * filter goes on: the decoders are linked in, IMG_Init sets them
