@@ -1,10 +1,16 @@
 # shm-bench: how fast an image goes through shared memory, against memcpy,
-# SDL_image's decode and the PNG round trip of the Qt example. Built with
-# the project but not a CTest test: it measures and prints, it never fails
-# on a slow figure. Run it by hand from the top of the build tree:
+# SDL_image's decode and the PNG round trip of the Qt example; and what
+# the window costs (M, following, memory, idle CPU). Built with the
+# project but not a CTest test: it measures and prints, it never fails on
+# a slow figure. Run it by hand from the top of the build tree, under X
+# (or Xvfb) for the window's default renderer:
 #   build/shm-bench [--json] [--quick]   (build/shm-bench --help)
 add_executable(shm-bench ${CMAKE_CURRENT_LIST_DIR}/bench/shm_bench.c)
-target_link_libraries(shm-bench PRIVATE shmimg m)
-# Next to `sharedmemory`, which the idle_cpu case starts.
+# app: the window's library, which the M and follow cases run in a child.
+target_link_libraries(shm-bench PRIVATE app shmimg m)
+# Next to the programs it starts: shm-decode (the decoder helper the
+# publish case uses), shmimage (the owners) and sharedmemory (the windows
+# of window_memory and idle_cpu).
 set_target_properties(shm-bench PROPERTIES
   RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+add_dependencies(shm-bench shm-decode shmimage sharedmemory)
