@@ -113,10 +113,11 @@ static bool owner_alive(const struct dialog *d)
 
 static void image_status(struct dialog *d, char *who, size_t len)
 {
+	d->shown_alive = owner_alive(d);
 	if (d->shown_owner == getpid())
 		snprintf(who, len, "%s", d->share ? "shared by this window" :
 			 "no longer shared");
-	else if ((d->shown_alive = owner_alive(d)))
+	else if (d->shown_alive)
 		snprintf(who, len, "shared by pid %d", (int)d->shown_owner);
 	else
 		snprintf(who, len, "pid %d stopped sharing it",
