@@ -3,7 +3,8 @@
 # decompression bombs and truncated headers written at run time.
 add_executable(test_probe ${CMAKE_CURRENT_LIST_DIR}/test_probe.c)
 target_include_directories(test_probe PRIVATE ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(test_probe PRIVATE shmprobe PkgConfig::SDL2_IMAGE)
+target_link_libraries(test_probe PRIVATE shmprobe testutil
+                      PkgConfig::SDL2_IMAGE)
 add_test(NAME probe
          COMMAND test_probe ${CMAKE_CURRENT_LIST_DIR}/data/formats)
 set_tests_properties(probe PROPERTIES

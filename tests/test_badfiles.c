@@ -40,60 +40,34 @@ static char *in_dir(char *buf, size_t size, const char *name)
 	return buf;
 }
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-/* Appends a PNG chunk with its CRC; returns its size. */
-static size_t png_chunk(uint8_t *out, const char *type, const uint8_t *data,
-			uint32_t len)
-{
-	put_be32(out, len);
-	memcpy(out + 4, type, 4);
-	if (len)
-		memcpy(out + 8, data, len);
-	put_be32(out + 8 + len, tu_crc32(0, out + 4, 4 + (size_t)len));
-	return 12 + (size_t)len;
-}
-
 /* A well-formed PNG claiming w x h RGBA pixels whose only IDAT is a valid
  * zlib stream of 64 zero bytes: a few hundred bytes of file that a naive
- * loader answers by allocating w * h * 4 bytes. Returns its size. */
-static size_t png_bomb(uint8_t *out, uint32_t w, uint32_t h)
+ * loader answers by allocating w * h * 4 bytes. Written to path. */
+static int write_png_bomb(const char *path, uint32_t w, uint32_t h)
 {
-	static const uint8_t sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a,
-					'\n' };
-	uint8_t ihdr[13], idat[2 + 5 + 64 + 4];
 	uint8_t zeros[64] = { 0 };
-	size_t n = 0;
+	struct tu_buf png = { 0 }, ihdr = { 0 }, idat = { 0 };
+	int rc;
 
-	memcpy(out, sig, sizeof(sig));
-	n += sizeof(sig);
-	put_be32(ihdr, w);
-	put_be32(ihdr + 4, h);
-	ihdr[8] = 8;	/* bit depth */
-	ihdr[9] = 6;	/* RGBA */
-	ihdr[10] = 0;	/* deflate */
-	ihdr[11] = 0;	/* adaptive filtering */
-	ihdr[12] = 0;	/* no interlace */
-	n += png_chunk(out + n, "IHDR", ihdr, sizeof(ihdr));
+	tu_buf_put(&png, "\x89PNG\r\n\x1a\n", 8);
+	tu_buf_be32(&ihdr, w);
+	tu_buf_be32(&ihdr, h);
+	/* 8 bits, RGBA, deflate, adaptive filtering, no interlace */
+	tu_buf_put(&ihdr, "\x08\x06\x00\x00\x00", 5);
+	tu_png_chunk(&png, "IHDR", ihdr.b, ihdr.len);
 	/* zlib header, then one final stored block of 64 bytes. */
-	idat[0] = 0x78;
-	idat[1] = 0x01;
-	idat[2] = 0x01;
-	idat[3] = 64;
-	idat[4] = 0;
-	idat[5] = (uint8_t)~64;
-	idat[6] = 0xff;
-	memcpy(idat + 7, zeros, sizeof(zeros));
-	put_be32(idat + 7 + 64, tu_adler32(zeros, sizeof(zeros)));
-	n += png_chunk(out + n, "IDAT", idat, sizeof(idat));
-	n += png_chunk(out + n, "IEND", NULL, 0);
-	return n;
+	tu_buf_put(&idat, "\x78\x01\x01", 3);
+	tu_buf_le16(&idat, 64);
+	tu_buf_le16(&idat, (uint16_t)~64);
+	tu_buf_put(&idat, zeros, sizeof(zeros));
+	tu_buf_be32(&idat, tu_adler32(zeros, sizeof(zeros)));
+	tu_png_chunk(&png, "IDAT", idat.b, idat.len);
+	tu_png_chunk(&png, "IEND", NULL, 0);
+	rc = tu_write_file(path, png.b, png.len);
+	tu_buf_free(&png);
+	tu_buf_free(&ihdr);
+	tu_buf_free(&idat);
+	return rc;
 }
 
 /* Runs shmimage with args (NULL-ended, without argv[0]). */
@@ -164,7 +138,6 @@ static void case_files(void)
 	void *png;
 	size_t len;
 	struct tu_proc p;
-	char line[256];
 
 	struct {
 		const char *what, *name, *word;
@@ -202,12 +175,10 @@ static void case_files(void)
 	free(png);
 	CHECK(tu_write_file(in_dir(path, sizeof(path), "text.png"),
 			    "This is not a picture.\n", 23) == 0);
-	len = png_bomb(buf, 30000, 30000);
-	in_dir(path, sizeof(path), "bomb.png");
-	CHECK(tu_write_file(path, buf, len) == 0);
-	len = png_bomb(buf, 16000, 16000);
-	in_dir(path, sizeof(path), "big.png");
-	CHECK(tu_write_file(path, buf, len) == 0);
+	CHECK(write_png_bomb(in_dir(path, sizeof(path), "bomb.png"), 30000,
+			     30000) == 0);
+	CHECK(write_png_bomb(in_dir(path, sizeof(path), "big.png"), 16000,
+			     16000) == 0);
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *args[] = { "put", "--key", key, path, NULL };
@@ -232,11 +203,10 @@ static void case_files(void)
 		tu_proc_close(&p);
 	}
 	{
-		char *argv[] = { (char *)shmimage, "put", "--key", key,
-				 "--max-bytes", "16K", full, NULL };
+		const char *opts[] = { "--max-bytes", "16K", NULL };
 
-		CHECK(tu_spawn(&p, argv, NULL) == 0);
-		CHECK_MSG(tu_read_line(&p, 5000, line, sizeof(line)) >= 0,
+		CHECK(tu_put_spawn(&p, shmimage, key, full, opts, NULL) == 0);
+		CHECK_MSG(tu_put_served(&p, 5000, NULL, 0) == 0,
 			  "64 x 64 at --max-bytes 16K was not published: %s",
 			  p.err);
 		CHECK(tu_stop(&p, SIGTERM, 5000) == 0 && tu_exit_code(&p) == 0);
@@ -316,8 +286,7 @@ static void case_usage(void)
 static void case_output(void)
 {
 	SDL_Surface *img = tu_make_image(30, 20, 9);
-	char key[80], src[PATH_LEN], out[PATH_LEN], line[256], why[256];
-	char *argv[] = { (char *)shmimage, "put", "--key", key, src, NULL };
+	char key[80], src[PATH_LEN], out[PATH_LEN], why[256];
 	struct tu_proc owner, p;
 
 	tu_key(key, sizeof(key), "output");
@@ -335,9 +304,9 @@ static void case_output(void)
 		tu_proc_close(&p);
 	}
 
-	CHECK(tu_spawn(&owner, argv, NULL) == 0);
-	if (tu_read_line(&owner, 10000, line, sizeof(line)) < 0) {
-		CHECK_MSG(0, "put printed no line: %s", owner.err);
+	if (tu_put_start(&owner, shmimage, key, src, 10000, NULL, 0) < 0) {
+		CHECK_MSG(0, "put did not start or printed no line: %s",
+			  owner.err);
 		tu_proc_close(&owner);
 		SDL_FreeSurface(img);
 		return;

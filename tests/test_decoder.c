@@ -222,21 +222,18 @@ struct run {
 	long hwm_kib;		/* peak resident of put or its helper */
 };
 
-/* Runs `shmimage put ARGS...` (args NULL-ended) with env added, sampling
- * put's and its helper's VmHWM every ~2 ms, for at most bound_ms. A put
- * that serves is stopped with SIGTERM when stop_served. */
-static void run_put(struct run *r, const char *const args[],
-		    char *const env[], int bound_ms, bool stop_served)
+/* Runs `shmimage put --key key [opts...] file` (opts NULL-ended, or
+ * NULL) with env added, sampling put's and its helper's VmHWM every ~2
+ * ms, for at most bound_ms. A put that serves is stopped with SIGTERM
+ * when stop_served. */
+static void run_put(struct run *r, const char *key, const char *file,
+		    const char *const opts[], char *const env[], int bound_ms,
+		    bool stop_served)
 {
-	char *argv[24] = { (char *)shmimage, "put" };
-	int n = 2;
 	int64_t end;
 
-	for (int i = 0; args[i] && n < 23; i++)
-		argv[n++] = (char *)args[i];
-	argv[n] = NULL;
 	memset(r, 0, sizeof(*r));
-	if (tu_spawn(&r->p, argv, env) < 0) {
+	if (tu_put_spawn(&r->p, shmimage, key, file, opts, env) < 0) {
 		CHECK_MSG(false, "cannot start %s: %s", shmimage,
 			  strerror(errno));
 		return;
@@ -303,9 +300,7 @@ static void expect_refusal(const char *what, struct run *r, int bound_ms,
 /* An honest `put --key key file`, serving once this returns. */
 static void start_owner(struct run *r, const char *key, const char *file)
 {
-	const char *args[] = { "--key", key, file, NULL };
-
-	run_put(r, args, NULL, 10000, false);
+	run_put(r, key, file, NULL, NULL, 10000, false);
 	CHECK_MSG(r->served, "the honest put of %s did not serve: %s", file,
 		  r->p.err);
 }
@@ -424,8 +419,7 @@ static void test_sandbox_status(void)
 {
 	const char *png = in_tmp("noise.png");
 	SDL_Surface *s = save_png(png, 4096, 4096, 7);
-	char key[80], *argv[] = { (char *)shmimage, "put", "--key", key,
-				  (char *)png, NULL };
+	char key[80];
 	struct tu_proc p;
 	long seccomp = -1, nnp = -1;
 	long long data = -2;
@@ -448,7 +442,7 @@ static void test_sandbox_status(void)
 		dup2(canary, CANARY_FD);
 		close(canary);
 	}
-	if (tu_spawn(&p, argv, NULL) < 0) {
+	if (tu_put_spawn(&p, shmimage, key, png, NULL, NULL) < 0) {
 		CHECK_MSG(false, "spawn: %s", strerror(errno));
 		return;
 	}
@@ -695,24 +689,21 @@ static void test_fake(const struct fake_mode *m)
 	SDL_Surface *pattern = fake_pattern();
 	char key_a[80], key_b[80], env_mode[64];
 	char *env[] = { env_mode, NULL };
-	const char *args[12];
+	const char *opts[8];
 	struct run owner, r;
 	int n = 0;
 
-	args[n++] = "--key";
-	args[n++] = key_b;
-	args[n++] = "--decoder";
-	args[n++] = fake;
+	opts[n++] = "--decoder";
+	opts[n++] = fake;
 	if (!strcmp(m->mode, "hang")) {
-		args[n++] = "--decode-timeout";
-		args[n++] = "1";
+		opts[n++] = "--decode-timeout";
+		opts[n++] = "1";
 	}
 	if (m->small_limit) {
-		args[n++] = "--max-bytes";
-		args[n++] = "1M";
+		opts[n++] = "--max-bytes";
+		opts[n++] = "1M";
 	}
-	args[n++] = file;
-	args[n] = NULL;
+	opts[n] = NULL;
 	tu_key(key_a, sizeof(key_a), "honest");
 	tu_key(key_b, sizeof(key_b), m->mode);
 	snprintf(env_mode, sizeof(env_mode), "FAKE_DECODER_MODE=%s", m->mode);
@@ -720,7 +711,7 @@ static void test_fake(const struct fake_mode *m)
 	fake_in_process(m, file, pattern);
 
 	start_owner(&owner, key_a, file);
-	run_put(&r, args, env, m->bound_ms + 2000, true);
+	run_put(&r, key_b, file, opts, env, m->bound_ms + 2000, true);
 	if (m->words) {
 		expect_refusal(m->mode, &r, m->bound_ms, m->words);
 		if (!strcmp(m->mode, "big-reason"))
@@ -733,7 +724,7 @@ static void test_fake(const struct fake_mode *m)
 	tu_proc_close(&r.p);
 	if (!m->words) {
 		/* Served again to read it back. */
-		run_put(&r, args, env, m->bound_ms, false);
+		run_put(&r, key_b, file, opts, env, m->bound_ms, false);
 		if (r.served)
 			expect_served(key_b, pattern);
 		tu_stop(&r.p, SIGTERM, 3000);
@@ -765,76 +756,11 @@ FAKE_CASE(test_fake_big_reason, 13)
 FAKE_CASE(test_fake_over_limit, 14)
 #undef FAKE_CASE
 
-/* --- files built byte by byte --- */
-
-struct buf {
-	uint8_t *b;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const void *p, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 512;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		b->b = realloc(b->b, cap);
-		if (!b->b) {
-			perror("realloc");
-			exit(EXIT_FAILURE);
-		}
-		b->cap = cap;
-	}
-	memcpy(b->b + b->len, p, n);
-	b->len += n;
-}
-
-static void put_str(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void put_u8(struct buf *b, unsigned v)
-{
-	uint8_t c = (uint8_t)v;
-
-	put(b, &c, 1);
-}
-
-static void put_zeros(struct buf *b, size_t n)
-{
-	while (n--)
-		put_u8(b, 0);
-}
-
-static void put_le16(struct buf *b, uint32_t v)
-{
-	put_u8(b, v & 0xff);
-	put_u8(b, (v >> 8) & 0xff);
-}
-
-static void put_le32(struct buf *b, uint32_t v)
-{
-	put_le16(b, v & 0xffff);
-	put_le16(b, v >> 16);
-}
-
-static void put_be16(struct buf *b, uint32_t v)
-{
-	put_u8(b, (v >> 8) & 0xff);
-	put_u8(b, v & 0xff);
-}
-
-static void put_be32(struct buf *b, uint32_t v)
-{
-	put_be16(b, v >> 16);
-	put_be16(b, v & 0xffff);
-}
+/* --- files built byte by byte (struct tu_buf) --- */
 
 /* Writes b to the scratch directory as name and frees it; returns the
  * path. */
-static const char *save(const char *name, struct buf *b)
+static const char *save(const char *name, struct tu_buf *b)
 {
 	const char *path = in_tmp(name);
 
@@ -842,142 +768,111 @@ static const char *save(const char *name, struct buf *b)
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		exit(EXIT_FAILURE);
 	}
-	free(b->b);
-	memset(b, 0, sizeof(*b));
+	tu_buf_free(b);
 	return path;
 }
 
-static void png_chunk(struct buf *b, const char *type, const void *data,
-		      size_t len)
+static void bomb_png(struct tu_buf *b)
 {
-	uint32_t crc;
-
-	put_be32(b, (uint32_t)len);
-	put_str(b, type);
-	put(b, data, len);
-	crc = tu_crc32(tu_crc32(0, type, 4), data, len);
-	put_be32(b, crc);
-}
-
-static void bomb_png(struct buf *b)
-{
-	static const uint8_t idat[] = { 0x78, 0x01, 0x01, 0x00, 0x00, 0xff,
-					0xff, 0x00, 0x00, 0x00, 0x01 };
-	struct buf ihdr = { 0 };
-
-	put(b, "\x89PNG\r\n\x1a\n", 8);
-	put_be32(&ihdr, 30000);
-	put_be32(&ihdr, 30000);
-	put(&ihdr, "\x08\x06\x00\x00\x00", 5);
-	png_chunk(b, "IHDR", ihdr.b, ihdr.len);
-	png_chunk(b, "IDAT", idat, sizeof(idat));
-	png_chunk(b, "IEND", "", 0);
-	free(ihdr.b);
+	tu_png_bomb(b, 30000, 30000);
 }
 
 /* A JPEG quantisation table of ones and a DC table with one code. */
-static void jpeg_tables(struct buf *b)
+static void jpeg_tables(struct tu_buf *b)
 {
-	put(b, "\xff\xdb\x00\x43\x00", 5);
+	tu_buf_put(b, "\xff\xdb\x00\x43\x00", 5);
 	for (int i = 0; i < 64; i++)
-		put_u8(b, 1);
-	put(b, "\xff\xc4\x00\x14\x00\x01", 6);
-	put_zeros(b, 15);
-	put_u8(b, 0);
+		tu_buf_u8(b, 1);
+	tu_buf_put(b, "\xff\xc4\x00\x14\x00\x01", 6);
+	tu_buf_zeros(b, 15);
+	tu_buf_u8(b, 0);
 }
 
-static void bomb_jpeg(struct buf *b)
+static void bomb_jpeg(struct tu_buf *b)
 {
-	put(b, "\xff\xd8", 2);
+	tu_buf_put(b, "\xff\xd8", 2);
 	jpeg_tables(b);
-	put(b, "\xff\xc0\x00\x0b\x08", 5);	/* baseline, 1 component */
-	put_be16(b, 30000);
-	put_be16(b, 30000);
-	put(b, "\x01\x01\x11\x00", 4);
-	put(b, "\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00", 10);
-	put_zeros(b, 64);
-	put(b, "\xff\xd9", 2);
+	/* baseline, 1 component */
+	tu_buf_put(b, "\xff\xc0\x00\x0b\x08", 5);
+	tu_buf_be16(b, 30000);
+	tu_buf_be16(b, 30000);
+	tu_buf_put(b, "\x01\x01\x11\x00", 4);
+	tu_buf_put(b, "\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00", 10);
+	tu_buf_zeros(b, 64);
+	tu_buf_put(b, "\xff\xd9", 2);
 }
 
-static void bomb_gif(struct buf *b)
+static void bomb_gif(struct tu_buf *b)
 {
-	put_str(b, "GIF89a");
-	put_le16(b, 30000);
-	put_le16(b, 30000);
-	put(b, "\x80\x00\x00", 3);
-	put(b, "\x00\x00\x00\xff\xff\xff", 6);
-	put_str(b, ",");
-	put_le32(b, 0);
-	put_le16(b, 30000);
-	put_le16(b, 30000);
-	put_u8(b, 0);
-	put(b, "\x02\x02\x4c\x01\x00;", 6);
+	tu_buf_str(b, "GIF89a");
+	tu_buf_le16(b, 30000);
+	tu_buf_le16(b, 30000);
+	tu_buf_put(b, "\x80\x00\x00", 3);
+	tu_buf_put(b, "\x00\x00\x00\xff\xff\xff", 6);
+	tu_buf_str(b, ",");
+	tu_buf_le32(b, 0);
+	tu_buf_le16(b, 30000);
+	tu_buf_le16(b, 30000);
+	tu_buf_u8(b, 0);
+	tu_buf_put(b, "\x02\x02\x4c\x01\x00;", 6);
 }
 
-static void bomb_bmp(struct buf *b)
+static void bomb_bmp(struct tu_buf *b)
 {
-	put_str(b, "BM");
-	put_le32(b, 54 + 64);
-	put_le32(b, 0);
-	put_le32(b, 54);
-	put_le32(b, 40);
-	put_le32(b, 30000);
-	put_le32(b, (uint32_t)-30000);		/* top-down */
-	put_le16(b, 1);
-	put_le16(b, 24);
-	put_zeros(b, 24 + 64);
+	tu_bmp_header(b, 30000, -30000, 64);	/* top-down */
+	tu_buf_zeros(b, 64);
 }
 
-static void bomb_qoi(struct buf *b)
+static void bomb_qoi(struct tu_buf *b)
 {
-	put_str(b, "qoif");
-	put_be32(b, 30000);
-	put_be32(b, 30000);
-	put(b, "\x04\x00", 2);
-	put(b, "\xfe\x01\x02\x03", 4);
-	put(b, "\0\0\0\0\0\0\0\1", 8);
+	tu_buf_str(b, "qoif");
+	tu_buf_be32(b, 30000);
+	tu_buf_be32(b, 30000);
+	tu_buf_put(b, "\x04\x00", 2);
+	tu_buf_put(b, "\xfe\x01\x02\x03", 4);
+	tu_buf_put(b, "\0\0\0\0\0\0\0\1", 8);
 }
 
-static void bomb_webp(struct buf *b)
+static void bomb_webp(struct tu_buf *b)
 {
-	put_str(b, "RIFF");
-	put_le32(b, 4 + 18 + 8 + 16);
-	put_str(b, "WEBPVP8X");
-	put_le32(b, 10);
-	put_le32(b, 0);
-	put_u8(b, (30000 - 1) & 0xff);		/* 24-bit width - 1 */
-	put_le16(b, (30000 - 1) >> 8);
-	put_u8(b, (30000 - 1) & 0xff);
-	put_le16(b, (30000 - 1) >> 8);
-	put_str(b, "VP8L");
-	put_le32(b, 16);
-	put_u8(b, 0x2f);
-	put_le32(b, 16383 | 16383u << 14 | 1u << 28);
-	put_zeros(b, 11);
+	tu_buf_str(b, "RIFF");
+	tu_buf_le32(b, 4 + 18 + 8 + 16);
+	tu_buf_str(b, "WEBPVP8X");
+	tu_buf_le32(b, 10);
+	tu_buf_le32(b, 0);
+	tu_buf_u8(b, (30000 - 1) & 0xff);		/* 24-bit width - 1 */
+	tu_buf_le16(b, (30000 - 1) >> 8);
+	tu_buf_u8(b, (30000 - 1) & 0xff);
+	tu_buf_le16(b, (30000 - 1) >> 8);
+	tu_buf_str(b, "VP8L");
+	tu_buf_le32(b, 16);
+	tu_buf_u8(b, 0x2f);
+	tu_buf_le32(b, 16383 | 16383u << 14 | 1u << 28);
+	tu_buf_zeros(b, 11);
 }
 
-static void bomb_tga(struct buf *b)
+static void bomb_tga(struct tu_buf *b)
 {
-	put(b, "\x00\x00\x02", 3);		/* uncompressed true colour */
-	put_zeros(b, 9);
-	put_le16(b, 65535);
-	put_le16(b, 65535);
-	put(b, "\x20\x28", 2);			/* 32 bits, top-down */
-	put_zeros(b, 256);
+	tu_buf_put(b, "\x00\x00\x02", 3);	/* uncompressed true colour */
+	tu_buf_zeros(b, 9);
+	tu_buf_le16(b, 65535);
+	tu_buf_le16(b, 65535);
+	tu_buf_put(b, "\x20\x28", 2);		/* 32 bits, top-down */
+	tu_buf_zeros(b, 256);
 }
 
 /* One TIFF directory entry. */
-static void tiff_tag(struct buf *b, unsigned tag, unsigned type,
+static void tiff_tag(struct tu_buf *b, unsigned tag, unsigned type,
 		     uint32_t count, uint32_t value)
 {
-	put_le16(b, tag);
-	put_le16(b, type);
-	put_le32(b, count);
+	tu_buf_le16(b, tag);
+	tu_buf_le16(b, type);
+	tu_buf_le32(b, count);
 	if (type == 3 && count == 1) {
-		put_le16(b, value);
-		put_le16(b, 0);
+		tu_buf_le16(b, value);
+		tu_buf_le16(b, 0);
 	} else {
-		put_le32(b, value);
+		tu_buf_le32(b, value);
 	}
 }
 
@@ -986,7 +881,7 @@ enum { T_SHORT = 3, T_LONG = 4 };
 /* A striped TIFF of one strip holding data_len bytes, 8 bits a sample
  * (samples is 1, or more than 2: their sizes are stored after the
  * directory); the samples beyond the photometric's colours are extra. */
-static void tiff_striped(struct buf *b, uint32_t w, uint32_t h,
+static void tiff_striped(struct tu_buf *b, uint32_t w, uint32_t h,
 			 unsigned samples, unsigned photometric,
 			 uint32_t data_len)
 {
@@ -996,9 +891,9 @@ static void tiff_striped(struct buf *b, uint32_t w, uint32_t h,
 	uint32_t bits_at = after, extra_at = bits_at + 2 * samples;
 	uint32_t data_at = extra_at + 2 * extra;
 
-	put(b, "II*\0", 4);
-	put_le32(b, dir);
-	put_le16(b, ntags);
+	tu_buf_put(b, "II*\0", 4);
+	tu_buf_le32(b, dir);
+	tu_buf_le16(b, ntags);
 	tiff_tag(b, 256, T_LONG, 1, w);
 	tiff_tag(b, 257, T_LONG, 1, h);
 	if (samples > 1)
@@ -1014,88 +909,88 @@ static void tiff_striped(struct buf *b, uint32_t w, uint32_t h,
 	tiff_tag(b, 284, T_SHORT, 1, 1);	/* contiguous */
 	if (extra)
 		tiff_tag(b, 338, T_SHORT, extra, extra > 2 ? extra_at : 0);
-	put_le32(b, 0);
+	tu_buf_le32(b, 0);
 	for (unsigned i = 0; i < samples; i++)
-		put_le16(b, 8);
+		tu_buf_le16(b, 8);
 	for (unsigned i = 0; i < extra; i++)
-		put_le16(b, 0);
+		tu_buf_le16(b, 0);
 	for (uint32_t i = 0; i < data_len; i++)
-		put_u8(b, (uint8_t)(i * 7));
+		tu_buf_u8(b, (uint8_t)(i * 7));
 }
 
-static void bomb_tiff(struct buf *b)
+static void bomb_tiff(struct tu_buf *b)
 {
 	tiff_striped(b, 30000, 30000, 1, 1, 256);
 }
 
-static void bomb_pnm(struct buf *b)
+static void bomb_pnm(struct tu_buf *b)
 {
-	put_str(b, "P6\n30000 30000\n255\n");
-	put_zeros(b, 256);
+	tu_buf_str(b, "P6\n30000 30000\n255\n");
+	tu_buf_zeros(b, 256);
 }
 
-static void bomb_pgm(struct buf *b)
+static void bomb_pgm(struct tu_buf *b)
 {
-	put_str(b, "P5\n30000 30000\n255\n");
-	put_zeros(b, 256);
+	tu_buf_str(b, "P5\n30000 30000\n255\n");
+	tu_buf_zeros(b, 256);
 }
 
-static void bomb_ico(struct buf *b)
+static void bomb_ico(struct tu_buf *b)
 {
-	put(b, "\0\0\1\0\1\0", 6);		/* icon, one image */
-	put(b, "\0\0\0\0\1\0\x20\0", 8);	/* 256 x 256, 32 bits */
-	put_le32(b, 40 + 256);
-	put_le32(b, 22);
-	put_le32(b, 40);
-	put_le32(b, 30000);
-	put_le32(b, 60000);			/* image and mask */
-	put_le16(b, 1);
-	put_le16(b, 32);
-	put_zeros(b, 24 + 256);
+	tu_buf_put(b, "\0\0\1\0\1\0", 6);		/* icon, one image */
+	tu_buf_put(b, "\0\0\0\0\1\0\x20\0", 8);	/* 256 x 256, 32 bits */
+	tu_buf_le32(b, 40 + 256);
+	tu_buf_le32(b, 22);
+	tu_buf_le32(b, 40);
+	tu_buf_le32(b, 30000);
+	tu_buf_le32(b, 60000);			/* image and mask */
+	tu_buf_le16(b, 1);
+	tu_buf_le16(b, 32);
+	tu_buf_zeros(b, 24 + 256);
 }
 
-static void bomb_pcx(struct buf *b)
+static void bomb_pcx(struct tu_buf *b)
 {
-	put(b, "\x0a\x05\x01\x08", 4);		/* RLE, 8 bits */
-	put_le16(b, 0);
-	put_le16(b, 0);
-	put_le16(b, 29999);
-	put_le16(b, 29999);
-	put_le16(b, 72);
-	put_le16(b, 72);
-	put_zeros(b, 48 + 1);			/* palette, reserved */
-	put_u8(b, 3);				/* 3 planes: 24-bit */
-	put_le16(b, 30000);			/* bytes per line */
-	put_le16(b, 1);
-	put_zeros(b, 58);
-	put_zeros(b, 256);
+	tu_buf_put(b, "\x0a\x05\x01\x08", 4);		/* RLE, 8 bits */
+	tu_buf_le16(b, 0);
+	tu_buf_le16(b, 0);
+	tu_buf_le16(b, 29999);
+	tu_buf_le16(b, 29999);
+	tu_buf_le16(b, 72);
+	tu_buf_le16(b, 72);
+	tu_buf_zeros(b, 48 + 1);			/* palette, reserved */
+	tu_buf_u8(b, 3);				/* 3 planes: 24-bit */
+	tu_buf_le16(b, 30000);			/* bytes per line */
+	tu_buf_le16(b, 1);
+	tu_buf_zeros(b, 58);
+	tu_buf_zeros(b, 256);
 }
 
-static void bomb_pcx8(struct buf *b)
+static void bomb_pcx8(struct tu_buf *b)
 {
 	bomb_pcx(b);
 	b->b[65] = 1;				/* 1 plane: 8-bit */
 }
 
-static void bomb_xcf(struct buf *b)
+static void bomb_xcf(struct tu_buf *b)
 {
-	put_str(b, "gimp xcf file");
-	put_u8(b, 0);
-	put_be32(b, 30000);
-	put_be32(b, 30000);
-	put_be32(b, 0);				/* RGB */
-	put_be32(b, 0);				/* PROP_END */
-	put_be32(b, 0);
-	put_be32(b, 0);				/* no layer */
-	put_be32(b, 0);				/* no channel */
-	put_zeros(b, 128);
+	tu_buf_str(b, "gimp xcf file");
+	tu_buf_u8(b, 0);
+	tu_buf_be32(b, 30000);
+	tu_buf_be32(b, 30000);
+	tu_buf_be32(b, 0);				/* RGB */
+	tu_buf_be32(b, 0);				/* PROP_END */
+	tu_buf_be32(b, 0);
+	tu_buf_be32(b, 0);				/* no layer */
+	tu_buf_be32(b, 0);				/* no channel */
+	tu_buf_zeros(b, 128);
 }
 
 /* --- 4. bombs --- */
 
 struct bomb {
 	const char *name;
-	void (*make)(struct buf *b);
+	void (*make)(struct tu_buf *b);
 	const char *words;	/* one must be in the message */
 };
 
@@ -1107,17 +1002,15 @@ struct bomb {
 
 static void run_bomb(const struct bomb *k)
 {
-	struct buf b = { 0 };
+	struct tu_buf b = { 0 };
 	const char *path;
 	struct run r;
 	char key[80];
-	const char *args[] = { "--key", key, NULL, NULL };
 
 	k->make(&b);
 	path = save(k->name, &b);
-	args[2] = path;
 	tu_key(key, sizeof(key), "bomb");
-	run_put(&r, args, NULL, 7000, true);
+	run_put(&r, key, path, NULL, NULL, 7000, true);
 	expect_refusal(k->name, &r, 5000, k->words);
 	/* A bomb asks for memory, not for forbidden system calls: a helper
 	 * killed by its sandbox here is a sandbox that breaks decoding. */
@@ -1150,16 +1043,16 @@ BOMB_CASE(test_bomb_xcf, "bomb.xcf", bomb_xcf, UNPROBED)
 
 /* 16 x 16 pixels in one 16384 x 16384 tile of 6 samples of 16 bits
  * (3 GiB a tile), with 100 KB of tile data. */
-static void tiff_tile(struct buf *b)
+static void tiff_tile(struct tu_buf *b)
 {
 	const unsigned ntags = 12;
 	const uint32_t bits_at = 8 + 2 + ntags * 12 + 4;
 	const uint32_t extra_at = bits_at + 12, data_at = extra_at + 6;
 	const uint32_t data_len = 100000;
 
-	put(b, "II*\0", 4);
-	put_le32(b, 8);
-	put_le16(b, ntags);
+	tu_buf_put(b, "II*\0", 4);
+	tu_buf_le32(b, 8);
+	tu_buf_le16(b, ntags);
 	tiff_tag(b, 256, T_LONG, 1, 16);
 	tiff_tag(b, 257, T_LONG, 1, 16);
 	tiff_tag(b, 258, T_SHORT, 6, bits_at);
@@ -1172,16 +1065,16 @@ static void tiff_tile(struct buf *b)
 	tiff_tag(b, 324, T_LONG, 1, data_at);
 	tiff_tag(b, 325, T_LONG, 1, data_len);
 	tiff_tag(b, 338, T_SHORT, 3, extra_at);
-	put_le32(b, 0);
+	tu_buf_le32(b, 0);
 	for (int i = 0; i < 6; i++)
-		put_le16(b, 16);
-	put_zeros(b, 6);
+		tu_buf_le16(b, 16);
+	tu_buf_zeros(b, 6);
 	for (uint32_t i = 0; i < data_len; i++)
-		put_u8(b, (uint8_t)(i * 13));
+		tu_buf_u8(b, (uint8_t)(i * 13));
 }
 
 /* 8192 x 8192 RGB with 34 extra samples: 37 a pixel. */
-static void tiff_samples(struct buf *b)
+static void tiff_samples(struct tu_buf *b)
 {
 	tiff_striped(b, 8192, 8192, 37, 2, 65536);
 }
@@ -1189,24 +1082,24 @@ static void tiff_samples(struct buf *b)
 /* A w x h greyscale progressive JPEG whose one DC scan comes `scans`
  * times, each a few bytes of entropy data (the decoder pads the rest of
  * every scan with zeros, but still walks every block). */
-static void jpeg_scans(struct buf *b, unsigned w, unsigned h, int scans)
+static void jpeg_scans(struct tu_buf *b, unsigned w, unsigned h, int scans)
 {
-	put(b, "\xff\xd8", 2);
+	tu_buf_put(b, "\xff\xd8", 2);
 	jpeg_tables(b);
-	put(b, "\xff\xc2\x00\x0b\x08", 5);	/* progressive */
-	put_be16(b, h);
-	put_be16(b, w);
-	put(b, "\x01\x01\x11\x00", 4);
+	tu_buf_put(b, "\xff\xc2\x00\x0b\x08", 5);	/* progressive */
+	tu_buf_be16(b, h);
+	tu_buf_be16(b, w);
+	tu_buf_put(b, "\x01\x01\x11\x00", 4);
 	for (int i = 0; i < scans; i++) {
-		put(b, "\xff\xda\x00\x08\x01\x01\x00\x00\x00\x00", 10);
-		put_zeros(b, 4);
+		tu_buf_put(b, "\xff\xda\x00\x08\x01\x01\x00\x00\x00\x00", 10);
+		tu_buf_zeros(b, 4);
 	}
-	put(b, "\xff\xd9", 2);
+	tu_buf_put(b, "\xff\xd9", 2);
 }
 
 static const char *slow_jpeg(void)
 {
-	struct buf b = { 0 };
+	struct tu_buf b = { 0 };
 
 	jpeg_scans(&b, 8192, 8192, 2000);
 	return save("scans.jpg", &b);
@@ -1217,12 +1110,11 @@ static void run_limited(const char *what, const char *path,
 			const char *timeout, int bound_ms)
 {
 	char key[80];
-	const char *args[] = { "--key", key, "--decode-timeout", timeout,
-			       path, NULL };
+	const char *opts[] = { "--decode-timeout", timeout, NULL };
 	struct run r;
 
 	tu_key(key, sizeof(key), "limited");
-	run_put(&r, args, NULL, bound_ms + 2000, true);
+	run_put(&r, key, path, opts, NULL, bound_ms + 2000, true);
 	CHECK_MSG(!r.hung && tu_elapsed_ms(&r.p) <= bound_ms &&
 		  (tu_exit_code(&r.p) == 0 || tu_exit_code(&r.p) == 1),
 		  "%s: %s after %lld ms (exit %d, signal %d)", what,
@@ -1242,7 +1134,7 @@ static void run_limited(const char *what, const char *path,
 
 static void test_tiff_tile(void)
 {
-	struct buf b = { 0 };
+	struct tu_buf b = { 0 };
 
 	tiff_tile(&b);
 	run_limited("tiff-tile", save("tile.tif", &b), "20", 10000);
@@ -1250,7 +1142,7 @@ static void test_tiff_tile(void)
 
 static void test_tiff_samples(void)
 {
-	struct buf b = { 0 };
+	struct tu_buf b = { 0 };
 
 	tiff_samples(&b);
 	run_limited("tiff-samples", save("samples.tif", &b), "20", 10000);
@@ -1265,12 +1157,10 @@ static void test_jpeg_scans(void)
  * 0.5 s. Returns the helper, or 0. */
 static pid_t start_slow(struct tu_proc *p, const char *path, char *key)
 {
-	char *argv[] = { (char *)shmimage, "put", "--key", key, (char *)path,
-			 NULL };
 	int64_t end;
 	pid_t helper = 0;
 
-	if (tu_spawn(p, argv, NULL) < 0)
+	if (tu_put_spawn(p, shmimage, key, path, NULL, NULL) < 0)
 		return 0;
 	end = tu_now_ms() + 5000;
 	while (!helper && tu_now_ms() < end && !exited(p->pid)) {
@@ -1330,11 +1220,10 @@ static void refuse_special(const char *what, const char *path,
 			   const char *words)
 {
 	char key[80];
-	const char *args[] = { "--key", key, path, NULL };
 	struct run r;
 
 	tu_key(key, sizeof(key), what);
-	run_put(&r, args, NULL, 5000, true);
+	run_put(&r, key, path, NULL, NULL, 5000, true);
 	expect_refusal(what, &r, 2000, words);
 	tu_proc_close(&r.p);
 	expect_unheld(key);
@@ -1391,11 +1280,10 @@ static void test_rename_race(void)
 		_exit(swapper(name, fifo, png));
 	for (int i = 0; i < 200; i++) {
 		char key[80];
-		const char *args[] = { "--key", key, name, NULL };
 		struct run r;
 
 		tu_key(key, sizeof(key), "race");
-		run_put(&r, args, NULL, 5000, true);
+		run_put(&r, key, name, NULL, NULL, 5000, true);
 		if (r.served && tu_exit_code(&r.p) == 0)
 			served++;
 		else if (tu_exit_code(&r.p) == 1 && tu_err_lines(&r.p) == 1 &&
@@ -1425,7 +1313,6 @@ static void test_growing(void)
 	const char *path = in_tmp("grow.png");
 	SDL_Surface *s = save_png(path, 4096, 4096, 9);
 	char key[80];
-	const char *args[] = { "--key", key, path, NULL };
 	struct run r;
 	struct stat st;
 	off_t size0, size1;
@@ -1450,7 +1337,7 @@ static void test_growing(void)
 	}
 	tu_sleep_ms(20);
 	size0 = stat(path, &st) == 0 ? st.st_size : 0;
-	run_put(&r, args, NULL, 10000, false);
+	run_put(&r, key, path, NULL, NULL, 10000, false);
 	size1 = stat(path, &st) == 0 ? st.st_size : 0;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);

@@ -85,15 +85,10 @@ static SDL_Surface *make_quadrants(int w, int h)
 	return s;
 }
 
-static bool starts_with(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 /* The text after the Qt text's own lines: the reason. */
 static const char *reason_after(const char *msg, const char *qt)
 {
-	if (!starts_with(msg, qt) || msg[strlen(qt)] != '\n')
+	if (!tu_starts_with(msg, qt) || msg[strlen(qt)] != '\n')
 		return "";
 	return msg + strlen(qt) + 1;
 }
@@ -348,14 +343,14 @@ static void test_owner_and_bad_file(SDL_Surface *want)
 	dialog_load_from_file(d, good, true);
 	CHECK(dialog_loading(d));
 	CHECK(dialog_generation(d) > gen);
-	CHECK_MSG(starts_with(dialog_message(d), DIALOG_TEXT_LOADING
+	CHECK_MSG(tu_starts_with(dialog_message(d), DIALOG_TEXT_LOADING
 			      " quadrants.png"), "message while loading: %s",
 		  dialog_message(d));
 	CHECK(wait_loaded(d));
 	CHECK(dialog_is_sharing(d));
 	CHECK(seg_is(dialog_segment(d), want));
 	CHECK(strcmp(dialog_message(d), "") == 0);
-	CHECK_MSG(starts_with(dialog_status(d), size_key) &&
+	CHECK_MSG(tu_starts_with(dialog_status(d), size_key) &&
 		  strstr(dialog_status(d), "shared by this window"),
 		  "status: %s", dialog_status(d));
 	CHECK(dialog_image_owner(d) == getpid());
@@ -488,7 +483,7 @@ static void test_bad_first_file(void)
 	d = new_dialog(key, NULL);
 	CHECK(d && !load(d, bad));
 	CHECK(d && !dialog_is_sharing(d));
-	CHECK(d && starts_with(dialog_message(d), DIALOG_TEXT_NOT_IMAGE));
+	CHECK(d && tu_starts_with(dialog_message(d), DIALOG_TEXT_NOT_IMAGE));
 	/* The key was not kept: another dialog can take it. */
 	e = new_dialog(key, NULL);
 	CHECK(e && load(e, good) && dialog_is_sharing(e));

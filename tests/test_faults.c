@@ -57,7 +57,6 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -78,20 +77,6 @@
 #include "shm/segment.h"
 #include "shm/share.h"
 #include "testutil.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
-#ifdef UNDER_ASAN
-static const bool under_asan = true;
-#else
-static const bool under_asan = false;
-#endif
 
 static const char *shmimage;
 static char decoder[4096];	/* shm-decode, next to shmimage */
@@ -181,26 +166,12 @@ static bool same_rows(const uint8_t *got, SDL_Surface *want)
 
 /* ---- processes ------------------------------------------------------- */
 
-/* Starts `shmimage put --key key path`; does not wait for it. */
-static int spawn_put(struct tu_proc *p, const char *key, const char *path)
-{
-	char *argv[] = { (char *)shmimage, "put", "--key", (char *)key,
-			 (char *)path, NULL };
-
-	return tu_spawn(p, argv, NULL);
-}
-
 /* Starts an owner and waits for its "shared ..." line. */
 static bool start_put(struct tu_proc *p, const char *key, const char *path)
 {
-	char line[256];
-
-	if (spawn_put(p, key, path) < 0)
-		return false;
-	if (tu_read_line(p, 5000 * time_scale, line, sizeof(line)) >= 0 &&
-	    strstr(line, "shared"))
+	if (tu_put_start(p, shmimage, key, path, 5000 * time_scale, NULL,
+			 0) == 0)
 		return true;
-	tu_wait(p, 1000);
 	fprintf(stderr, "owner did not start: %s\n", p->err);
 	return false;
 }
@@ -390,10 +361,11 @@ static int tally[3];
 /* What the clean errors said. A reader of a killed owner may be told
  * only these: anything else (a timeout, say) fails the round. The last
  * two are a reader that was already connected when the owner died: its
- * connection was closed (accepted) or reset (still queued). */
+ * connection was closed (accepted) or reset (still queued: "went away
+ * before handing over"). */
 static const char *const reasons[] = {
-	"nothing is shared", "closed the connection", "Connection reset",
-	NULL,
+	"nothing is shared", "closed the connection",
+	"went away before handing over", NULL,
 };
 static int reason_tally[4];
 
@@ -475,7 +447,7 @@ static void kill_while_loading(struct image *a, struct image *b, int r)
 {
 	static struct tu_proc reader;
 	struct loader l = { .a = a, .b = b };
-	char key[80], out[300], what[64], when[64], c;
+	char key[80], out[300], what[64], when[64];
 	int sv[2], t_read = (int)rnd(300), t_kill = (int)rnd(300), status;
 	bool read_started = false;
 	int64_t start;
@@ -495,18 +467,12 @@ static void kill_while_loading(struct image *a, struct image *b, int r)
 		_exit(load_forever(&l));
 	}
 	close(sv[1]);
-	{
-		struct pollfd pfd = { .fd = sv[0], .events = POLLIN };
-
-		c = 0;
-		if (poll(&pfd, 1, 10000 * time_scale) != 1 ||
-		    read(sv[0], &c, 1) != 1 || c != 'A') {
-			CHECK_MSG(0, "%s: the owner never served A", what);
-			kill(pid, SIGKILL);
-			tu_waitpid(pid, &status, 5000);
-			close(sv[0]);
-			return;
-		}
+	if (tu_read_byte(sv[0], 10000 * time_scale) != 'A') {
+		CHECK_MSG(0, "%s: the owner never served A", what);
+		kill(pid, SIGKILL);
+		tu_waitpid(pid, &status, 5000);
+		close(sv[0]);
+		return;
 	}
 	close(sv[0]);
 	start = tu_now_ms();
@@ -553,7 +519,7 @@ static void kill_put(struct image *big, struct image *next, int r,
 	unlink(out);
 	tu_key(key, sizeof(key), "ko");
 	start = tu_now_ms();
-	CHECK(spawn_put(&owner, key, big->path) == 0);
+	CHECK(tu_put_spawn(&owner, shmimage, key, big->path, NULL, NULL) == 0);
 	while (!read_started || !killed) {
 		int64_t t = tu_now_ms() - start;
 
@@ -595,7 +561,7 @@ static void test_kill_owner(int rounds)
 	 * the put rounds fall anywhere up to 1.5 times that. */
 	tu_key(key, sizeof(key), "ko-time");
 	t = tu_now_ms();
-	CHECK(spawn_put(&owner, key, big.path) == 0);
+	CHECK(tu_put_spawn(&owner, shmimage, key, big.path, NULL, NULL) == 0);
 	CHECK_MSG(tu_read_line(&owner, 10000 * time_scale, line,
 			       sizeof(line)) >= 0, "put of the big image: %s",
 		  owner.err);
@@ -628,19 +594,6 @@ struct usage {
 	long rss;
 };
 
-/* Mappings of memfds (segments) in this process: unlike the total, not
- * disturbed by a sanitizer's or valgrind's own allocator. */
-static int segment_maps(void)
-{
-	char *maps = tu_read_file("/proc/self/maps", NULL);
-	int n = 0;
-
-	for (char *p = maps; p && (p = strstr(p, "/memfd:")); p++)
-		n++;
-	free(maps);
-	return n;
-}
-
 static struct usage usage_now(void)
 {
 	struct usage u;
@@ -648,16 +601,9 @@ static struct usage usage_now(void)
 	tu_map_count();		/* warms the buffers the counting uses */
 	u.fds = tu_fds_of(0);	/* a serving thread may be closing one */
 	u.maps = tu_map_count();
-	u.segs = segment_maps();
+	u.segs = tu_segment_maps();
 	u.rss = tu_rss_kib();
 	return u;
-}
-
-static bool under_valgrind(void)
-{
-	const char *pre = getenv("LD_PRELOAD");
-
-	return pre && strstr(pre, "vgpreload");
 }
 
 static void check_flat(const char *what, struct usage a, struct usage b,
@@ -673,7 +619,7 @@ static void check_flat(const char *what, struct usage a, struct usage b,
 	/* Under valgrind or ASan the other mappings and RSS are the tool's
 	 * own bookkeeping (its allocator maps blocks itself, ASan keeps
 	 * freed memory in quarantine); fds and segments still count. */
-	if (under_valgrind() || under_asan)
+	if (tu_under_valgrind() || tu_under_asan())
 		return;
 	CHECK_MSG(a.maps == b.maps, "%s: mappings grew from %d to %d", what,
 		  a.maps, b.maps);
@@ -1107,10 +1053,9 @@ static void test_as_owner(void)
 	struct image a, b;
 	int refused = 0, published = 0, child_refused = 0;
 
-#ifdef UNDER_ASAN
-	SKIP("RLIMIT_AS cannot be used under AddressSanitizer (its shadow "
-	     "memory alone exceeds any useful limit)");
-#endif
+	if (tu_under_asan())
+		SKIP("RLIMIT_AS cannot be used under AddressSanitizer (its "
+		     "shadow memory alone exceeds any useful limit)");
 	image_init(&a, "A", 64, 64, 12);
 	image_init(&b, "B", 2048, 2048, 13);
 
@@ -1205,9 +1150,8 @@ static void test_as_reader(void)
 	char key[80], out[300];
 	int got = 0, refused = 0;
 
-#ifdef UNDER_ASAN
-	SKIP("RLIMIT_AS cannot be used under AddressSanitizer");
-#endif
+	if (tu_under_asan())
+		SKIP("RLIMIT_AS cannot be used under AddressSanitizer");
 	image_init(&img, "as", 4096, 4096, 14);
 	tu_key(key, sizeof(key), "asr");
 	snprintf(out, sizeof(out), "%s/as.bmp", tmp);
@@ -1272,6 +1216,22 @@ static void test_memfd_fail(void)
 
 /* ---- main ------------------------------------------------------------ */
 
+static void test_kill_owner_rounds(void)
+{
+	test_kill_owner(env_int("FAULTS_ROUNDS", 70));
+}
+
+static const struct tu_case cases[] = {
+	{ "kill-owner", test_kill_owner_rounds },
+	{ "soak-attach", test_soak_attach },
+	{ "soak-load", test_soak_load },
+	{ "nofile-reader", test_nofile_reader },
+	{ "nofile-owner", test_nofile_owner },
+	{ "as-owner", test_as_owner },
+	{ "as-reader", test_as_reader },
+	{ "memfd-fail", test_memfd_fail },
+};
+
 /* test_faults --rlimit nofile|as N -- PROGRAM ARGS...: sets the soft and
  * hard limit and becomes PROGRAM, so the limit holds from its first
  * instruction. */
@@ -1326,25 +1286,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (!strcmp(which, "kill-owner"))
-		test_kill_owner(env_int("FAULTS_ROUNDS", 70));
-	else if (!strcmp(which, "soak-attach"))
-		test_soak_attach();
-	else if (!strcmp(which, "soak-load"))
-		test_soak_load();
-	else if (!strcmp(which, "nofile-reader"))
-		test_nofile_reader();
-	else if (!strcmp(which, "nofile-owner"))
-		test_nofile_owner();
-	else if (!strcmp(which, "as-owner"))
-		test_as_owner();
-	else if (!strcmp(which, "as-reader"))
-		test_as_reader();
-	else if (!strcmp(which, "memfd-fail"))
-		test_memfd_fail();
-	else {
-		fprintf(stderr, "test_faults: unknown case \"%s\"\n", which);
+	if (tu_run_cases(cases, sizeof(cases) / sizeof(cases[0]), which))
 		return 2;
-	}
 	return check_done();
 }

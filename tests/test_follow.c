@@ -69,11 +69,6 @@ static const Uint8 colours[3][4] = {
 };
 static const int sizes[3][2] = { { 64, 48 }, { 30, 20 }, { 17, 9 } };
 
-static bool starts_with(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 static int save_flat(const char *path, int w, int h, const Uint8 *c)
 {
 	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
@@ -94,14 +89,7 @@ static int save_flat(const char *path, int w, int h, const Uint8 *c)
 static int put(struct tu_proc *p, const char *key, const char *file,
 	       char *line, size_t size)
 {
-	char *const argv[] = { (char *)shmimage, "put", "--key", (char *)key,
-			       (char *)file, NULL };
-
-	if (tu_spawn(p, argv, NULL) < 0)
-		return -1;
-	if (tu_read_line(p, STEP_MS, line, size) < 0 ||
-	    !starts_with(line, "shared ")) {
-		tu_stop(p, SIGKILL, 1000);
+	if (tu_put_start(p, shmimage, key, file, STEP_MS, line, size) < 0) {
 		fprintf(stderr, "shmimage put %s: %s\n", file, p->err);
 		tu_proc_close(p);
 		return -1;
@@ -221,9 +209,9 @@ static bool owner_loads(struct owner *o, const char *path)
 	if (n <= 0)
 		return false;
 	buf[n] = '\0';
-	if (!starts_with(buf, "ok"))
+	if (!tu_starts_with(buf, "ok"))
 		fprintf(stderr, "owner: %s", buf);
-	return starts_with(buf, "ok");
+	return tu_starts_with(buf, "ok");
 }
 
 static void kill_owner(struct owner *o)
@@ -398,7 +386,7 @@ static void follow_hostile(const char *mode)
 	while (open && tu_now_ms() < end) {
 		const char *msg = dialog_message(app_dialog(a));
 
-		if (starts_with(msg, DIALOG_TEXT_ATTACH "\n") &&
+		if (tu_starts_with(msg, DIALOG_TEXT_ATTACH "\n") &&
 		    msg[strlen(DIALOG_TEXT_ATTACH) + 1]) {
 			said = true;
 			break;

@@ -42,16 +42,13 @@ static int visible(const struct dirent *de)
 static void round_trip(const char *path, const char *name,
 		       SDL_Surface *expect)
 {
-	char key[80], out[PATH_LEN], line[256], why[256];
-	char *put[] = { (char *)shmimage, "put", "--key", key, (char *)path,
-			NULL };
+	char key[80], out[PATH_LEN], why[256];
 	char *get[] = { (char *)shmimage, "get", "--key", key, out, NULL };
 	struct tu_proc owner, p;
 
 	tu_key(key, sizeof(key), "formats");
 	snprintf(out, sizeof(out), "%s/%s.out.png", dir, name);
-	if (tu_spawn(&owner, put, NULL) < 0 ||
-	    tu_read_line(&owner, 10000, line, sizeof(line)) < 0) {
+	if (tu_put_start(&owner, shmimage, key, path, 10000, NULL, 0) < 0) {
 		tu_proc_close(&owner);
 		CHECK_MSG(0, "%s: put did not publish it: %s", name, owner.err);
 		return;
@@ -73,12 +70,11 @@ static void round_trip(const char *path, const char *name,
 static void refused(const char *path, const char *name)
 {
 	char key[80];
-	char *put[] = { (char *)shmimage, "put", "--key", key, (char *)path,
-			NULL };
 	struct tu_proc p;
 
 	tu_key(key, sizeof(key), "formats");
-	if (tu_run(&p, put, NULL, 5000) < 0)
+	if (tu_put_spawn(&p, shmimage, key, path, NULL, NULL) < 0 ||
+	    tu_wait(&p, 5000) < 0)
 		CHECK_MSG(0, "%s: put of an undecodable file kept running",
 			  name);
 	CHECK_MSG(tu_exit_code(&p) == 1 && tu_err_lines(&p) == 1 &&

@@ -103,19 +103,7 @@ static bool near(const Uint8 *px, const Uint8 *want)
 
 static void push_key(struct app *a, SDL_Keycode sym, SDL_Scancode sc)
 {
-	SDL_Event ev;
-	Uint32 id = SDL_GetWindowID(app_window(a));
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SDL_KEYDOWN;
-	ev.key.windowID = id;
-	ev.key.state = SDL_PRESSED;
-	ev.key.keysym.sym = sym;
-	ev.key.keysym.scancode = sc;
-	SDL_PushEvent(&ev);
-	ev.type = SDL_KEYUP;
-	ev.key.state = SDL_RELEASED;
-	SDL_PushEvent(&ev);
+	tu_push_key(SDL_GetWindowID(app_window(a)), sym, sc);
 }
 
 /* Typed text arrives in pieces of at most 31 bytes, as from an IME. */
@@ -481,8 +469,6 @@ static void stop_window(struct window *w)
 	w->pid = -1;
 }
 
-static bool starts_with(const char *s, const char *prefix);
-
 /* Runs exe with args and env SDL_VIDEODRIVER=dummy until its stderr has
  * a whole line (at most STEP_MS), then SIGTERM. Returns everything it
  * wrote to stderr in err (the lines before and after the signal) and
@@ -550,7 +536,7 @@ static void case_cli(void)
 	for (i = 0; i < SDL_arraysize(usages); i++) {
 		CHECK(tu_run(&p, usages[i], NULL, 5000) == 0);
 		CHECK_MSG(tu_exit_code(&p) == 2 && tu_err_lines(&p) == 1 &&
-			  starts_with(p.err, "sharedmemory: "),
+			  tu_starts_with(p.err, "sharedmemory: "),
 			  "%s %s: exit %d, stderr: %s", usages[i][1],
 			  usages[i][2] ? usages[i][2] : "", tu_exit_code(&p),
 			  p.err);
@@ -586,7 +572,7 @@ static void case_cli(void)
 		int code = stderr_until_line(argv, err, sizeof(err));
 
 		CHECK_MSG(code == 0 && count_lines(err) == 1 &&
-			  starts_with(err, "sharedmemory: ") &&
+			  tu_starts_with(err, "sharedmemory: ") &&
 			  strstr(err, "not-an-image.png"),
 			  "--load BAD: exit %d, stderr: %s", code, err);
 	}
@@ -608,7 +594,7 @@ static void case_handover(void)
 
 	/* B: M with nothing shared. */
 	CHECK(ask_settled(&b, "M", &st) == 0);
-	CHECK_MSG(!st.image && starts_with(st.message, DIALOG_TEXT_ATTACH),
+	CHECK_MSG(!st.image && tu_starts_with(st.message, DIALOG_TEXT_ATTACH),
 		  "B first M: %s", st.message);
 	CHECK_MSG(!st.any, "B's image area shows an image colour");
 
@@ -653,10 +639,10 @@ static void case_handover(void)
 
 		while (ask(&c, "R", &st) == 0 && tu_now_ms() < end &&
 		       (st.loading ||
-			starts_with(st.message, DIALOG_TEXT_LOADING)))
+			tu_starts_with(st.message, DIALOG_TEXT_LOADING)))
 			;
 		CHECK_MSG(!st.image && !st.sharing &&
-			  starts_with(st.message, DIALOG_TEXT_CREATE) &&
+			  tu_starts_with(st.message, DIALOG_TEXT_CREATE) &&
 			  strstr(st.message, pid_text),
 			  "C: %s", st.message);
 		stop_window(&c);
@@ -668,7 +654,7 @@ static void case_handover(void)
 	 * shared. */
 	snprintf(cmd, sizeof(cmd), "F %s", bad);
 	CHECK(ask_settled(&a, cmd, &st) == 0);
-	CHECK_MSG(!st.image && starts_with(st.message, DIALOG_TEXT_NOT_IMAGE)
+	CHECK_MSG(!st.image && tu_starts_with(st.message, DIALOG_TEXT_NOT_IMAGE)
 		  && st.sharing && !st.any, "A after bad file: image %d "
 		  "sharing %d any %d: %s", st.image, st.sharing, st.any,
 		  st.message);
@@ -752,7 +738,7 @@ static void case_realowner(void)
 	end = tu_now_ms() + STEP_MS;
 	while (st.image && tu_now_ms() < end && ask(&r, "R", &st) == 0)
 		;
-	CHECK_MSG(!st.image && starts_with(st.message, DIALOG_TEXT_ATTACH),
+	CHECK_MSG(!st.image && tu_starts_with(st.message, DIALOG_TEXT_ATTACH),
 		  "M after the owner left: %s", st.message);
 	tu_proc_close(&p);
 	stop_window(&r);
@@ -807,15 +793,7 @@ static bool wait_status(struct app *a, const char *text)
 /* `shmimage put --key key file`, once it printed its line. */
 static int put(struct tu_proc *p, const char *key, const char *file)
 {
-	char *const argv[] = { (char *)shmimage, "put", "--key", (char *)key,
-			       (char *)file, NULL };
-	char line[512];
-
-	if (tu_spawn(p, argv, NULL) < 0)
-		return -1;
-	if (tu_read_line(p, STEP_MS, line, sizeof(line)) < 0 ||
-	    !starts_with(line, "shared ")) {
-		tu_stop(p, SIGKILL, 1000);
+	if (tu_put_start(p, shmimage, key, file, STEP_MS, NULL, 0) < 0) {
 		fprintf(stderr, "shmimage put %s: %s\n", file, p->err);
 		tu_proc_close(p);
 		return -1;
@@ -949,7 +927,7 @@ static void case_async(void)
 	push_drop(a, big);
 	took = timed_pump(a, 0, &open);
 	CHECK(dialog_loading(d));
-	CHECK_MSG(starts_with(dialog_message(d),
+	CHECK_MSG(tu_starts_with(dialog_message(d),
 			      DIALOG_TEXT_LOADING " noise-4096.png"),
 		  "message: %s", dialog_message(d));
 	CHECK_MSG(text_pixels(a) > 0, "the image area draws no text");
@@ -1000,22 +978,6 @@ static void case_async(void)
 	CHECK_MSG(worst < PUMP_MAX_MS, "app_pump took %d ms", (int)worst);
 	CHECK(wait_image(a, 4096, 4096));
 	app_destroy(a);
-}
-
-/* A w x h image of 1-pixel black and white checks. */
-static SDL_Surface *make_checks(int w, int h)
-{
-	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
-							 SDL_PIXELFORMAT_RGBA32);
-	int x, y;
-
-	for (y = 0; s && y < h; y++) {
-		Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + y * s->pitch);
-
-		for (x = 0; x < w; x++)
-			row[x] = (x + y) & 1 ? 0xffffffffu : 0xff000000u;
-	}
-	return s;
 }
 
 /* A w x h image of four flat quadrants in quad[]'s colours. */
@@ -1157,7 +1119,7 @@ static void case_quality(void)
 
 	snprintf(checks, sizeof(checks), "%s/checks-4000x3000.png", dir);
 	snprintf(quads, sizeof(quads), "%s/quadrants-4096.png", dir);
-	s = make_checks(4000, 3000);
+	s = tu_make_checks(4000, 3000);
 	CHECK(s && IMG_SavePNG(s, checks) == 0);
 	SDL_FreeSurface(s);
 	s = make_big_quadrants(4096, 4096);
@@ -1193,11 +1155,6 @@ static void case_quality(void)
 	tu_stop(&p, SIGTERM, 5000);
 	tu_proc_close(&p);
 	app_destroy(a);
-}
-
-static bool starts_with(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 static SDL_Surface *make_quadrants(void)

@@ -66,22 +66,10 @@ static const char *save_png(SDL_Surface *surf, const char *name, char *buf,
 static bool start_owner(struct tu_proc *p, const char *key, const char *file,
 			char *line, size_t size)
 {
-	char *argv[] = { (char *)shmimage, "put", "--key", (char *)key,
-			 (char *)file, NULL };
-	char scratch[256];
-
-	if (!line) {
-		line = scratch;
-		size = sizeof(scratch);
-	}
-	if (tu_spawn(p, argv, NULL) < 0) {
-		CHECK_MSG(0, "cannot start %s: %s", shmimage, strerror(errno));
-		return false;
-	}
-	if (tu_read_line(p, 10000, line, size) < 0) {
-		tu_stop(p, SIGKILL, 5000);
-		CHECK_MSG(0, "put %s under %s printed no line (exit %d); "
-			  "stderr: %s", file, key, tu_exit_code(p), p->err);
+	if (tu_put_start(p, shmimage, key, file, 10000, line, size) < 0) {
+		CHECK_MSG(0, "put %s under %s did not start or printed no line "
+			  "(exit %d); stderr: %s", file, key, tu_exit_code(p),
+			  p->err);
 		return false;
 	}
 	return true;
@@ -417,7 +405,6 @@ static void case_keyheld(void)
 	SDL_Surface *a = tu_make_image(50, 40, 41);
 	SDL_Surface *b = tu_make_image(40, 50, 42);
 	char key[80], src_a[PATH_LEN], src_b[PATH_LEN], out[PATH_LEN], pid[32];
-	char *argv[6];
 	struct tu_proc owner, second;
 
 	tu_key(key, sizeof(key), "keyheld");
@@ -425,13 +412,8 @@ static void case_keyheld(void)
 	save_png(b, "held-b.png", src_b, sizeof(src_b));
 	if (!start_owner(&owner, key, src_a, NULL, 0))
 		goto out;
-	argv[0] = (char *)shmimage;
-	argv[1] = "put";
-	argv[2] = "--key";
-	argv[3] = key;
-	argv[4] = src_b;
-	argv[5] = NULL;
-	if (tu_run(&second, argv, NULL, 5000) < 0)
+	if (tu_put_spawn(&second, shmimage, key, src_b, NULL, NULL) < 0 ||
+	    tu_wait(&second, 5000) < 0)
 		CHECK_MSG(0, "a put on a held key was still running after 5 s");
 	snprintf(pid, sizeof(pid), "pid %d", (int)owner.pid);
 	CHECK_MSG(tu_exit_code(&second) == 1, "put on a held key: exit %d",
@@ -623,7 +605,7 @@ static void case_otheruid(void)
 	struct err err;
 	int pipefd[2], fds, fd, rc;
 	pid_t squatter;
-	char ready = 0;
+	bool ready;
 	char *argv[6];
 
 	if (geteuid() != 0) {
@@ -663,15 +645,10 @@ static void case_otheruid(void)
 		_exit(squat(&s));
 	}
 	close(pipefd[1]);
-	{
-		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
-
-		if (poll(&pfd, 1, 5000) != 1 || read(pipefd[0], &ready, 1) != 1)
-			ready = 0;
-	}
+	ready = tu_read_byte(pipefd[0], 5000) == 'R';
 	close(pipefd[0]);
-	CHECK_MSG(ready == 'R', "the squatter did not start");
-	if (ready == 'R') {
+	CHECK_MSG(ready, "the squatter did not start");
+	if (ready) {
 		argv[0] = (char *)shmimage;
 		argv[1] = "get";
 		argv[2] = "--key";
@@ -687,9 +664,8 @@ static void case_otheruid(void)
 		CHECK_MSG(!tu_exists(out), "get from a squatter wrote %s", out);
 		tu_proc_close(&p);
 
-		argv[1] = "put";
-		argv[4] = src;
-		CHECK(tu_run(&p, argv, NULL, 10000) == 0);
+		CHECK(tu_put_spawn(&p, shmimage, key2, src, NULL, NULL) == 0 &&
+		      tu_wait(&p, 10000) == 0);
 		CHECK_MSG(tu_exit_code(&p) == 1, "put on a squatted key: exit "
 			  "%d", tu_exit_code(&p));
 		CHECK_MSG(strstr(p.err, "another user") &&
@@ -784,23 +760,6 @@ static void case_readers64(void)
 	SDL_FreeSurface(img);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 struct usage {
 	int fds;
 	int maps;
@@ -833,8 +792,13 @@ static void judge_usage(const char *what, struct usage warm, struct usage end,
 	       warm.heap_kib, end.heap_kib);
 	CHECK_MSG(end.fds == warm.fds, "%s: %d fds leaked", what,
 		  end.fds - warm.fds);
-#ifndef UNDER_ASAN
-	if (RUNNING_ON_VALGRIND) {
+	if (tu_under_asan()) {
+		printf("%s: mapping and RSS rules skipped under "
+		       "AddressSanitizer (its leak checker covers them)\n",
+		       what);
+		return;
+	}
+	if (tu_under_valgrind()) {
 		printf("%s: memory rules skipped under valgrind (its leak "
 		       "checker covers them)\n", what);
 		return;
@@ -845,10 +809,6 @@ static void judge_usage(const char *what, struct usage warm, struct usage end,
 		  "KiB", what, end.rss_kib - warm.rss_kib);
 	CHECK_MSG(end.heap_kib <= warm.heap_kib + 64, "%s: the heap grew by "
 		  "%ld KiB", what, end.heap_kib - warm.heap_kib);
-#else
-	printf("%s: mapping and RSS rules skipped under AddressSanitizer "
-	       "(its leak checker covers them)\n", what);
-#endif
 }
 
 /* Publishes img under share as an owner does: a new segment, the rows
@@ -1008,14 +968,13 @@ static void case_stdoutgone(void)
 {
 	SDL_Surface *img = tu_make_image(41, 29, 91);
 	char key[80], src[PATH_LEN], out[PATH_LEN];
-	char *argv[] = { (char *)shmimage, "put", "--key", key, src, NULL };
 	struct tu_proc owner;
 	int64_t deadline;
 	int fd = -1;
 
 	tu_key(key, sizeof(key), "stdoutgone");
 	save_png(img, "stdoutgone.png", src, sizeof(src));
-	if (tu_spawn(&owner, argv, NULL) < 0) {
+	if (tu_put_spawn(&owner, shmimage, key, src, NULL, NULL) < 0) {
 		CHECK_MSG(0, "cannot start put: %s", strerror(errno));
 		SDL_FreeSurface(img);
 		return;

@@ -357,31 +357,6 @@ static int reader_round(const struct reader_job *job, char *why, size_t size)
 	return rc;
 }
 
-/* Mappings of memfds (segments) in this process. */
-static int segment_maps(void)
-{
-	char *maps = tu_read_file("/proc/self/maps", NULL);
-	int n = 0;
-
-	for (char *p = maps; p && (p = strstr(p, "/memfd:")); p++)
-		n++;
-	free(maps);
-	return n;
-}
-
-/* Under ASan or valgrind the allocator maps and unmaps blocks of its own,
- * so only the segment mappings can be counted exactly. */
-static bool sanitized(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-	return true;
-#else
-	const char *pre = getenv("LD_PRELOAD");
-
-	return pre && strstr(pre, "vgpreload");
-#endif
-}
-
 static int reader_loop(void *arg)
 {
 	const struct reader_job *job = arg;
@@ -395,7 +370,7 @@ static int reader_loop(void *arg)
 	tu_map_count();
 	fds = tu_fd_count();
 	maps = tu_map_count();
-	segs = segment_maps();
+	segs = tu_segment_maps();
 	for (int i = 0; i < job->rounds; i++) {
 		int rc = reader_round(job, why, sizeof(why));
 
@@ -412,16 +387,19 @@ static int reader_loop(void *arg)
 			"%d after\n", fds, job->rounds, tu_fd_count());
 		bad++;
 	}
-	if (tu_map_count() != maps && !sanitized()) {
+	/* Under ASan or valgrind the allocator maps and unmaps blocks of
+	 * its own, so only the segment mappings can be counted exactly. */
+	if (tu_map_count() != maps && !tu_under_asan() &&
+	    !tu_under_valgrind()) {
 		fprintf(stderr, "in-process reader: %d mappings before %d "
 			"rounds, %d after\n", maps, job->rounds,
 			tu_map_count());
 		bad++;
 	}
-	if (segment_maps() != segs) {
+	if (tu_segment_maps() != segs) {
 		fprintf(stderr, "in-process reader: %d segment mappings "
 			"before %d rounds, %d after\n", segs, job->rounds,
-			segment_maps());
+			tu_segment_maps());
 		bad++;
 	}
 	printf("in-process: %d rounds, last said: %s\n", job->rounds, why);
@@ -439,22 +417,6 @@ struct window_job {
 	const char *key;
 	bool follow;
 };
-
-static void push_m(struct app *a)
-{
-	SDL_Event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SDL_KEYDOWN;
-	ev.key.windowID = SDL_GetWindowID(app_window(a));
-	ev.key.state = SDL_PRESSED;
-	ev.key.keysym.sym = SDLK_m;
-	ev.key.keysym.scancode = SDL_SCANCODE_M;
-	SDL_PushEvent(&ev);
-	ev.type = SDL_KEYUP;
-	ev.key.state = SDL_RELEASED;
-	SDL_PushEvent(&ev);
-}
 
 /* Pumps until the image area shows something else than the hint (the
  * attach's answer) or the bound passes. Returns how long it took. */
@@ -547,7 +509,8 @@ static int window_attach(void *arg)
 	app_pump(a, 0);
 	d = app_dialog(a);
 	if (!job->follow)
-		push_m(a);
+		tu_push_key(SDL_GetWindowID(app_window(a)), SDLK_m,
+			    SDL_SCANCODE_M);
 	took = pump_until_answer(a, 10000 * time_scale);
 	msg = dialog_message(d);
 	snprintf(line, sizeof(line), "%s",
@@ -623,15 +586,8 @@ static const char *first_line(const struct tu_proc *p, char *buf, size_t size)
 /* An honest `shmimage put` of file under key; its line read. */
 static int start_owner(struct tu_proc *p, const char *key, const char *file)
 {
-	char *argv[] = { (char *)shmimage, "put", "--key", (char *)key,
-			 (char *)file, NULL };
-	char line[256];
-
-	if (tu_spawn(p, argv, NULL) < 0)
-		return -1;
-	if (tu_read_line(p, 5000 * time_scale, line, sizeof(line)) < 0 ||
-	    !strstr(line, "shared")) {
-		tu_wait(p, 1000);
+	if (tu_put_start(p, shmimage, key, file, 5000 * time_scale, NULL,
+			 0) < 0) {
 		fprintf(stderr, "shmimage put did not start: %s\n", p->err);
 		return -1;
 	}

@@ -48,6 +48,7 @@
 
 #include "check.h"
 #include "image_probe.h"
+#include "testutil.h"
 
 static const char *data_dir;
 static char tmp_dir[256];
@@ -151,85 +152,13 @@ static SDL_RWops *mem_open(struct mem *m)
 
 /* --- byte buffers and files --- */
 
-struct buf {
-	uint8_t *b;
-	size_t len;
-	size_t cap;
-};
-
-static void put(struct buf *b, const void *p, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		b->b = realloc(b->b, cap);
-		if (!b->b) {
-			perror("realloc");
-			exit(EXIT_FAILURE);
-		}
-		b->cap = cap;
-	}
-	memcpy(b->b + b->len, p, n);
-	b->len += n;
-}
-
-static void put_str(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static void put_u8(struct buf *b, unsigned v)
-{
-	uint8_t c = (uint8_t)v;
-
-	put(b, &c, 1);
-}
-
-static void put_zeros(struct buf *b, size_t n)
-{
-	while (n--)
-		put_u8(b, 0);
-}
-
-static void put_le16(struct buf *b, uint32_t v)
-{
-	put_u8(b, v & 0xff);
-	put_u8(b, (v >> 8) & 0xff);
-}
-
-static void put_le32(struct buf *b, uint32_t v)
-{
-	put_le16(b, v & 0xffff);
-	put_le16(b, v >> 16);
-}
-
-static void put_be16(struct buf *b, uint32_t v)
-{
-	put_u8(b, (v >> 8) & 0xff);
-	put_u8(b, v & 0xff);
-}
-
-static void put_be32(struct buf *b, uint32_t v)
-{
-	put_be16(b, v >> 16);
-	put_be16(b, v & 0xffff);
-}
-
-static void set_le32(struct buf *b, size_t at, uint32_t v)
+static void set_le32(struct tu_buf *b, size_t at, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
 		b->b[at + i] = (uint8_t)(v >> (8 * i));
 }
 
-static void buf_free(struct buf *b)
-{
-	free(b->b);
-	memset(b, 0, sizeof(*b));
-}
-
-static bool read_file(const char *path, struct buf *out)
+static bool read_file(const char *path, struct tu_buf *out)
 {
 	FILE *f = fopen(path, "rb");
 	uint8_t chunk[4096];
@@ -239,13 +168,13 @@ static bool read_file(const char *path, struct buf *out)
 	if (!f)
 		return false;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		put(out, chunk, n);
+		tu_buf_put(out, chunk, n);
 	fclose(f);
 	return true;
 }
 
 /* Writes b to tmp_dir/name; returns the path (static storage). */
-static const char *write_tmp(const char *name, const struct buf *b)
+static const char *write_tmp(const char *name, const struct tu_buf *b)
 {
 	static char path[512];
 	FILE *f;
@@ -311,7 +240,7 @@ static struct result probe_at(const uint8_t *data, size_t len, size_t offset,
 	return r;
 }
 
-static struct result probe_buf(const struct buf *b, const char *ext)
+static struct result probe_buf(const struct tu_buf *b, const char *ext)
 {
 	return probe_at(b->b, b->len, 0, ext);
 }
@@ -374,7 +303,7 @@ static bool decode(const uint8_t *data, size_t len, const char *ext,
 
 /* Proves 1 for one file: the probe, from offset 0 and from the middle of
  * a stream, gives what IMG_Load() gives. */
-static void agree(const char *what, const struct buf *b, const char *ext,
+static void agree(const char *what, const struct tu_buf *b, const char *ext,
 		  const char *path)
 {
 	struct result r = probe_buf(b, ext);
@@ -423,7 +352,7 @@ static void agree(const char *what, const struct buf *b, const char *ext,
 
 /* Proves 3 for one file: no prefix gives a wrong size, no prefix shorter
  * than min_header is OK, and once a prefix is OK every longer one is. */
-static void truncations(const char *what, const struct buf *b,
+static void truncations(const char *what, const struct tu_buf *b,
 			const char *ext, size_t min_header)
 {
 	struct result full = probe_buf(b, ext);
@@ -487,7 +416,7 @@ static const struct fixture fixtures[] = {
 
 /* A format without a probe: UNKNOWN with its extension and without,
  * although IMG_Load() decodes it. */
-static void unprobed(const char *what, const struct buf *b, const char *ext,
+static void unprobed(const char *what, const struct tu_buf *b, const char *ext,
 		     const char *path)
 {
 	struct result r = probe_buf(b, ext);
@@ -503,7 +432,7 @@ static void unprobed(const char *what, const struct buf *b, const char *ext,
 
 static void test_fixtures(void)
 {
-	struct buf b;
+	struct tu_buf b;
 	char path[512];
 	DIR *d;
 	struct dirent *e;
@@ -524,7 +453,7 @@ static void test_fixtures(void)
 			truncations(f->name, &b, ext_of(f->name),
 				    f->min_header);
 		}
-		buf_free(&b);
+		tu_buf_free(&b);
 	}
 
 	/* The reference image is P7 (PAM), which SDL_image does not read:
@@ -536,7 +465,7 @@ static void test_fixtures(void)
 		CHECK_MSG(r.res == PROBE_UNKNOWN, "source.pam: probe says %d",
 			  r.res);
 		CHECK(IMG_Load(path) == NULL);
-		buf_free(&b);
+		tu_buf_free(&b);
 	} else {
 		CHECK_MSG(false, "%s: %s", path, strerror(errno));
 	}
@@ -565,87 +494,78 @@ static void test_fixtures(void)
 
 /* --- 1b and 6. files built here, and SDL_image's choices --- */
 
-static void make_bmp(struct buf *b, int32_t w, int32_t h)
+static void make_bmp(struct tu_buf *b, int32_t w, int32_t h)
 {
 	uint32_t pitch = ((uint32_t)w * 3 + 3) & ~3u;
 	uint32_t rows = (uint32_t)(h < 0 ? -h : h);
 
-	put_str(b, "BM");
-	put_le32(b, 54 + pitch * rows);
-	put_le32(b, 0);
-	put_le32(b, 54);
-	put_le32(b, 40);
-	put_le32(b, (uint32_t)w);
-	put_le32(b, (uint32_t)h);
-	put_le16(b, 1);
-	put_le16(b, 24);
-	put_zeros(b, 24);
+	tu_bmp_header(b, w, h, pitch * rows);
 	for (uint32_t i = 0; i < pitch * rows; i++)
-		put_u8(b, i);
+		tu_buf_u8(b, i);
 }
 
-static void put_gif(struct buf *b, uint32_t sw, uint32_t sh, uint32_t fw,
+static void put_gif(struct tu_buf *b, uint32_t sw, uint32_t sh, uint32_t fw,
 		    uint32_t fh, unsigned code_size)
 {
-	put_str(b, "GIF89a");
-	put_le16(b, sw);
-	put_le16(b, sh);
-	put_u8(b, 0x80);		/* global colour table of 2 */
-	put_u8(b, 0);
-	put_u8(b, 0);
-	put_zeros(b, 3);
-	put(b, "\xff\xff\xff", 3);
-	put_str(b, "!\xfe");		/* a comment to step over */
-	put_u8(b, 5);
-	put_str(b, "hello");
-	put_u8(b, 0);
-	put_str(b, ",");
-	put_le16(b, 0);
-	put_le16(b, 0);
-	put_le16(b, fw);
-	put_le16(b, fh);
-	put_u8(b, 0);
-	put_u8(b, code_size);
-	put(b, "\x02\x4c\x01\x00", 4);	/* clear, a pixel, end */
-	put_str(b, ";");
+	tu_buf_str(b, "GIF89a");
+	tu_buf_le16(b, sw);
+	tu_buf_le16(b, sh);
+	tu_buf_u8(b, 0x80);		/* global colour table of 2 */
+	tu_buf_u8(b, 0);
+	tu_buf_u8(b, 0);
+	tu_buf_zeros(b, 3);
+	tu_buf_put(b, "\xff\xff\xff", 3);
+	tu_buf_str(b, "!\xfe");		/* a comment to step over */
+	tu_buf_u8(b, 5);
+	tu_buf_str(b, "hello");
+	tu_buf_u8(b, 0);
+	tu_buf_str(b, ",");
+	tu_buf_le16(b, 0);
+	tu_buf_le16(b, 0);
+	tu_buf_le16(b, fw);
+	tu_buf_le16(b, fh);
+	tu_buf_u8(b, 0);
+	tu_buf_u8(b, code_size);
+	tu_buf_put(b, "\x02\x4c\x01\x00", 4);	/* clear, a pixel, end */
+	tu_buf_str(b, ";");
 }
 
 
 /* A JPEG whose APP0 segment holds text and whose frame header (16 x 16)
  * comes with no scan after it, so IMG_isJPG() turns it down at the end
  * of the data; the text decides whether IMG_isSVG() takes it. */
-static void jpg_with_text(struct buf *b, const char *text)
+static void jpg_with_text(struct tu_buf *b, const char *text)
 {
 	size_t at;
 
-	put(b, "\xff\xd8\xff\xe0\x01\x01", 6);	/* APP0 of 257 bytes */
+	tu_buf_put(b, "\xff\xd8\xff\xe0\x01\x01", 6);	/* APP0 of 257 bytes */
 	at = b->len;
-	put_str(b, text);
+	tu_buf_str(b, text);
 	while (b->len < at + 255)
-		put_u8(b, ' ');
-	put(b, "\xff\xc0\x00\x11\x08\x00\x10\x00\x10\x03\x01\x22\x00\x02\x11"
-	    "\x01\x03\x11\x01", 19);
+		tu_buf_u8(b, ' ');
+	tu_buf_put(b, "\xff\xc0\x00\x11\x08\x00\x10\x00\x10\x03\x01\x22"
+		   "\x00\x02\x11\x01\x03\x11\x01", 19);
 }
 
 /* A lossless WebP (258 x 1029) whose sizes hold no zero byte, so that
  * the text after its header is within reach of IMG_isSVG(). */
-static void webp_with_text(struct buf *b, const char *text)
+static void webp_with_text(struct tu_buf *b, const char *text)
 {
-	put(b, "RIFF\x01\x01\x01\x01WEBPVP8L\x01\x01\x01\x01\x2f", 21);
-	put(b, "\x01\x01\x01\x01", 4);
-	put_str(b, text);
+	tu_buf_put(b, "RIFF\x01\x01\x01\x01WEBPVP8L\x01\x01\x01\x01\x2f", 21);
+	tu_buf_put(b, "\x01\x01\x01\x01", 4);
+	tu_buf_str(b, text);
 }
 
 /* Proves 6 for one maker: with "<svg" SDL_image's SVG detector takes
  * the file and the probe does not measure it; with "<abc" it is
  * measured as w x h. */
-static void svg_first(const char *ext, void (*make)(struct buf *,
+static void svg_first(const char *ext, void (*make)(struct tu_buf *,
 						     const char *),
 		      uint32_t w, uint32_t h)
 {
 	static const char *const svg = "<svg width=\"40\" height=\"30\"/>";
 	static const char *const not_svg = "<abc width=\"40\" height=\"30\"/>";
-	struct buf b = { 0 };
+	struct tu_buf b = { 0 };
 	struct result r;
 	SDL_RWops *rw;
 
@@ -658,26 +578,26 @@ static void svg_first(const char *ext, void (*make)(struct buf *,
 	r = probe_buf(&b, ext);
 	CHECK_MSG(r.res == PROBE_UNKNOWN, "%s with <svg probes as %d %ux%u",
 		  ext, r.res, r.w, r.h);
-	buf_free(&b);
+	tu_buf_free(&b);
 
 	make(&b, not_svg);
 	r = probe_buf(&b, ext);
 	CHECK_MSG(r.res == PROBE_OK && r.w == w && r.h == h,
 		  "%s with <abc probes as %d %ux%u (%s)", ext, r.res, r.w,
 		  r.h, r.err.msg);
-	buf_free(&b);
+	tu_buf_free(&b);
 }
 
-static void qoi_with_text(struct buf *b, const char *text)
+static void qoi_with_text(struct tu_buf *b, const char *text)
 {
-	put_str(b, "qoif");
-	put(b, text, 4);		/* the width */
-	put(b, "\x01\x01\x01\x01\x04\x00", 6);
+	tu_buf_str(b, "qoif");
+	tu_buf_put(b, text, 4);		/* the width */
+	tu_buf_put(b, "\x01\x01\x01\x01\x04\x00", 6);
 }
 
 static void test_choices(void)
 {
-	struct buf b = { 0 };
+	struct tu_buf b = { 0 };
 	struct result r;
 	char path[512];
 	int dw = 0, dh = 0;
@@ -687,7 +607,7 @@ static void test_choices(void)
 	agree("topdown.bmp", &b, "bmp", path);
 	truncations("topdown.bmp", &b, "bmp", 26);
 	unlink(path);
-	buf_free(&b);
+	tu_buf_free(&b);
 
 	/* Told the type is "tga", SDL_image decodes anything as TGA. */
 	snprintf(path, sizeof(path), "%s/rgba.png", data_dir);
@@ -698,7 +618,7 @@ static void test_choices(void)
 		CHECK(!decode(b.b, b.len, "tga", &dw, &dh));
 		r = probe_buf(&b, "TgA");
 		CHECK(r.res == PROBE_UNKNOWN);
-		buf_free(&b);
+		tu_buf_free(&b);
 	}
 
 	svg_first("jpg", jpg_with_text, 16, 16);
@@ -713,156 +633,106 @@ static void test_choices(void)
 	CHECK_MSG(r.res == PROBE_OK && r.w == 100 && r.h == 50,
 		  "GIF 100x10 screen, 10x50 frame probes as %ux%u", r.w, r.h);
 	CHECK(decode(b.b, b.len, "gif", &dw, &dh) && dw == 10 && dh == 50);
-	buf_free(&b);
+	tu_buf_free(&b);
 
 	/* Frames SDL_image would skip, scanning on inside their data. */
 	put_gif(&b, 10, 10, 10, 10, 13);
 	r = probe_buf(&b, "gif");
 	CHECK_MSG(r.res == PROBE_BAD && strstr(r.err.msg, "code size"),
 		  "GIF with code size 13: %d (%s)", r.res, r.err.msg);
-	buf_free(&b);
+	tu_buf_free(&b);
 	put_gif(&b, 10, 10, 0, 10, 2);
 	r = probe_buf(&b, "gif");
 	CHECK_MSG(r.res == PROBE_BAD, "GIF with an empty frame: %d", r.res);
-	buf_free(&b);
+	tu_buf_free(&b);
 
 	/* JPEG: IMG_isJPG() takes nothing but markers before the frame. */
-	put(&b, "\xff\xd8\x00\xff\xc0", 5);
-	put(&b, "\x00\x0b\x08\x00\x10\x00\x10\x01\x01\x11\x00", 11);
+	tu_buf_put(&b, "\xff\xd8\x00\xff\xc0", 5);
+	tu_buf_put(&b, "\x00\x0b\x08\x00\x10\x00\x10\x01\x01\x11\x00", 11);
 	r = probe_buf(&b, "jpg");
 	CHECK_MSG(r.res == PROBE_BAD, "JPEG with junk probes as %d", r.res);
-	buf_free(&b);
+	tu_buf_free(&b);
 }
 
 /* --- 2. bombs --- */
 
-static uint32_t crc32(const uint8_t *p, size_t n)
+static void bomb_jpg(struct tu_buf *b, uint32_t w, uint32_t h)
 {
-	uint32_t c = 0xffffffffu;
-
-	while (n--) {
-		c ^= *p++;
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
-	}
-	return ~c;
+	tu_buf_put(b, "\xff\xd8", 2);
+	tu_buf_put(b, "\xff\xe0\x00\x10JFIF\0\x01\x01\x00\x00\x01\x00\x01"
+		   "\x00\x00", 18);
+	tu_buf_put(b, "\xff\xfe\x00\x06hi!!", 8);	/* a comment */
+	tu_buf_put(b, "\xff\xff\xc0\x00\x11\x08", 6);	/* fill byte, SOF0 */
+	tu_buf_be16(b, h);
+	tu_buf_be16(b, w);
+	tu_buf_put(b, "\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01", 10);
+	tu_buf_put(b, "\xff\xd9", 2);
 }
 
-static void png_chunk(struct buf *b, const char *type, const void *data,
-		      size_t len)
+static void bomb_bmp(struct tu_buf *b, int32_t w, int32_t h)
 {
-	size_t at;
-
-	put_be32(b, (uint32_t)len);
-	at = b->len;
-	put_str(b, type);
-	if (len)
-		put(b, data, len);
-	put_be32(b, crc32(b->b + at, len + 4));
+	tu_bmp_header(b, w, h, 12);
+	tu_buf_zeros(b, 12);
 }
 
-static void bomb_png(struct buf *b, uint32_t w, uint32_t h)
+static void bomb_qoi(struct tu_buf *b, uint32_t w, uint32_t h)
 {
-	struct buf ihdr = { 0 };
-	/* zlib stream of one stored empty block: the smallest IDAT */
-	static const uint8_t idat[] = { 0x78, 0x01, 0x01, 0x00, 0x00, 0xff,
-					0xff, 0x00, 0x00, 0x00, 0x01 };
-
-	put(b, "\x89PNG\r\n\x1a\n", 8);
-	put_be32(&ihdr, w);
-	put_be32(&ihdr, h);
-	put(&ihdr, "\x08\x06\x00\x00\x00", 5);
-	png_chunk(b, "IHDR", ihdr.b, ihdr.len);
-	png_chunk(b, "IDAT", idat, sizeof(idat));
-	png_chunk(b, "IEND", NULL, 0);
-	buf_free(&ihdr);
+	tu_buf_str(b, "qoif");
+	tu_buf_be32(b, w);
+	tu_buf_be32(b, h);
+	tu_buf_u8(b, 4);
+	tu_buf_u8(b, 0);
+	tu_buf_put(b, "\xfe\x01\x02\x03\0\0\0\0\0\0\0\1", 12);
 }
 
-static void bomb_jpg(struct buf *b, uint32_t w, uint32_t h)
+static void bomb_webp(struct tu_buf *b, char kind, uint32_t w, uint32_t h)
 {
-	put(b, "\xff\xd8", 2);
-	put(b, "\xff\xe0\x00\x10JFIF\0\x01\x01\x00\x00\x01\x00\x01\x00\x00",
-	    18);
-	put(b, "\xff\xfe\x00\x06hi!!", 8);	/* a comment */
-	put(b, "\xff\xff\xc0\x00\x11\x08", 6);	/* fill byte, SOF0 */
-	put_be16(b, h);
-	put_be16(b, w);
-	put(b, "\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01", 10);
-	put(b, "\xff\xd9", 2);
-}
-
-static void bomb_bmp(struct buf *b, int32_t w, int32_t h)
-{
-	put_str(b, "BM");
-	put_le32(b, 54 + 12);
-	put_le32(b, 0);
-	put_le32(b, 54);
-	put_le32(b, 40);
-	put_le32(b, (uint32_t)w);
-	put_le32(b, (uint32_t)h);
-	put_le16(b, 1);
-	put_le16(b, 24);
-	put_zeros(b, 24 + 12);
-}
-
-static void bomb_qoi(struct buf *b, uint32_t w, uint32_t h)
-{
-	put_str(b, "qoif");
-	put_be32(b, w);
-	put_be32(b, h);
-	put_u8(b, 4);
-	put_u8(b, 0);
-	put(b, "\xfe\x01\x02\x03\0\0\0\0\0\0\0\1", 12);
-}
-
-static void bomb_webp(struct buf *b, char kind, uint32_t w, uint32_t h)
-{
-	put_str(b, "RIFF");
-	put_le32(b, 0);
-	put_str(b, "WEBP");
+	tu_buf_str(b, "RIFF");
+	tu_buf_le32(b, 0);
+	tu_buf_str(b, "WEBP");
 	if (kind == 'X') {
-		put_str(b, "VP8X");
-		put_le32(b, 10);
-		put_le32(b, 0);
-		put_u8(b, (w - 1) & 0xff);
-		put_le16(b, (w - 1) >> 8);
-		put_u8(b, (h - 1) & 0xff);
-		put_le16(b, (h - 1) >> 8);
+		tu_buf_str(b, "VP8X");
+		tu_buf_le32(b, 10);
+		tu_buf_le32(b, 0);
+		tu_buf_u8(b, (w - 1) & 0xff);
+		tu_buf_le16(b, (w - 1) >> 8);
+		tu_buf_u8(b, (h - 1) & 0xff);
+		tu_buf_le16(b, (h - 1) >> 8);
 	} else if (kind == 'L') {
-		put_str(b, "VP8L");
-		put_le32(b, 9);
-		put_u8(b, 0x2f);
-		put_le32(b, (w - 1) | (h - 1) << 14 | 1u << 28);
-		put_zeros(b, 4);
+		tu_buf_str(b, "VP8L");
+		tu_buf_le32(b, 9);
+		tu_buf_u8(b, 0x2f);
+		tu_buf_le32(b, (w - 1) | (h - 1) << 14 | 1u << 28);
+		tu_buf_zeros(b, 4);
 	} else {
-		put_str(b, "VP8 ");
-		put_le32(b, 14);
-		put(b, "\x50\x01\x00\x9d\x01\x2a", 6);
-		put_le16(b, w);
-		put_le16(b, h);
-		put_zeros(b, 4);
+		tu_buf_str(b, "VP8 ");
+		tu_buf_le32(b, 14);
+		tu_buf_put(b, "\x50\x01\x00\x9d\x01\x2a", 6);
+		tu_buf_le16(b, w);
+		tu_buf_le16(b, h);
+		tu_buf_zeros(b, 4);
 	}
 	set_le32(b, 4, (uint32_t)b->len - 8);
 }
 
 /* A TIFF whose only directory holds the two size tags, with the given
  * field types (3 SHORT, 4 LONG, ...). */
-static void bomb_tga(struct buf *b, uint32_t w, uint32_t h)
+static void bomb_tga(struct tu_buf *b, uint32_t w, uint32_t h)
 {
-	put_u8(b, 0);
-	put_u8(b, 0);
-	put_u8(b, 2);
-	put_zeros(b, 9);
-	put_le16(b, w);
-	put_le16(b, h);
-	put_u8(b, 32);
-	put_u8(b, 8);
-	put_zeros(b, 64);
+	tu_buf_u8(b, 0);
+	tu_buf_u8(b, 0);
+	tu_buf_u8(b, 2);
+	tu_buf_zeros(b, 9);
+	tu_buf_le16(b, w);
+	tu_buf_le16(b, h);
+	tu_buf_u8(b, 32);
+	tu_buf_u8(b, 8);
+	tu_buf_zeros(b, 64);
 }
 
 struct bomb {
 	const char *name;
-	struct buf b;
+	struct tu_buf b;
 	enum probe_result want;
 	uint32_t w, h;
 };
@@ -897,7 +767,7 @@ static void check_bomb(struct bomb *k)
 	CHECK_MSG(r.bytes_read <= 8192, "%s: read %llu bytes", k->name,
 		  (unsigned long long)r.bytes_read);
 	truncations(k->name, &k->b, ext_of(k->name), 0);
-	buf_free(&k->b);
+	tu_buf_free(&k->b);
 }
 
 /* One bomb: file name, expected result and size, then the statements
@@ -917,14 +787,15 @@ static void check_bomb(struct bomb *k)
 
 static void test_bombs_png_jpeg_gif(void)
 {
-	BOMB("bomb.png", PROBE_OK, 30000, 30000, bomb_png(&k.b, 30000, 30000));
+	BOMB("bomb.png", PROBE_OK, 30000, 30000,
+	     tu_png_bomb(&k.b, 30000, 30000));
 	BOMB("wide.png", PROBE_OK, 0x7fffffff, 1,
-	     bomb_png(&k.b, 0x7fffffff, 1));
-	BOMB("toowide.png", PROBE_BAD, 0, 0, bomb_png(&k.b, 0x80000000u, 1));
-	BOMB("zero.png", PROBE_BAD, 0, 0, bomb_png(&k.b, 0, 5));
+	     tu_png_bomb(&k.b, 0x7fffffff, 1));
+	BOMB("toowide.png", PROBE_BAD, 0, 0, tu_png_bomb(&k.b, 0x80000000u, 1));
+	BOMB("zero.png", PROBE_BAD, 0, 0, tu_png_bomb(&k.b, 0, 5));
 	/* libpng stops at a damaged IHDR; the probe names the damage. */
 	BOMB("badcrc.png", PROBE_BAD, 0, 0,
-	     bomb_png(&k.b, 30000, 30000); k.b.b[29] ^= 1);
+	     tu_png_bomb(&k.b, 30000, 30000); k.b.b[29] ^= 1);
 	BOMB("bomb.jpg", PROBE_OK, 30000, 30000, bomb_jpg(&k.b, 30000, 30000));
 	BOMB("max.jpg", PROBE_OK, 65535, 65535, bomb_jpg(&k.b, 65535, 65535));
 	BOMB("dnl.jpg", PROBE_BAD, 0, 0, bomb_jpg(&k.b, 100, 0));
@@ -1021,19 +892,19 @@ static void test_unmeasured(void)
 
 /* A run-length TGA, 4 x 2 at 32 bits: a repeat packet of 4 pixels, then
  * a raw packet of 4. */
-static void make_tga_rle(struct buf *b)
+static void make_tga_rle(struct tu_buf *b)
 {
-	put(b, "\0\0\x0a\0\0\0\0\0\0\0\0\0\4\0\2\0\x20\x28", 18);
-	put_u8(b, 0x83);
-	put(b, "\x10\x20\x30\xff", 4);
-	put_u8(b, 0x03);
+	tu_buf_put(b, "\0\0\x0a\0\0\0\0\0\0\0\0\0\4\0\2\0\x20\x28", 18);
+	tu_buf_u8(b, 0x83);
+	tu_buf_put(b, "\x10\x20\x30\xff", 4);
+	tu_buf_u8(b, 0x03);
 	for (unsigned i = 0; i < 16; i++)
-		put_u8(b, i * 15);
+		tu_buf_u8(b, i * 15);
 }
 
 /* probe_truncated() on the first len bytes of b, typed ext; checks the
  * position is restored. */
-static bool cut(const struct buf *b, size_t len, const char *ext,
+static bool cut(const struct tu_buf *b, size_t len, const char *ext,
 		struct err *err)
 {
 	struct mem m = { .data = b->b, .len = len };
@@ -1051,7 +922,7 @@ static bool cut(const struct buf *b, size_t len, const char *ext,
 /* Proves 7 for one file: complete, it passes; cut anywhere in the last
  * `tail` bytes, it does not, and the reason names the format. With
  * `decodes`, SDL_image decodes the file cut one byte short. */
-static void truncated_case(const char *what, const struct buf *b,
+static void truncated_case(const char *what, const struct tu_buf *b,
 			   const char *ext, const char *format, size_t tail,
 			   bool decodes)
 {
@@ -1076,7 +947,7 @@ static void test_truncated(void)
 	static const char *const names[] = { "image.qoi", "photo.jpg",
 					     "progressive.jpg", "image.tga" };
 	const char *const formats[] = { "QOI", "JPEG", "JPEG", "TGA" };
-	struct buf b = { 0 };
+	struct tu_buf b = { 0 };
 	struct err err;
 	char path[512];
 
@@ -1091,14 +962,14 @@ static void test_truncated(void)
 		/* Without its extension a TGA is not a TGA to SDL_image. */
 		if (i == 3)
 			CHECK(!cut(&b, b.len - 1, NULL, &err));
-		buf_free(&b);
+		tu_buf_free(&b);
 	}
 	make_tga_rle(&b);
 	truncated_case("rle.tga", &b, "tga", "TGA", b.len - 18, true);
-	put_zeros(&b, 26);		/* a footer after the pixels */
+	tu_buf_zeros(&b, 26);		/* a footer after the pixels */
 	CHECK_MSG(!cut(&b, b.len, "tga", &err), "rle.tga with a footer: %s",
 		  err.msg);
-	buf_free(&b);
+	tu_buf_free(&b);
 }
 
 /* --- 4. random and mutated input --- */
@@ -1116,7 +987,7 @@ static uint32_t rng(void)
 
 static void test_random(void)
 {
-	struct buf b = { 0 };
+	struct tu_buf b = { 0 };
 	int not_unknown = 0;
 
 	/* No probed format starts with 0x7f; everything else in the buffer
@@ -1126,9 +997,9 @@ static void test_random(void)
 		struct result r;
 
 		b.len = 0;
-		put_u8(&b, 0x7f);
+		tu_buf_u8(&b, 0x7f);
 		for (size_t j = 1; j < len; j++)
-			put_u8(&b, rng());
+			tu_buf_u8(&b, rng());
 		r = probe_buf(&b, (i & 1) ? "bin" : NULL);
 		not_unknown += r.res != PROBE_UNKNOWN;
 	}
@@ -1141,7 +1012,7 @@ static void test_random(void)
 
 		CHECK(r.res == PROBE_UNKNOWN);
 	}
-	buf_free(&b);
+	tu_buf_free(&b);
 }
 
 /* Flips one to three random bits in the first span bytes. */
@@ -1173,7 +1044,7 @@ static void test_mutations(void)
 	for (size_t i = 0; i < SDL_arraysize(fixtures); i++) {
 		const char *name = fixtures[i].name;
 		const char *ext = ext_of(name);
-		struct buf orig;
+		struct tu_buf orig;
 
 		/* Probed but not decoded: SDL_image's PNG read callback
 		 * ignores short reads, so libpng works on uninitialised
@@ -1211,7 +1082,7 @@ static void test_mutations(void)
 			}
 			free(copy);
 		}
-		buf_free(&orig);
+		tu_buf_free(&orig);
 	}
 	CHECK_MSG(disagree == 0, "%d of %d decoded mutations disagree",
 		  disagree, decoded);
@@ -1227,7 +1098,7 @@ static void test_streams(void)
 	struct mem m = { 0 };
 	SDL_RWops *rw;
 	char path[512];
-	struct buf b;
+	struct tu_buf b;
 
 	CHECK(probe_dimensions_hint(NULL, NULL, &w, &h, &err) == PROBE_BAD);
 	CHECK(w == 0 && h == 0 && err.msg[0] != '\0');
@@ -1264,7 +1135,7 @@ static void test_streams(void)
 			  strcmp(r.err.msg, "PNG: header truncated") == 0,
 			  "20 bytes of PNG: %d (%s)", r.res, r.err.msg);
 	}
-	buf_free(&b);
+	tu_buf_free(&b);
 }
 
 

@@ -17,7 +17,6 @@
  */
 #include <SDL.h>
 #include <SDL_image.h>
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,19 +35,9 @@ static char reader[PATH_LEN];
  * line, printed once the segment is sealed and served. */
 static bool start_owner(struct tu_proc *p, const char *key, const char *file)
 {
-	char *argv[] = { (char *)shmimage, "put", "--key", (char *)key,
-			 (char *)file, NULL };
-	char line[256];
-
-	if (tu_spawn(p, argv, NULL) < 0) {
-		CHECK_MSG(0, "cannot start %s: %s", shmimage, strerror(errno));
-		return false;
-	}
-	if (tu_read_line(p, 10000, line, sizeof(line)) < 0 ||
-	    strncmp(line, "shared ", 7)) {
-		tu_stop(p, SIGKILL, 5000);
-		CHECK_MSG(0, "put %s printed no \"shared\" line; stderr: %s",
-			  file, p->err);
+	if (tu_put_start(p, shmimage, key, file, 10000, NULL, 0) < 0) {
+		CHECK_MSG(0, "put %s did not start or printed no \"shared\" "
+			  "line; stderr: %s", file, p->err);
 		tu_proc_close(p);
 		return false;
 	}

@@ -613,22 +613,6 @@ static int save_surface(SDL_Surface *s, const char *dir, const char *name,
 	return IMG_SavePNG(s, path);
 }
 
-/* A w x h image of 1-pixel black and white checks. */
-static SDL_Surface *make_checks(int w, int h)
-{
-	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
-							 SDL_PIXELFORMAT_RGBA32);
-	int x, y;
-
-	for (y = 0; s && y < h; y++) {
-		Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + y * s->pitch);
-
-		for (x = 0; x < w; x++)
-			row[x] = (x + y) & 1 ? 0xffffffffu : 0xff000000u;
-	}
-	return s;
-}
-
 /* A w x h opaque image of 8 x 8 blocks of pseudo-random colours: fine
  * enough that a blurred, shifted or stretched drawing shows. */
 static SDL_Surface *make_blocks(int w, int h)
@@ -825,7 +809,7 @@ static void check_detail(void)
 	char why[256] = "", file[64];
 	int i;
 
-	src = make_checks(checks.w, checks.h);
+	src = tu_make_checks(checks.w, checks.h);
 	CHECK(save_surface(src, scratch_dir, checks.file, checks.path,
 			   sizeof(checks.path)) == 0);
 	SDL_FreeSurface(src);
@@ -1158,16 +1142,10 @@ int main(int argc, char **argv)
 		  tu_exit_code(&win_a.proc) == 0,
 		  "A did not exit 0 on Esc: %s", win_a.proc.err);
 	CHECK(key(&win_b, "w") == 0);
-	{
-		char *argv_put[] = { (char *)shmimage_bin, "put", "--key",
-				     key_name, small_img.path, NULL };
-		char line[256];
-
-		CHECK(tu_spawn(&put_proc, argv_put, child_env) == 0);
-		CHECK_MSG(tu_read_line(&put_proc, SHOW_MS, line,
-				       sizeof(line)) > 0,
-			  "shmimage put said nothing: %s", put_proc.err);
-	}
+	CHECK(tu_put_spawn(&put_proc, shmimage_bin, key_name, small_img.path,
+			   NULL, child_env) == 0);
+	CHECK_MSG(tu_put_served(&put_proc, SHOW_MS, NULL, 0) == 0,
+		  "shmimage put said nothing: %s", put_proc.err);
 	s = wait_image(&win_b, "19-b-followed.png", &small_img, &ok, why,
 		       sizeof(why));
 	check_image(s, ok, &win_b, &small_img, why,

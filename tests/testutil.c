@@ -20,6 +20,17 @@
 #include "image.h"
 #include "shm/share.h"
 
+/* RUNNING_ON_VALGRIND needs valgrind's header at build time; without it
+ * tu_under_valgrind() still sees valgrind's preloaded library. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 extern char **environ;
 
 int64_t tu_now_ms(void)
@@ -354,6 +365,65 @@ void tu_proc_close(struct tu_proc *p)
 	p->err_fd = -1;
 }
 
+int tu_read_byte(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	unsigned char c;
+
+	if (poll(&pfd, 1, timeout_ms) != 1 || read(fd, &c, 1) != 1)
+		return -1;
+	return c;
+}
+
+int tu_put_spawn(struct tu_proc *p, const char *shmimage, const char *key,
+		 const char *file, const char *const opts[],
+		 char *const env[])
+{
+	char *argv[24];
+	int n = 0;
+
+	argv[n++] = (char *)shmimage;
+	argv[n++] = "put";
+	argv[n++] = "--key";
+	argv[n++] = (char *)key;
+	for (size_t i = 0; opts && opts[i]; i++) {
+		if (n == 22) {
+			memset(p, 0, sizeof(*p));
+			p->pid = p->out_fd = p->err_fd = -1;
+			errno = E2BIG;
+			return -1;
+		}
+		argv[n++] = (char *)opts[i];
+	}
+	argv[n++] = (char *)file;
+	argv[n] = NULL;
+	return tu_spawn(p, argv, env);
+}
+
+int tu_put_served(struct tu_proc *p, int timeout_ms, char *line,
+		  size_t size)
+{
+	char scratch[256];
+
+	if (!line) {
+		line = scratch;
+		size = sizeof(scratch);
+	}
+	if (tu_read_line(p, timeout_ms, line, size) >= 0 &&
+	    tu_starts_with(line, "shared "))
+		return 0;
+	tu_stop(p, SIGKILL, 5000);
+	return -1;
+}
+
+int tu_put_start(struct tu_proc *p, const char *shmimage, const char *key,
+		 const char *file, int timeout_ms, char *line, size_t size)
+{
+	if (tu_put_spawn(p, shmimage, key, file, NULL, NULL) < 0)
+		return -1;
+	return tu_put_served(p, timeout_ms, line, size);
+}
+
 int tu_waitpid(pid_t pid, int *status, int timeout_ms)
 {
 	int64_t deadline = tu_now_ms() + timeout_ms;
@@ -525,6 +595,11 @@ bool tu_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+bool tu_starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
 void tu_key(char *buf, size_t size, const char *tag)
 {
 	static int n;
@@ -627,6 +702,39 @@ int tu_map_count(void)
 	return n;
 }
 
+int tu_segment_maps(void)
+{
+	char *maps = tu_read_file("/proc/self/maps", NULL);
+	int n = 0;
+
+	for (char *p = maps; p && (p = strstr(p, "/memfd:")); p++)
+		n++;
+	free(maps);
+	return n;
+}
+
+bool tu_under_asan(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	return true;
+#else
+	return false;
+#endif
+#else
+	return false;
+#endif
+}
+
+bool tu_under_valgrind(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+
+	return RUNNING_ON_VALGRIND || (pre && strstr(pre, "vgpreload"));
+}
+
 SDL_Surface *tu_make_image(int width, int height, uint32_t seed)
 {
 	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32,
@@ -711,6 +819,145 @@ bool tu_file_has_pixels(const char *path, SDL_Surface *want, char *why,
 	same = tu_same_pixels(got, want, why, size);
 	SDL_FreeSurface(got);
 	return same;
+}
+
+SDL_Surface *tu_make_checks(int w, int h)
+{
+	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
+						       SDL_PIXELFORMAT_RGBA32);
+	int x, y;
+
+	for (y = 0; s && y < h; y++) {
+		Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + y * s->pitch);
+
+		for (x = 0; x < w; x++)
+			row[x] = (x + y) & 1 ? 0xffffffffu : 0xff000000u;
+	}
+	return s;
+}
+
+void tu_push_key(Uint32 window_id, SDL_Keycode sym, SDL_Scancode sc)
+{
+	SDL_Event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SDL_KEYDOWN;
+	ev.key.windowID = window_id;
+	ev.key.state = SDL_PRESSED;
+	ev.key.keysym.sym = sym;
+	ev.key.keysym.scancode = sc;
+	SDL_PushEvent(&ev);
+	ev.type = SDL_KEYUP;
+	ev.key.state = SDL_RELEASED;
+	SDL_PushEvent(&ev);
+}
+
+void tu_buf_put(struct tu_buf *b, const void *data, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 512;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		b->b = realloc(b->b, cap);
+		if (!b->b) {
+			perror("realloc");
+			exit(EXIT_FAILURE);
+		}
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->b + b->len, data, n);
+	b->len += n;
+}
+
+void tu_buf_str(struct tu_buf *b, const char *s)
+{
+	tu_buf_put(b, s, strlen(s));
+}
+
+void tu_buf_u8(struct tu_buf *b, unsigned v)
+{
+	uint8_t c = (uint8_t)v;
+
+	tu_buf_put(b, &c, 1);
+}
+
+void tu_buf_zeros(struct tu_buf *b, size_t n)
+{
+	while (n--)
+		tu_buf_u8(b, 0);
+}
+
+void tu_buf_le16(struct tu_buf *b, uint32_t v)
+{
+	tu_buf_u8(b, v & 0xff);
+	tu_buf_u8(b, (v >> 8) & 0xff);
+}
+
+void tu_buf_le32(struct tu_buf *b, uint32_t v)
+{
+	tu_buf_le16(b, v & 0xffff);
+	tu_buf_le16(b, v >> 16);
+}
+
+void tu_buf_be16(struct tu_buf *b, uint32_t v)
+{
+	tu_buf_u8(b, (v >> 8) & 0xff);
+	tu_buf_u8(b, v & 0xff);
+}
+
+void tu_buf_be32(struct tu_buf *b, uint32_t v)
+{
+	tu_buf_be16(b, v >> 16);
+	tu_buf_be16(b, v & 0xffff);
+}
+
+void tu_buf_free(struct tu_buf *b)
+{
+	free(b->b);
+	memset(b, 0, sizeof(*b));
+}
+
+void tu_png_chunk(struct tu_buf *b, const char *type, const void *data,
+		  size_t len)
+{
+	tu_buf_be32(b, (uint32_t)len);
+	tu_buf_put(b, type, 4);
+	tu_buf_put(b, data, len);
+	tu_buf_be32(b, tu_crc32(tu_crc32(0, type, 4), data, len));
+}
+
+void tu_bmp_header(struct tu_buf *b, int32_t w, int32_t h,
+		   uint32_t pixel_bytes)
+{
+	tu_buf_str(b, "BM");
+	tu_buf_le32(b, 54 + pixel_bytes);	/* the file's size */
+	tu_buf_le32(b, 0);
+	tu_buf_le32(b, 54);			/* where the pixels start */
+	tu_buf_le32(b, 40);			/* BITMAPINFOHEADER */
+	tu_buf_le32(b, (uint32_t)w);
+	tu_buf_le32(b, (uint32_t)h);
+	tu_buf_le16(b, 1);			/* planes */
+	tu_buf_le16(b, 24);			/* bits per pixel */
+	tu_buf_zeros(b, 24);	/* uncompressed, sizes and palette unsaid */
+}
+
+void tu_png_bomb(struct tu_buf *b, uint32_t w, uint32_t h)
+{
+	static const uint8_t idat[] = { 0x78, 0x01, 0x01, 0x00, 0x00, 0xff,
+					0xff, 0x00, 0x00, 0x00, 0x01 };
+	struct tu_buf ihdr = { 0 };
+
+	tu_buf_put(b, "\x89PNG\r\n\x1a\n", 8);
+	tu_buf_be32(&ihdr, w);
+	tu_buf_be32(&ihdr, h);
+	/* 8 bits, RGBA, deflate, adaptive filtering, no interlace */
+	tu_buf_put(&ihdr, "\x08\x06\x00\x00\x00", 5);
+	tu_png_chunk(b, "IHDR", ihdr.b, ihdr.len);
+	tu_png_chunk(b, "IDAT", idat, sizeof(idat));
+	tu_png_chunk(b, "IEND", NULL, 0);
+	tu_buf_free(&ihdr);
 }
 
 uint32_t tu_crc32(uint32_t crc, const void *data, size_t len)

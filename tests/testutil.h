@@ -92,6 +92,32 @@ int tu_err_lines(const struct tu_proc *p);
  * Safe on a finished or never-started child. */
 void tu_proc_close(struct tu_proc *p);
 
+/* Waits at most timeout_ms for fd to be readable and reads one byte.
+ * Returns it (0..255), or -1 on timeout, end of file or error. */
+int tu_read_byte(int fd, int timeout_ms);
+
+/* Starts `shmimage put --key key [opts...] file` without waiting for it:
+ * shmimage is the program's path, opts NULL or a NULL-ended list of
+ * options that go before file (say "--max-bytes", "16K"), env as for
+ * tu_spawn(). Returns 0, or -1 with errno set (p->pid is then -1). */
+int tu_put_spawn(struct tu_proc *p, const char *shmimage, const char *key,
+		 const char *file, const char *const opts[],
+		 char *const env[]);
+
+/* Waits at most timeout_ms for the line a started `put` prints once its
+ * image is sealed and served ("shared W x H (N bytes) under key K, pid
+ * P") and copies it into line (NULL: not kept). Returns 0 when it came.
+ * Otherwise returns -1 with put killed (SIGKILL) and reaped, what it
+ * printed and how it ended kept in p for the caller's report. */
+int tu_put_served(struct tu_proc *p, int timeout_ms, char *line,
+		  size_t size);
+
+/* tu_put_spawn() with no options and the inherited environment, then
+ * tu_put_served(). Returns 0 once put serves, or -1 (put did not start,
+ * or was killed as above). */
+int tu_put_start(struct tu_proc *p, const char *shmimage, const char *key,
+		 const char *file, int timeout_ms, char *line, size_t size);
+
 /* Forks; the child runs fn(arg) and exits with what it returns (so fn
  * reports through its exit code: 0 for success). The parent waits at
  * most timeout_ms. Returns the child's exit code, 128 + signal if a
@@ -134,6 +160,9 @@ void *tu_read_file(const char *path, size_t *len);
 /* True when path exists (any type). */
 bool tu_exists(const char *path);
 
+/* True when s begins with prefix. */
+bool tu_starts_with(const char *s, const char *prefix);
+
 /* A key no other test running now uses: "t-<tag>-<pid>-<n>". */
 void tu_key(char *buf, size_t size, const char *tag);
 
@@ -160,6 +189,19 @@ long tu_heap_kib(void);
 
 /* Memory mappings of this process (lines of /proc/self/maps). */
 int tu_map_count(void);
+
+/* Mappings of memfds (segments) in this process: unlike tu_map_count(),
+ * not disturbed by a sanitizer's or valgrind's own allocator. */
+int tu_segment_maps(void);
+
+/* True when this program was built with AddressSanitizer, whose shadow
+ * memory and quarantine make address-space limits, mapping counts and
+ * RSS mean nothing. */
+bool tu_under_asan(void);
+
+/* True when this process runs under valgrind, whose allocator maps and
+ * unmaps blocks of its own. */
+bool tu_under_valgrind(void);
 
 /* Entries in a directory (not counting . and ..), or -1. */
 int tu_dir_entries(const char *path);
@@ -199,6 +241,50 @@ int tu_decode(const char *decoder, const char *key, const char *path,
  * and copies the image into a new RGBA32 surface, detaching before it
  * returns. NULL with the reason in err. */
 SDL_Surface *tu_attach_image(const char *key, struct err *err);
+
+/* A w x h RGBA32 surface of 1-pixel black and white checks: any
+ * blur, shift or stretch of it shows. */
+SDL_Surface *tu_make_checks(int w, int h);
+
+/* Pushes a key press and its release for window id, as a keyboard
+ * would. */
+void tu_push_key(Uint32 window_id, SDL_Keycode sym, SDL_Scancode sc);
+
+/* A file built byte by byte. Starts zeroed ({ 0 }); tu_buf_free()
+ * releases it. Appending never fails: when memory runs out the test
+ * program exits (a test without its input has nothing to say). */
+struct tu_buf {
+	uint8_t *b;
+	size_t len, cap;
+};
+
+void tu_buf_put(struct tu_buf *b, const void *data, size_t n);
+void tu_buf_str(struct tu_buf *b, const char *s);	/* without its NUL */
+void tu_buf_u8(struct tu_buf *b, unsigned v);
+void tu_buf_zeros(struct tu_buf *b, size_t n);
+void tu_buf_le16(struct tu_buf *b, uint32_t v);
+void tu_buf_le32(struct tu_buf *b, uint32_t v);
+void tu_buf_be16(struct tu_buf *b, uint32_t v);
+void tu_buf_be32(struct tu_buf *b, uint32_t v);
+
+/* Frees b's bytes and zeroes it, ready to be used again. */
+void tu_buf_free(struct tu_buf *b);
+
+/* Appends a PNG chunk: length, type, len bytes of data (may be NULL when
+ * len is 0), and the CRC of type and data. */
+void tu_png_chunk(struct tu_buf *b, const char *type, const void *data,
+		  size_t len);
+
+/* Appends the file and info headers (54 bytes) of a 24-bit BMP of w x h
+ * pixels (h < 0: top-down) whose pixel_bytes of pixels the caller
+ * appends next. */
+void tu_bmp_header(struct tu_buf *b, int32_t w, int32_t h,
+		   uint32_t pixel_bytes);
+
+/* Appends a whole PNG claiming w x h RGBA pixels whose only IDAT is a
+ * zlib stream of one empty stored block: a few dozen bytes a naive
+ * loader answers by allocating w * h * 4. */
+void tu_png_bomb(struct tu_buf *b, uint32_t w, uint32_t h);
 
 /* 32-bit CRC as PNG and zlib use it, continued from crc (start at 0). */
 uint32_t tu_crc32(uint32_t crc, const void *data, size_t len);
