@@ -128,6 +128,8 @@ static bool watch_owner(int sock, pid_t owner, int stop_fd,
 void share_watch(const char *key, int stop_fd, bool keep_waiting,
 		 const struct share_watch_events *ev)
 {
+	int tries = 0;
+
 	for (;;) {
 		struct name_peer owner;
 		struct err err;
@@ -136,11 +138,14 @@ void share_watch(const char *key, int stop_fd, bool keep_waiting,
 
 		if (sock < 0) {
 			/* Nobody (or a stranger) holds the key. */
-			if (!keep_waiting ||
-			    stop_or(stop_fd, -1, SHARE_WATCH_RETRY_MS))
+			int wait = ++tries > SHARE_WATCH_QUICK_TRIES ?
+				   SHARE_WATCH_IDLE_MS : SHARE_WATCH_RETRY_MS;
+
+			if (!keep_waiting || stop_or(stop_fd, -1, wait))
 				return;
 			continue;
 		}
+		tries = 0;
 		go_on = watch_owner(sock, owner.pid, stop_fd, ev);
 		close(sock);
 		if (!go_on || !keep_waiting)

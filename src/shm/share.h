@@ -47,8 +47,14 @@ int share_attach(const char *key, uint64_t max_bytes, struct seg *seg,
 void share_destroy(struct share *share);
 
 /* How often a watch with no owner looks for one (a new owner's name
- * cannot announce itself to processes it does not know). */
-#define SHARE_WATCH_RETRY_MS 50
+ * cannot announce itself to processes it does not know): every
+ * SHARE_WATCH_RETRY_MS for the first SHARE_WATCH_QUICK_TRIES, when a new
+ * owner is likely (one replacing another), then every
+ * SHARE_WATCH_IDLE_MS. Each look is a wake-up, and a wake-up costs far
+ * more CPU than the socket and connect it makes. */
+#define SHARE_WATCH_RETRY_MS 100
+#define SHARE_WATCH_QUICK_TRIES 20
+#define SHARE_WATCH_IDLE_MS 250
 
 /* What a watch reports. Each callback returns false to end the watch. */
 struct share_watch_events {
@@ -65,7 +71,7 @@ struct share_watch_events {
  * callback says stop. With keep_waiting, it waits for an owner when there
  * is none and for the next one when the owner goes; without, it ends
  * when there is no owner or once the owner went. Never busy: it sleeps in
- * poll, looking for a new owner every SHARE_WATCH_RETRY_MS. */
+ * poll, looking for a new owner as often as said above. */
 void share_watch(const char *key, int stop_fd, bool keep_waiting,
 		 const struct share_watch_events *ev);
 
