@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "image.h"
 #include "image_probe.h"
 #include "pixels.h"
 #include "sandbox.h"
@@ -306,7 +307,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct decode d = { .key = NAME_DEFAULT_KEY,
-			    .max_bytes = 256ull << 20 };
+			    .max_bytes = IMG_DEFAULT_MAX_BYTES };
 	struct err err = { "" };
 	struct request req;
 	const char *try = NULL;

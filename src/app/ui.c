@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/text.h"
+#include "scale.h"
 
 /* Cells per side of the checkerboard texture; larger areas tile it. */
 #define CHECKER_CELLS 64
@@ -82,26 +83,17 @@ void ui_layout_compute(struct ui_layout *l, int w, int h, float scale)
 SDL_Rect ui_fit_image(const SDL_Rect *area, int img_w, int img_h)
 {
 	SDL_Rect r = { area->x, area->y, 0, 0 };
-	double k = 1.0;
+	uint32_t w, h;
 
 	if (area->w <= 0 || area->h <= 0 || img_w <= 0 || img_h <= 0)
 		return r;
 	/* Scaling up would only blur: Qt's label shows images at their
-	 * natural size, and so do we until they do not fit. */
-	if (img_w > area->w)
-		k = (double)area->w / img_w;
-	if (img_h * k > area->h)
-		k = (double)area->h / img_h;
-	r.w = (int)(img_w * k + 0.5);
-	r.h = (int)(img_h * k + 0.5);
-	if (r.w < 1)
-		r.w = 1;
-	if (r.h < 1)
-		r.h = 1;
-	if (r.w > area->w)
-		r.w = area->w;
-	if (r.h > area->h)
-		r.h = area->h;
+	 * natural size, and so do we until they do not fit. The size is
+	 * the one the box filter is asked for, from the same rule. */
+	scale_fit((uint32_t)img_w, (uint32_t)img_h, (uint32_t)area->w,
+		  (uint32_t)area->h, &w, &h);
+	r.w = (int)w;
+	r.h = (int)h;
 	r.x = area->x + (area->w - r.w) / 2;
 	r.y = area->y + (area->h - r.h) / 2;
 	return r;

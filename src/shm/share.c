@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -10,7 +9,6 @@
 struct share {
 	struct name_server *server;
 	struct seg seg;		/* released until the first publish */
-	char key[NAME_KEY_MAX + 1];
 };
 
 struct share *share_create(const char *key, struct err *err)
@@ -28,7 +26,6 @@ struct share *share_create(const char *key, struct err *err)
 		return NULL;
 	}
 	seg_init(&share->seg);
-	strcpy(share->key, key);
 	share->server = name_server_create(key, err);
 	if (!share->server) {
 		free(share);
@@ -60,11 +57,6 @@ int share_publish(struct share *share, struct seg *seg, struct err *err)
 const struct seg *share_segment(const struct share *share)
 {
 	return share->seg.fd >= 0 ? &share->seg : NULL;
-}
-
-const char *share_key(const struct share *share)
-{
-	return share->key;
 }
 
 int share_attach(const char *key, uint64_t max_bytes, struct seg *seg,

@@ -31,8 +31,6 @@ int share_publish(struct share *share, struct seg *seg, struct err *err);
 /* The segment now served, or NULL before the first publish. */
 const struct seg *share_segment(const struct share *share);
 
-const char *share_key(const struct share *share);
-
 /* The reader side: receives the segment served under key and opens it as
  * seg_open() does (shmem, sealed, header valid, at most max_bytes of
  * pixels, mapped read-only), all within one NAME_ATTACH_TIMEOUT_MS. *owner
