@@ -6,7 +6,7 @@
 # Process, file and pixel helpers shared by the test programs (tu_*).
 add_library(testutil STATIC ${CMAKE_CURRENT_LIST_DIR}/testutil.c)
 target_include_directories(testutil PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(testutil PUBLIC shmimg)
+target_link_libraries(testutil PUBLIC imgdecoder imgsdl)
 
 foreach(_prog test_handover test_badfiles test_formats)
   add_executable(${_prog} ${CMAKE_CURRENT_LIST_DIR}/${_prog}.c)

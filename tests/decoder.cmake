@@ -1,5 +1,5 @@
-# The decoder helper (src/shm-decode.c, src/sandbox.c) and its parent
-# (src/image.c): the sandbox seen from /proc and from forbidden calls,
+# The decoder helper (src/decode/shm-decode.c, src/decode/sandbox.c) and its parent
+# (src/image/decoder.c): the sandbox seen from /proc and from forbidden calls,
 # misbehaving helpers played by fake_decoder, decompression bombs and
 # special files. One CTest test per case of tests/test_decoder.c; the test
 # decoder.cases fails when this list and the program disagree.
@@ -24,7 +24,7 @@ foreach(_mode IN LISTS DECODER_FAKE_MODES)
   list(APPEND _decoder_cases fake-${_mode})
 endforeach()
 # Formats without a header probe are stopped by the helper's memory limit
-# alone, which AddressSanitizer builds do without (see src/sandbox.c):
+# alone, which AddressSanitizer builds do without (see src/decode/sandbox.c):
 # these cases exist only without it.
 set(_decoder_memory_cases bomb-tga bomb-tiff bomb-pnm bomb-pgm bomb-ico
     bomb-pcx bomb-pcx8 bomb-xcf tiff-tile tiff-samples jpeg-scans)

@@ -45,7 +45,8 @@
 #include "shm/name.h"
 #include "shm/segment.h"
 
-#define PARENT_FD 3
+#include "decode/protocol.h"
+#define PARENT_FD DECODE_CHILD_FD
 #define ALL_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 
 /* The pixel the test expects at (x, y) of an honest segment. */

@@ -11,11 +11,8 @@ add_executable(test_hostile ${CMAKE_CURRENT_LIST_DIR}/test_hostile.c)
 target_link_libraries(test_hostile PRIVATE testutil)
 # With the window's library, each owner mode is also shown to the window,
 # through M and through --follow (its own event loop, dummy video driver).
-if(TARGET app)
-  target_link_libraries(test_hostile PRIVATE app)
-  target_compile_definitions(test_hostile PRIVATE HOSTILE_WINDOW)
-  add_dependencies(test_hostile shm-decode)
-endif()
+target_link_libraries(test_hostile PRIVATE app)
+add_dependencies(test_hostile shm-decode)
 
 # Every owner mode of hostile_peer, then the client modes. The test
 # hostile.modes fails when this list, hostile_peer and test_hostile.c
@@ -64,7 +61,6 @@ foreach(_case IN LISTS _fault_cases)
 endforeach()
 
 # Fuzzing: off by default (needs clang); see tests/fuzz/fuzz.cmake.
-option(FUZZ "Build the libFuzzer targets (needs -DCMAKE_C_COMPILER=clang)" OFF)
 if(FUZZ)
   include(${CMAKE_CURRENT_LIST_DIR}/fuzz/fuzz.cmake)
 endif()

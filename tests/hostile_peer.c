@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 
@@ -89,14 +90,6 @@ static void sleep_ms(long ms)
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The pattern of every forged image; test_hostile.c has the same one. */
@@ -668,7 +661,7 @@ static void hold(struct owner *o, int conn)
 			sizeof(int64_t) * (HELD_MAX - 1));
 		o->nheld--;
 	}
-	o->held_at[o->nheld] = now_ms();
+	o->held_at[o->nheld] = clock_ms();
 	o->held[o->nheld++] = conn;
 }
 
@@ -732,11 +725,11 @@ static void answer(struct owner *o, int conn)
  * the whole attach ends at 2 s. */
 static void late_cycle(struct owner *o, int sock)
 {
-	int64_t end = now_ms() + LATE_BACKLOG_MS;
+	int64_t end = clock_ms() + LATE_BACKLOG_MS;
 
 	fill_backlog();
-	while (now_ms() < end) {
-		int64_t t = now_ms();
+	while (clock_ms() < end) {
+		int64_t t = clock_ms();
 
 		for (int i = 0; i < o->nheld;) {
 			if (t - o->held_at[i] < LATE_FD_MS) {
@@ -753,9 +746,9 @@ static void late_cycle(struct owner *o, int sock)
 	}
 	/* Open for LATE_OPEN_MS: ours are taken out of the queue, and a
 	 * reader retrying its connect gets in and is held. */
-	end = now_ms() + LATE_OPEN_MS;
+	end = clock_ms() + LATE_OPEN_MS;
 	drop_fillers();
-	while (now_ms() < end) {
+	while (clock_ms() < end) {
 		struct pollfd pfd = { .fd = sock, .events = POLLIN };
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
@@ -807,7 +800,7 @@ static int run_owner(const char *mode)
 	}
 	ready();
 
-	next_drip = now_ms() + 60000;
+	next_drip = clock_ms() + 60000;
 	for (;;) {
 		struct pollfd pfd = { .fd = sock, .events = POLLIN };
 		int conn;
@@ -821,7 +814,7 @@ static int run_owner(const char *mode)
 			continue;
 		}
 		poll(&pfd, 1, 1000);
-		if (o.answer == ANSWER_DRIP && now_ms() >= next_drip) {
+		if (o.answer == ANSWER_DRIP && clock_ms() >= next_drip) {
 			for (int i = 0; i < o.nheld; i++)
 				send_fds(o.held[i], NULL, 0);
 			next_drip += 60000;
@@ -886,12 +879,12 @@ static int client_silent(int seconds, int count)
  * connection without an fd. Exit 0 when no fd ever came, 1 otherwise. */
 static int client_other_uid(int seconds)
 {
-	int64_t end = now_ms() + seconds * 1000L;
+	int64_t end = clock_ms() + seconds * 1000L;
 	int tries = 0, fds = 0, refused = 0;
 
 	become_nobody();
 	ready();
-	while (now_ms() < end) {
+	while (clock_ms() < end) {
 		char byte;
 		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 		union {
@@ -939,12 +932,12 @@ static int client_other_uid(int seconds)
  * each closed unread, up to 256 kept open at a time. */
 static int client_flood(int seconds, int count)
 {
-	int64_t end = now_ms() + seconds * 1000L;
+	int64_t end = clock_ms() + seconds * 1000L;
 	static int open_fds[256];
 	int n = 0, failed = 0, nopen = 0;
 
 	ready();
-	while (n < count && now_ms() < end) {
+	while (n < count && clock_ms() < end) {
 		int c = connect_name(true);
 
 		if (c < 0) {
@@ -1051,7 +1044,7 @@ static int attack(enum attack a, int fd, uint64_t size)
  * 0 when every attempt was refused, 1 otherwise. */
 static int client_writer(int seconds)
 {
-	int64_t end = now_ms() + seconds * 1000L;
+	int64_t end = clock_ms() + seconds * 1000L;
 	int refused[ATT_COUNT] = { 0 }, through[ATT_COUNT] = { 0 };
 	int rounds = 0, failed = 0, bad = 0;
 
@@ -1060,7 +1053,7 @@ static int client_writer(int seconds)
 		struct name_peer peer;
 		struct err err;
 		struct stat st;
-		int fd = name_attach(key, now_ms() + NAME_ATTACH_TIMEOUT_MS,
+		int fd = name_attach(key, clock_ms() + NAME_ATTACH_TIMEOUT_MS,
 				     &peer, &err);
 
 		if (fd < 0) {
@@ -1080,7 +1073,7 @@ static int client_writer(int seconds)
 		close(fd);
 		rounds++;
 		sleep_ms(5);
-	} while (now_ms() < end);
+	} while (clock_ms() < end);
 	for (int a = 0; a < ATT_COUNT; a++) {
 		printf("%s: refused %d, went through %d\n", attack_names[a],
 		       refused[a], through[a]);

@@ -1,4 +1,4 @@
-# src/reader.py, the contract read from Python, against the real owner
+# src/readers/reader.py, the contract read from Python, against the real owner
 # (its output must match `shmimage get` pixel for pixel) and against every
 # lying owner of hostile_peer (tests/hostile.cmake). Without python3 the
 # tests skip (77), except in CI where that is a failure.

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "bytes.h"
+#include "common/bytes.h"
 #include "check.h"
 
 static void parses(const char *s, uint64_t want)

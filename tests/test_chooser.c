@@ -55,7 +55,7 @@
 #include "app/chooser_model.h"
 #include "app/chooser_view.h"
 #include "app/dirlist.h"
-#include "bytes.h"
+#include "common/bytes.h"
 #include "app/text.h"
 #include "app/theme.h"
 #include "check.h"

@@ -71,7 +71,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "image.h"
+#include "image/decoder.h"
+#include "image/texture.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 #include "testutil.h"
@@ -238,7 +239,7 @@ static void run_put(struct run *r, const char *key, const char *file,
 			  strerror(errno));
 		return;
 	}
-	end = tu_now_ms() + bound_ms;
+	end = clock_ms() + bound_ms;
 	for (;;) {
 		char line[256];
 		long v;
@@ -261,7 +262,7 @@ static void run_put(struct run *r, const char *key, const char *file,
 			r->hwm_kib = v;
 		if (exited(r->p.pid) || (r->served && !stop_served))
 			break;
-		if (tu_now_ms() >= end) {
+		if (clock_ms() >= end) {
 			r->hung = true;
 			break;
 		}
@@ -446,10 +447,10 @@ static void test_sandbox_status(void)
 		CHECK_MSG(false, "spawn: %s", strerror(errno));
 		return;
 	}
-	end = tu_now_ms() + 10000;
+	end = clock_ms() + 10000;
 	/* The helper enters its sandbox a few ms after it starts, before
 	 * it reads the request; look until seen, the decode takes longer. */
-	while (tu_now_ms() < end && !exited(p.pid)) {
+	while (clock_ms() < end && !exited(p.pid)) {
 		pid_t h = child_of(p.pid);
 
 		if (!h && helper)
@@ -616,7 +617,7 @@ static int decode_once(const struct fake_mode *m, const char *file,
 		       struct err *err, SDL_Surface *want)
 {
 	struct img_limits lim = {
-		.max_bytes = m->small_limit ? 1u << 20 : IMG_DEFAULT_MAX_BYTES,
+		.max_bytes = m->small_limit ? 1u << 20 : SEG_DEFAULT_MAX_BYTES,
 		.decode_timeout_ms = !strcmp(m->mode, "hang") ? 200 : 5000,
 	};
 	struct img_decoder *dec;
@@ -655,14 +656,14 @@ static void fake_in_process(const struct fake_mode *m, const char *file,
 	fds = tu_fd_count();
 	maps = tu_map_count();
 	for (int i = 0; i < m->rounds; i++) {
-		int64_t t0 = tu_now_ms();
+		int64_t t0 = clock_ms();
 		int rc = decode_once(m, file, &err, want);
 		bool ok = m->words ? rc < 0 && has_word(err.msg, m->words)
 				   : rc == 0;
 
 		if (!ok && !bad++)
 			snprintf(first, sizeof(first), "%s", err.msg);
-		if (tu_now_ms() - t0 > m->bound_ms)
+		if (clock_ms() - t0 > m->bound_ms)
 			slow++;
 	}
 	unsetenv("FAKE_DECODER_MODE");
@@ -1162,8 +1163,8 @@ static pid_t start_slow(struct tu_proc *p, const char *path, char *key)
 
 	if (tu_put_spawn(p, shmimage, key, path, NULL, NULL) < 0)
 		return 0;
-	end = tu_now_ms() + 5000;
-	while (!helper && tu_now_ms() < end && !exited(p->pid)) {
+	end = clock_ms() + 5000;
+	while (!helper && clock_ms() < end && !exited(p->pid)) {
 		helper = child_of(p->pid);
 		tu_sleep_ms(1);
 	}
@@ -1184,17 +1185,17 @@ static void test_jpeg_sigterm(void)
 
 	tu_key(key, sizeof(key), "sigterm");
 	helper = start_slow(&p, path, key);
-	t0 = tu_now_ms();
+	t0 = clock_ms();
 	CHECK(tu_stop(&p, SIGTERM, 3000) == 0);
-	CHECK_MSG(tu_now_ms() - t0 <= 1000 && tu_term_signal(&p) == 0 &&
+	CHECK_MSG(clock_ms() - t0 <= 1000 && tu_term_signal(&p) == 0 &&
 		  tu_err_lines(&p) <= 1,
 		  "SIGTERM mid-decode: ended after %lld ms, exit %d, signal "
-		  "%d: %s", (long long)(tu_now_ms() - t0), tu_exit_code(&p),
+		  "%d: %s", (long long)(clock_ms() - t0), tu_exit_code(&p),
 		  tu_term_signal(&p), p.err);
 	CHECK_MSG(helper && gone(helper), "helper %d outlived put",
 		  (int)helper);
 	printf("SIGTERM: put exit %d after %lld ms\n", tu_exit_code(&p),
-	       (long long)(tu_now_ms() - t0));
+	       (long long)(clock_ms() - t0));
 	tu_proc_close(&p);
 
 	/* Killed outright, put cannot stop its helper: the helper's
@@ -1202,14 +1203,14 @@ static void test_jpeg_sigterm(void)
 	 * orphan and sees how it ended. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	helper = start_slow(&p, path, key);
-	t0 = tu_now_ms();
+	t0 = clock_ms();
 	tu_stop(&p, SIGKILL, 3000);
 	status = 0;
 	CHECK_MSG(helper && tu_waitpid(helper, &status, 1000) == 0 &&
 		  WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL &&
-		  tu_now_ms() - t0 <= 1000,
+		  clock_ms() - t0 <= 1000,
 		  "helper %d after put's SIGKILL: status 0x%x after %lld ms",
-		  (int)helper, status, (long long)(tu_now_ms() - t0));
+		  (int)helper, status, (long long)(clock_ms() - t0));
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	tu_proc_close(&p);
 }

@@ -45,7 +45,8 @@
 
 #include "app/dialog.h"
 #include "check.h"
-#include "image.h"
+#include "image/decoder.h"
+#include "image/texture.h"
 #include "shm/share.h"
 #include "testutil.h"
 
@@ -116,7 +117,7 @@ static struct dialog *new_dialog(const char *key,
 {
 	struct dialog_config cfg = {
 		.key = key,
-		.limits = { IMG_DEFAULT_MAX_BYTES,
+		.limits = { SEG_DEFAULT_MAX_BYTES,
 			    IMG_DEFAULT_DECODE_TIMEOUT_MS },
 		.decoder = decoder,
 		.wake = on_wake,
@@ -146,9 +147,9 @@ static void pump(struct dialog *d, int ms)
 /* Pumps until the load in progress ended. */
 static bool wait_loaded(struct dialog *d)
 {
-	int64_t end = tu_now_ms() + STEP_MS;
+	int64_t end = clock_ms() + STEP_MS;
 
-	while (dialog_loading(d) && tu_now_ms() < end)
+	while (dialog_loading(d) && clock_ms() < end)
 		pump(d, 100);
 	return !dialog_loading(d);
 }
@@ -156,9 +157,9 @@ static bool wait_loaded(struct dialog *d)
 /* Pumps until the generation moved past gen. */
 static bool wait_change(struct dialog *d, uint64_t gen)
 {
-	int64_t end = tu_now_ms() + STEP_MS;
+	int64_t end = clock_ms() + STEP_MS;
 
-	while (dialog_generation(d) == gen && tu_now_ms() < end)
+	while (dialog_generation(d) == gen && clock_ms() < end)
 		pump(d, 100);
 	return dialog_generation(d) != gen;
 }
@@ -166,9 +167,9 @@ static bool wait_change(struct dialog *d, uint64_t gen)
 /* Pumps until the status has text in it. */
 static bool wait_status(struct dialog *d, const char *text)
 {
-	int64_t end = tu_now_ms() + STEP_MS;
+	int64_t end = clock_ms() + STEP_MS;
 
-	while (!strstr(dialog_status(d), text) && tu_now_ms() < end)
+	while (!strstr(dialog_status(d), text) && clock_ms() < end)
 		pump(d, 100);
 	return strstr(dialog_status(d), text) != NULL;
 }
@@ -222,7 +223,7 @@ static bool reader_gets(const char *key, SDL_Surface *want)
 	struct seg seg;
 	bool same;
 
-	if (share_attach(key, IMG_DEFAULT_MAX_BYTES, &seg, NULL, &err) < 0) {
+	if (share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL, &err) < 0) {
 		fprintf(stderr, "reader: %s\n", err.msg);
 		return false;
 	}
@@ -426,7 +427,7 @@ static void test_owner_and_bad_file(SDL_Surface *want)
 		struct seg seg;
 		struct err err;
 
-		CHECK(share_attach(key, IMG_DEFAULT_MAX_BYTES, &seg, NULL,
+		CHECK(share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL,
 				   &err) == 0);
 		CHECK(seg.info.width == 30 && seg.info.height == 20);
 		seg_finish(&seg);
@@ -438,7 +439,7 @@ static void test_owner_and_bad_file(SDL_Surface *want)
 		struct seg seg;
 		struct err err;
 
-		CHECK(share_attach(key, IMG_DEFAULT_MAX_BYTES, &seg, NULL,
+		CHECK(share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL,
 				   &err) < 0);
 	}
 }
@@ -604,13 +605,13 @@ static void test_no_leaks(void)
 	maps = tu_map_count();
 	segs = tu_segment_maps();
 	kids = children();
-	t0 = tu_now_ms();
+	t0 = clock_ms();
 	for (i = 0; i < 60; i++) {
 		load(d, i % 3 ? good : bad);
 		display(d);
 	}
 	printf("60 rounds of load and display: %d ms\n",
-	       (int)(tu_now_ms() - t0));
+	       (int)(clock_ms() - t0));
 	/* The owner's server thread closes each reader's connection on its
 	 * own schedule: give it a moment before counting. */
 	now = tu_fds_down_to(0, fds, 1000);

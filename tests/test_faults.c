@@ -72,7 +72,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "image.h"
+#include "shm/segment.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 #include "shm/share.h"
@@ -258,7 +258,7 @@ static int read_in_process(const char *key, SDL_Surface *want, char *why,
 	struct seg seg;
 	int rc;
 
-	if (share_attach(key, IMG_DEFAULT_MAX_BYTES, &seg, NULL, &err) < 0) {
+	if (share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL, &err) < 0) {
 		snprintf(why, size, "%s", err.msg);
 		return 1;
 	}
@@ -295,7 +295,7 @@ static int load(struct share *share, const char *key, const char *path,
 {
 	struct seg seg;
 
-	if (tu_decode(decoder, key, path, IMG_DEFAULT_MAX_BYTES, &seg,
+	if (tu_decode(decoder, key, path, SEG_DEFAULT_MAX_BYTES, &seg,
 		      err) < 0)
 		return -1;
 	if (share_publish(share, &seg, err) < 0) {
@@ -475,9 +475,9 @@ static void kill_while_loading(struct image *a, struct image *b, int r)
 		return;
 	}
 	close(sv[0]);
-	start = tu_now_ms();
+	start = clock_ms();
 	for (bool killed = false; !read_started || !killed;) {
-		int64_t t = tu_now_ms() - start;
+		int64_t t = clock_ms() - start;
 
 		if (!read_started && t >= t_read) {
 			spawn_get(&reader, key, out);
@@ -518,10 +518,10 @@ static void kill_put(struct image *big, struct image *next, int r,
 	snprintf(out, sizeof(out), "%s/r.bmp", tmp);
 	unlink(out);
 	tu_key(key, sizeof(key), "ko");
-	start = tu_now_ms();
+	start = clock_ms();
 	CHECK(tu_put_spawn(&owner, shmimage, key, big->path, NULL, NULL) == 0);
 	while (!read_started || !killed) {
-		int64_t t = tu_now_ms() - start;
+		int64_t t = clock_ms() - start;
 
 		if (!read_started && t >= t_read) {
 			spawn_get(&reader, key, out);
@@ -560,12 +560,12 @@ static void test_kill_owner(int rounds)
 	/* How long a put of the big image takes to serve: the kills of
 	 * the put rounds fall anywhere up to 1.5 times that. */
 	tu_key(key, sizeof(key), "ko-time");
-	t = tu_now_ms();
+	t = clock_ms();
 	CHECK(tu_put_spawn(&owner, shmimage, key, big.path, NULL, NULL) == 0);
 	CHECK_MSG(tu_read_line(&owner, 10000 * time_scale, line,
 			       sizeof(line)) >= 0, "put of the big image: %s",
 		  owner.err);
-	span = (int)(tu_now_ms() - t) * 3 / 2 + 10;
+	span = (int)(clock_ms() - t) * 3 / 2 + 10;
 	tu_stop(&owner, SIGTERM, 5000);
 	tu_proc_close(&owner);
 	printf("kill-owner: put of 1024 x 1024 serves after %d ms; kills "
@@ -646,7 +646,7 @@ static void test_soak_attach(void)
 	for (int i = 0; i < 100; i++)
 		read_in_process(key, img.surf, why, sizeof(why));
 	before = usage_now();
-	start = tu_now_ms();
+	start = clock_ms();
 	for (int i = 0; i < cycles; i++) {
 		if (read_in_process(key, img.surf, why, sizeof(why)) != 0 &&
 		    bad++ == 0)
@@ -654,7 +654,7 @@ static void test_soak_attach(void)
 	}
 	after = usage_now();
 	printf("soak-attach: %d cycles in %lld ms, %d failed\n", cycles,
-	       (long long)(tu_now_ms() - start), bad);
+	       (long long)(clock_ms() - start), bad);
 	CHECK_MSG(bad == 0, "%d of %d attach cycles failed", bad, cycles);
 	check_flat("soak-attach", before, after, 256);
 	image_free(&img);
@@ -671,7 +671,7 @@ static void test_soak_load(void)
 	struct err err;
 	char key[80], why[ERR_MAX + 64];
 	int bad = 0;
-	int64_t start = tu_now_ms();
+	int64_t start = clock_ms();
 
 	image_init(&img[0], "la", 200, 150, 7);
 	image_init(&img[1], "lb", 120, 90, 8);
@@ -697,7 +697,7 @@ static void test_soak_load(void)
 	}
 	after = usage_now();
 	printf("soak-load: %d loads through the decoder helper in %lld ms, "
-	       "%d failed\n", cycles, (long long)(tu_now_ms() - start), bad);
+	       "%d failed\n", cycles, (long long)(clock_ms() - start), bad);
 	CHECK_MSG(bad == 0, "%d loads or reads failed", bad);
 	check_flat("soak-load", before, after, 1024);
 	CHECK_MSG(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD,

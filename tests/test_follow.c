@@ -120,7 +120,7 @@ static struct dialog *owner_dialog(const char *key)
 {
 	struct dialog_config cfg = {
 		.key = key,
-		.limits = { IMG_DEFAULT_MAX_BYTES,
+		.limits = { SEG_DEFAULT_MAX_BYTES,
 			    IMG_DEFAULT_DECODE_TIMEOUT_MS },
 		.decoder = decoder,
 		.wake = on_wake,
@@ -139,10 +139,10 @@ static struct dialog *owner_dialog(const char *key)
 /* Loads path in d and waits (bounded) for the end. True when shared. */
 static bool owner_load(struct dialog *d, const char *path)
 {
-	int64_t end = tu_now_ms() + STEP_MS;
+	int64_t end = clock_ms() + STEP_MS;
 
 	dialog_load_from_file(d, path, false);
-	while (dialog_loading(d) && tu_now_ms() < end) {
+	while (dialog_loading(d) && clock_ms() < end) {
 		struct pollfd p = { wake_fd, POLLIN, 0 };
 		uint64_t n;
 
@@ -248,7 +248,7 @@ static struct app *open_app(const char *key, bool follow)
  * most ms. Returns how long it took, or -1. */
 static int wait_shown(struct app *a, int w, int h, pid_t owner, int ms)
 {
-	int64_t start = tu_now_ms();
+	int64_t start = clock_ms();
 
 	for (;;) {
 		const struct dialog *d = app_dialog(a);
@@ -256,8 +256,8 @@ static int wait_shown(struct app *a, int w, int h, pid_t owner, int ms)
 
 		if (s && (int)s->info.width == w && (int)s->info.height == h &&
 		    (!owner || dialog_image_owner(d) == owner))
-			return (int)(tu_now_ms() - start);
-		if (tu_now_ms() - start >= ms)
+			return (int)(clock_ms() - start);
+		if (clock_ms() - start >= ms)
 			return -1;
 		if (!app_pump(a, 20))
 			return -1;
@@ -382,8 +382,8 @@ static void follow_hostile(const char *mode)
 		tu_proc_close(&p);
 		return;
 	}
-	end = tu_now_ms() + STEP_MS;
-	while (open && tu_now_ms() < end) {
+	end = clock_ms() + STEP_MS;
+	while (open && clock_ms() < end) {
 		const char *msg = dialog_message(app_dialog(a));
 
 		if (tu_starts_with(msg, DIALOG_TEXT_ATTACH "\n") &&
@@ -515,7 +515,7 @@ static void case_count(void)
  * would show here. Returns the time taken, in ms. */
 static int64_t time_loads(struct dialog *d, const char *key, int n)
 {
-	int64_t t0 = tu_now_ms();
+	int64_t t0 = clock_ms();
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -524,13 +524,13 @@ static int64_t time_loads(struct dialog *d, const char *key, int n)
 		struct seg seg;
 
 		CHECK(owner_load(d, k ? img_b : img_a));
-		CHECK_MSG(share_attach(key, IMG_DEFAULT_MAX_BYTES, &seg, NULL,
+		CHECK_MSG(share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL,
 				       &err) == 0 &&
 			  (int)seg.info.width == sizes[k][0],
 			  "reader after load %d: %s", i, err.msg);
 		seg_finish(&seg);
 	}
-	return tu_now_ms() - t0;
+	return clock_ms() - t0;
 }
 
 static void case_stuck(void)

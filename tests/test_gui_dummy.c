@@ -325,7 +325,7 @@ static int ask(struct window *w, const char *cmd, struct state *st);
 
 static int read_line(struct window *w, char *out, size_t size)
 {
-	int64_t end = tu_now_ms() + REPLY_MS;
+	int64_t end = clock_ms() + REPLY_MS;
 
 	for (;;) {
 		char *nl = memchr(w->buf, '\n', w->len);
@@ -341,7 +341,7 @@ static int read_line(struct window *w, char *out, size_t size)
 			w->len -= k + 1;
 			return 0;
 		}
-		left = end - tu_now_ms();
+		left = end - clock_ms();
 		if (left <= 0 || w->len == sizeof(w->buf) ||
 		    poll(&p, 1, (int)left) <= 0)
 			return -1;
@@ -437,12 +437,12 @@ static int ask(struct window *w, const char *cmd, struct state *st)
  * REPLY_MS. */
 static int ask_settled(struct window *w, const char *cmd, struct state *st)
 {
-	int64_t end = tu_now_ms() + REPLY_MS;
+	int64_t end = clock_ms() + REPLY_MS;
 	unsigned long long gen = w->gen;
 
 	if (ask(w, cmd, st) < 0)
 		return -1;
-	while ((st->loading || st->gen == gen) && tu_now_ms() < end)
+	while ((st->loading || st->gen == gen) && clock_ms() < end)
 		if (ask(w, "R", st) < 0)
 			return -1;
 	w->gen = st->gen;
@@ -476,7 +476,7 @@ static void stop_window(struct window *w)
 static int stderr_until_line(char *const argv[], char *err, size_t size)
 {
 	char *const env[] = { "SDL_VIDEODRIVER=dummy", NULL };
-	int64_t end = tu_now_ms() + STEP_MS;
+	int64_t end = clock_ms() + STEP_MS;
 	struct tu_proc p;
 	size_t len = 0;
 	int code;
@@ -484,7 +484,7 @@ static int stderr_until_line(char *const argv[], char *err, size_t size)
 	err[0] = '\0';
 	if (tu_spawn(&p, argv, env) < 0)
 		return -1;
-	while (!memchr(err, '\n', len) && tu_now_ms() < end) {
+	while (!memchr(err, '\n', len) && clock_ms() < end) {
 		struct pollfd pf = { p.err_fd, POLLIN, 0 };
 		ssize_t n;
 
@@ -635,9 +635,9 @@ static void case_handover(void)
 	/* C: a second owner of the key, loading at start. */
 	if (start_window(&c, key, good) == 0) {
 		/* Its load may be over before it first reports. */
-		int64_t end = tu_now_ms() + REPLY_MS;
+		int64_t end = clock_ms() + REPLY_MS;
 
-		while (ask(&c, "R", &st) == 0 && tu_now_ms() < end &&
+		while (ask(&c, "R", &st) == 0 && clock_ms() < end &&
 		       (st.loading ||
 			tu_starts_with(st.message, DIALOG_TEXT_LOADING)))
 			;
@@ -716,12 +716,12 @@ static void case_realowner(void)
 		return;
 	}
 	/* The program needs a moment to start: ask until it answers. */
-	end = tu_now_ms() + STEP_MS;
+	end = clock_ms() + STEP_MS;
 	do {
 		if (ask_settled(&r, "M", &st) < 0 || st.image)
 			break;
 		tu_sleep_ms(100);
-	} while (tu_now_ms() < end);
+	} while (clock_ms() < end);
 	snprintf(pid_text, sizeof(pid_text), "pid %ld", (long)p.pid);
 	CHECK_MSG(st.image && st.quads == 4 && st.owner == p.pid,
 		  "real owner: image %d quads %d owner %ld (want %ld): %s",
@@ -735,8 +735,8 @@ static void case_realowner(void)
 	/* The watch's news that the owner left also moves the generation:
 	 * look until the attach's answer is there. */
 	CHECK(ask_settled(&r, "M", &st) == 0);
-	end = tu_now_ms() + STEP_MS;
-	while (st.image && tu_now_ms() < end && ask(&r, "R", &st) == 0)
+	end = clock_ms() + STEP_MS;
+	while (st.image && clock_ms() < end && ask(&r, "R", &st) == 0)
 		;
 	CHECK_MSG(!st.image && tu_starts_with(st.message, DIALOG_TEXT_ATTACH),
 		  "M after the owner left: %s", st.message);
@@ -767,14 +767,14 @@ static struct app *open_app(const char *key, bool follow)
  * w x h image, at most STEP_MS. */
 static bool wait_image(struct app *a, uint32_t w, uint32_t h)
 {
-	int64_t end = tu_now_ms() + STEP_MS;
+	int64_t end = clock_ms() + STEP_MS;
 
 	for (;;) {
 		const struct seg *s = dialog_segment(app_dialog(a));
 
 		if (s && s->info.width == w && s->info.height == h)
 			return true;
-		if (tu_now_ms() >= end)
+		if (clock_ms() >= end)
 			return false;
 		app_pump(a, 20);
 	}
@@ -782,10 +782,10 @@ static bool wait_image(struct app *a, uint32_t w, uint32_t h)
 
 static bool wait_status(struct app *a, const char *text)
 {
-	int64_t end = tu_now_ms() + STEP_MS;
+	int64_t end = clock_ms() + STEP_MS;
 
 	while (!strstr(dialog_status(app_dialog(a)), text) &&
-	       tu_now_ms() < end)
+	       clock_ms() < end)
 		app_pump(a, 20);
 	return strstr(dialog_status(app_dialog(a)), text) != NULL;
 }
@@ -887,10 +887,10 @@ static void case_ownergone(void)
 /* One app_pump(a, ms), timed. */
 static int64_t timed_pump(struct app *a, int ms, bool *open)
 {
-	int64_t t0 = tu_now_ms();
+	int64_t t0 = clock_ms();
 
 	*open = app_pump(a, ms);
-	return tu_now_ms() - t0;
+	return clock_ms() - t0;
 }
 
 #define PUMP_MAX_MS 250
@@ -908,12 +908,12 @@ static void case_async(void)
 	/* Noise does not compress: the PNG is about the size of its
 	 * 64 MiB of pixels, and decoding it takes a while. */
 	snprintf(big, sizeof(big), "%s/noise-4096.png", dir);
-	t0 = tu_now_ms();
+	t0 = clock_ms();
 	s = tu_make_image(4096, 4096, 11);
 	CHECK(s && IMG_SavePNG(s, big) == 0);
 	SDL_FreeSurface(s);
 	printf("wrote the 4096 x 4096 noise PNG in %d ms\n",
-	       (int)(tu_now_ms() - t0));
+	       (int)(clock_ms() - t0));
 
 	tu_key(key, sizeof(key), "gui");
 	a = open_app(key, false);
@@ -954,7 +954,7 @@ static void case_async(void)
 		struct seg seg;
 		struct err err = { "" };
 
-		CHECK_MSG(share_attach(key, IMG_DEFAULT_MAX_BYTES, &seg, NULL,
+		CHECK_MSG(share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL,
 				       &err) == 0 && seg.info.width == IMG_W,
 			  "a reader after the cancel: %s", err.msg);
 		seg_finish(&seg);
@@ -963,16 +963,16 @@ static void case_async(void)
 	/* A second load of the big file goes through, the window pumping
 	 * all along. */
 	push_drop(a, big);
-	t0 = tu_now_ms();
+	t0 = clock_ms();
 	worst = timed_pump(a, 0, &open);
 	CHECK(dialog_loading(d));
-	while (open && dialog_loading(d) && tu_now_ms() - t0 < 20000) {
+	while (open && dialog_loading(d) && clock_ms() - t0 < 20000) {
 		if ((took = timed_pump(a, 20, &open)) > worst)
 			worst = took;
 		pumps++;
 	}
 	printf("the second load took %d ms over %d pumps, the longest "
-	       "%d ms\n", (int)(tu_now_ms() - t0), pumps, (int)worst);
+	       "%d ms\n", (int)(clock_ms() - t0), pumps, (int)worst);
 	CHECK(open && !dialog_loading(d));
 	CHECK(pumps >= 3);
 	CHECK_MSG(worst < PUMP_MAX_MS, "app_pump took %d ms", (int)worst);

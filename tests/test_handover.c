@@ -28,8 +28,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "clock.h"
-#include "image.h"
+#include "common/clock.h"
+#include "image/texture.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 #include "shm/share.h"
@@ -365,7 +365,7 @@ static void case_killed(void)
 	if (!start_owner(&owner, key, src_a, NULL, 0))
 		goto out;
 
-	fd = share_attach(key, IMG_DEFAULT_MAX_BYTES, &held, NULL, &err);
+	fd = share_attach(key, SEG_DEFAULT_MAX_BYTES, &held, NULL, &err);
 	CHECK_MSG(fd == 0, "attach: %s", err.msg);
 
 	kill(owner.pid, SIGKILL);
@@ -736,7 +736,7 @@ static void case_readers64(void)
 		}
 		CHECK(pids[i] > 0);
 	}
-	t = tu_now_ms();
+	t = clock_ms();
 	close(gate[1]);
 	close(gate[0]);
 	for (int i = 0; i < READERS; i++) {
@@ -751,7 +751,7 @@ static void case_readers64(void)
 		}
 	}
 	printf("readers64: %d of %d pixel-exact in %" PRId64 " ms\n", ok,
-	       READERS, tu_now_ms() - t);
+	       READERS, clock_ms() - t);
 	CHECK_MSG(served == READERS, "%d of %d readers were not served",
 		  READERS - served, READERS);
 	CHECK_MSG(ok == READERS, "%d of %d readers did not get the image "
@@ -855,7 +855,7 @@ static void case_cycles(void)
 	char key[80], src[PATH_LEN], why[256], decoder[PATH_LEN];
 	struct share *share;
 	struct err err;
-	int64_t t = tu_now_ms();
+	int64_t t = clock_ms();
 	int i;
 
 	if (warmup > 50)
@@ -896,10 +896,10 @@ static void case_cycles(void)
 	if (i == cycles)
 		judge_usage("create/publish/attach/destroy", warm, end, cycles);
 	printf("cycles: %d full cycles in %" PRId64 " ms\n", i,
-	       tu_now_ms() - t);
+	       clock_ms() - t);
 
 	cycles /= 4;
-	t = tu_now_ms();
+	t = clock_ms();
 	share = share_create(key, &err);
 	CHECK_MSG(share, "share_create: %s", err.msg);
 	for (i = 0; share && i < cycles; i++) {
@@ -922,15 +922,15 @@ static void case_cycles(void)
 	if (i == cycles)
 		judge_usage("republish on one share", warm, end, cycles);
 	printf("cycles: %d republishes in %" PRId64 " ms\n", i,
-	       tu_now_ms() - t);
+	       clock_ms() - t);
 
 	/* Through the decoder helper, as `put` loads a file. */
-	t = tu_now_ms();
+	t = clock_ms();
 	for (i = 0; share && i < decodes; i++) {
 		SDL_Surface *got;
 		struct seg seg;
 
-		if (tu_decode(decoder, key, src, IMG_DEFAULT_MAX_BYTES, &seg,
+		if (tu_decode(decoder, key, src, SEG_DEFAULT_MAX_BYTES, &seg,
 			      &err) < 0 ||
 		    share_publish(share, &seg, &err) < 0) {
 			CHECK_MSG(0, "decode %d: %s", i, err.msg);
@@ -949,7 +949,7 @@ static void case_cycles(void)
 	}
 	end = usage_now();
 	printf("cycles: %d decodes through %s in %" PRId64 " ms\n", i,
-	       decoder, tu_now_ms() - t);
+	       decoder, clock_ms() - t);
 	if (i == decodes && decodes > 5) {
 		CHECK_MSG(end.fds == warm.fds, "decodes: fds %d -> %d",
 			  warm.fds, end.fds);
@@ -983,8 +983,8 @@ static void case_stdoutgone(void)
 	close(owner.out_fd);
 	owner.out_fd = -1;
 	/* No line to wait for: wait for the name. */
-	deadline = tu_now_ms() + 10000;
-	while (tu_now_ms() < deadline && kill(owner.pid, 0) == 0) {
+	deadline = clock_ms() + 10000;
+	while (clock_ms() < deadline && kill(owner.pid, 0) == 0) {
 		struct err err;
 
 		fd = name_attach(key, clock_ms() + 2000, NULL, &err);

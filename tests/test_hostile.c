@@ -22,8 +22,7 @@
  *     (share_attach + seg_read), gives the same answer every time and
  *     leaves no fd and no mapping behind;
  *   - the window (its own app_create/app_pump, a real SDL key event for
- *     M, dummy video driver) shows the Qt attach text and the same reason
- *     (when built with HOSTILE_WINDOW);
+ *     M, dummy video driver) shows the Qt attach text and the same reason;
  *   - where the squatter holds the name with another socket type, an
  *     honest owner can still take the key.
  * The hugetlb mode runs with a huge-page pool when the test is root (it
@@ -63,15 +62,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifdef HOSTILE_WINDOW
 #include "app/app_inspect.h"
 #include "app/dialog.h"
-#endif
-#include "bytes.h"
+#include "common/bytes.h"
 #include "check.h"
-#include "clock.h"
-#include "image.h"
-#include "scale.h"
+#include "common/clock.h"
+#include "shm/segment.h"
+#include "image/scale.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 #include "shm/share.h"
@@ -312,9 +309,9 @@ struct reader_job {
 
 static int reader_round(const struct reader_job *job, char *why, size_t size)
 {
-	uint64_t max_bytes = IMG_DEFAULT_MAX_BYTES;
+	uint64_t max_bytes = SEG_DEFAULT_MAX_BYTES;
 	SDL_Surface *got = NULL;
-	int64_t start = tu_now_ms();
+	int64_t start = clock_ms();
 	struct err err;
 	struct seg seg;
 	int rc;
@@ -332,9 +329,9 @@ static int reader_round(const struct reader_job *job, char *why, size_t size)
 		seg_finish(&seg);
 	}
 	snprintf(why, size, "%s", rc == 0 ? "ok" : err.msg);
-	if (tu_now_ms() - start >= bound_of(job->ex)) {
+	if (clock_ms() - start >= bound_of(job->ex)) {
 		snprintf(why, size, "took %lld ms: %s",
-			 (long long)(tu_now_ms() - start),
+			 (long long)(clock_ms() - start),
 			 rc == 0 ? "ok" : err.msg);
 		SDL_FreeSurface(got);
 		return -2;
@@ -406,7 +403,6 @@ static int reader_loop(void *arg)
 	return bad ? 1 : 0;
 }
 
-#ifdef HOSTILE_WINDOW
 /* The window's side: the program's own app_create()/app_pump() in a child
  * of ours (a crash there is reported, not fatal to the test). The mode
  * reaches the window either by a real SDL key event for M, as
@@ -423,14 +419,14 @@ struct window_job {
 static int64_t pump_until_answer(struct app *a, int64_t bound_ms)
 {
 	const struct dialog *d = app_dialog(a);
-	int64_t start = tu_now_ms();
+	int64_t start = clock_ms();
 
 	while (!dialog_segment(d) &&
 	       strncmp(dialog_message(d), "Launch two", 10) == 0 &&
-	       tu_now_ms() - start < bound_ms)
+	       clock_ms() - start < bound_ms)
 		app_pump(a, 20);
 	app_pump(a, 0);		/* draw the answer */
-	return tu_now_ms() - start;
+	return clock_ms() - start;
 }
 
 /* The pattern as the window must show it: at full size, or averaged down
@@ -572,7 +568,6 @@ static void window_checks(const struct expect *ex, const char *key)
 				  rc < 0 ? "it hung" : "see above");
 	}
 }
-#endif
 
 /* The first line of a child's stderr, for the report. */
 static const char *first_line(const struct tu_proc *p, char *buf, size_t size)
@@ -794,9 +789,7 @@ static void test_owner_mode(const struct expect *ex)
 		  rc > 128 ? "died of a signal" : rc < 0 ? "hung" :
 		  "see above");
 
-#ifdef HOSTILE_WINDOW
 	window_checks(ex, key);
-#endif
 
 	/* A name squatted with another socket type is not taken from the
 	 * owner's point of view: the honest owner binds beside it. */
@@ -850,8 +843,8 @@ static void test_client_mode(const char *mode)
 	snprintf(seconds, sizeof(seconds), "%d", 4 * time_scale);
 	rc = start_peer(&peer, "client", cmode, key, seconds);
 	CHECK_MSG(rc == 0, "hostile client %s did not start", cmode);
-	end = tu_now_ms() + 3000 * time_scale;
-	while (rc == 0 && tu_now_ms() < end) {
+	end = clock_ms() + 3000 * time_scale;
+	while (rc == 0 && clock_ms() < end) {
 		if (!honest_get(key, img, mode))
 			break;
 		gets++;
@@ -964,8 +957,8 @@ static int inflight_as_nobody(void *arg)
 	}
 	/* While it holds its unread connections: the image, or the
 	 * owner's own reason, never a connection closed on us. */
-	end = tu_now_ms() + 2000 * time_scale;
-	while (tu_now_ms() < end && peer.pid > 0 && kill(peer.pid, 0) == 0) {
+	end = clock_ms() + 2000 * time_scale;
+	while (clock_ms() < end && peer.pid > 0 && kill(peer.pid, 0) == 0) {
 		if (!get_or_refused(key, in->dir, in->img,
 				    "ETOOMANYREFS|in flight", &refused,
 				    "while fds are in flight"))

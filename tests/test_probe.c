@@ -47,7 +47,7 @@
 #include <SDL_image.h>
 
 #include "check.h"
-#include "image_probe.h"
+#include "decode/probe.h"
 #include "testutil.h"
 
 static const char *data_dir;

@@ -1,4 +1,4 @@
-/* test_reader_py - src/reader.py, a second-language reader of the
+/* test_reader_py - src/readers/reader.py, a second-language reader of the
  * contract, against the real owner.
  *
  *   test_reader_py SHMIMAGE SOURCE_DIR PYTHON3 HOSTILE_PEER [CASE...]
@@ -392,7 +392,7 @@ int main(int argc, char **argv)
 	hostile = argv[4];
 	if (access(python, X_OK) != 0)
 		SKIP("no python3 (\"%s\")", python);
-	snprintf(reader, sizeof(reader), "%s/src/reader.py", srcdir);
+	snprintf(reader, sizeof(reader), "%s/src/readers/reader.py", srcdir);
 	if (tu_tmpdir("readerpy", dir, sizeof(dir)) < 0) {
 		perror("mkdtemp");
 		return 1;

@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "clock.h"
-#include "scale.h"
+#include "common/clock.h"
+#include "image/scale.h"
 
 /* What scale.c was built with, for the benchmark to print. */
 #ifndef SCALE_SPLIT_BYTES

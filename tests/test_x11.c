@@ -35,7 +35,7 @@
  *   in B after M: a large image is averaged down, not aliased;
  * - a 1600x1200 image of 8x8 random-colour blocks is drawn, in A and in
  *   B after M, exactly as the box average of the file at the drawn size
- *   (src/scale.c's scale_box, +-3 a channel, every pixel of the rect
+ *   (src/image/scale.c's scale_box, +-3 a channel, every pixel of the rect
  *   ui_fit_image gives); and again after B is resized to 900x700 and to
  *   520x360 (xdotool windowsize): sharp and in place at every size;
  * - Esc closes A with exit status 0; W in B turns following on: a new
@@ -62,7 +62,7 @@
 #include <unistd.h>
 
 #include "app/ui.h"
-#include "scale.h"
+#include "image/scale.h"
 #include "check.h"
 #include "testutil.h"
 
@@ -284,14 +284,14 @@ static bool display_taken(int n)
  * our pid: a server that won the race for n would answer too). */
 static bool xvfb_ready(int n, pid_t pid)
 {
-	int64_t deadline = tu_now_ms() + XVFB_READY_MS;
+	int64_t deadline = clock_ms() + XVFB_READY_MS;
 	struct tu_proc p;
 	char path[64];
 	char *buf;
 	bool ours;
 
 	snprintf(path, sizeof(path), "/tmp/.X%d-lock", n);
-	while (tu_now_ms() < deadline) {
+	while (clock_ms() < deadline) {
 		int status;
 
 		if (waitpid(pid, &status, WNOHANG) == pid)
@@ -546,7 +546,7 @@ static SDL_Surface *wait_image(const struct win *w, const char *file,
 			       const struct test_image *img, bool *ok,
 			       char *why, size_t size)
 {
-	int64_t deadline = tu_now_ms() + SHOW_MS;
+	int64_t deadline = clock_ms() + SHOW_MS;
 	SDL_Surface *s;
 
 	*ok = false;
@@ -556,7 +556,7 @@ static SDL_Surface *wait_image(const struct win *w, const char *file,
 			*ok = true;
 			return s;
 		}
-		if (tu_now_ms() >= deadline)
+		if (clock_ms() >= deadline)
 			return s;
 		SDL_FreeSurface(s);
 		tu_sleep_ms(100);
@@ -569,7 +569,7 @@ static SDL_Surface *wait_image(const struct win *w, const char *file,
 static SDL_Surface *wait_settled(const struct win *w, const char *file,
 				 SDL_Surface *before, bool *ok)
 {
-	int64_t deadline = tu_now_ms() + SHOW_MS;
+	int64_t deadline = clock_ms() + SHOW_MS;
 	SDL_Surface *prev = NULL, *s;
 
 	*ok = false;
@@ -583,7 +583,7 @@ static SDL_Surface *wait_settled(const struct win *w, const char *file,
 		SDL_FreeSurface(prev);
 		prev = s;
 		s = NULL;
-		if (tu_now_ms() >= deadline)
+		if (clock_ms() >= deadline)
 			break;
 		tu_sleep_ms(100);
 	}
@@ -686,7 +686,7 @@ static bool flat_grey(SDL_Surface *shot, const struct win *w, int iw, int ih,
 }
 
 /* Does the image rect of src in shot match the box average of src at
- * that size (src/scale.c, what the program must draw), +-3 a channel? */
+ * that size (src/image/scale.c, what the program must draw), +-3 a channel? */
 static bool matches_reference(SDL_Surface *shot, const struct win *w,
 			      SDL_Surface *src, char *why, size_t size)
 {
@@ -745,7 +745,7 @@ static bool wait_for(const struct win *w, const char *file,
 				  const void *, char *, size_t),
 		     const void *arg, char *why, size_t size)
 {
-	int64_t deadline = tu_now_ms() + SHOW_MS;
+	int64_t deadline = clock_ms() + SHOW_MS;
 
 	for (;;) {
 		SDL_Surface *s = shot(w, file);
@@ -754,7 +754,7 @@ static bool wait_for(const struct win *w, const char *file,
 		SDL_FreeSurface(s);
 		if (ok)
 			return true;
-		if (tu_now_ms() >= deadline)
+		if (clock_ms() >= deadline)
 			return false;
 		tu_sleep_ms(100);
 	}
@@ -779,7 +779,7 @@ static bool is_reference(SDL_Surface *s, const struct win *w,
 static bool resize(struct win *w, int width, int height)
 {
 	char ws[16], hs[16];
-	int64_t deadline = tu_now_ms() + SHOW_MS;
+	int64_t deadline = clock_ms() + SHOW_MS;
 	struct tu_proc p;
 
 	snprintf(ws, sizeof(ws), "%d", width);
@@ -789,7 +789,7 @@ static bool resize(struct win *w, int width, int height)
 	    XDO(&p, "windowsize", w->id, ws, hs) != 0)
 		return false;
 	while (read_geometry(w) == 0 && (w->w != width || w->h != height) &&
-	       tu_now_ms() < deadline)
+	       clock_ms() < deadline)
 		tu_sleep_ms(50);
 	printf("%s resized to %d x %d\n", w->name, w->w, w->h);
 	return w->w == width && w->h == height;
@@ -984,7 +984,7 @@ int main(int argc, char **argv)
 	const char *miss = NULL;
 	struct tu_proc p;
 	bool ok;
-	int64_t t0 = tu_now_ms();
+	int64_t t0 = clock_ms();
 	int n;
 
 	if (argc != 4) {
@@ -1043,7 +1043,7 @@ int main(int argc, char **argv)
 		       "(see %s/xvfb.log)\n", DISPLAY_FIRST, shots_dir);
 		return EXIT_FAILURE;
 	}
-	printf("Xvfb on :%d (%d ms)\n", n, (int)(tu_now_ms() - t0));
+	printf("Xvfb on :%d (%d ms)\n", n, (int)(clock_ms() - t0));
 
 	if (tu_tmpdir("x11", scratch_dir, sizeof(scratch_dir)) < 0 ||
 	    save_test_image(&small_img, scratch_dir) < 0 ||
@@ -1170,6 +1170,6 @@ int main(int argc, char **argv)
 		  "B did not exit 0 on Esc: %s", win_b.proc.err);
 
 	printf("screenshots in %s; %d ms\n", shots_dir,
-	       (int)(tu_now_ms() - t0));
+	       (int)(clock_ms() - t0));
 	return check_done();
 }

@@ -17,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "image.h"
+#include "image/decoder.h"
+#include "common/crc32.h"
+#include "image/texture.h"
 #include "shm/share.h"
 
 /* RUNNING_ON_VALGRIND needs valgrind's header at build time; without it
@@ -32,14 +34,6 @@
 #endif
 
 extern char **environ;
-
-int64_t tu_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void tu_sleep_ms(int ms)
 {
@@ -120,7 +114,7 @@ int tu_spawn(struct tu_proc *p, char *const argv[], char *const env[])
 		e = errno;
 		goto fail;
 	}
-	p->start_ms = tu_now_ms();
+	p->start_ms = clock_ms();
 	p->pid = tu_fork();
 	if (p->pid < 0) {
 		e = errno;
@@ -232,7 +226,7 @@ static void collect(struct tu_proc *p, int timeout_ms)
 
 int tu_read_line(struct tu_proc *p, int timeout_ms, char *buf, size_t size)
 {
-	int64_t deadline = tu_now_ms() + timeout_ms;
+	int64_t deadline = clock_ms() + timeout_ms;
 
 	for (;;) {
 		const char *start = p->out + p->out_taken;
@@ -251,7 +245,7 @@ int tu_read_line(struct tu_proc *p, int timeout_ms, char *buf, size_t size)
 			p->out_taken += len + 1;
 			return (int)len;
 		}
-		left = deadline - tu_now_ms();
+		left = deadline - clock_ms();
 		if (p->out_fd < 0 || left <= 0)
 			return -1;
 		collect(p, (int)left);
@@ -260,7 +254,7 @@ int tu_read_line(struct tu_proc *p, int timeout_ms, char *buf, size_t size)
 
 int tu_wait(struct tu_proc *p, int timeout_ms)
 {
-	int64_t deadline = tu_now_ms() + timeout_ms;
+	int64_t deadline = clock_ms() + timeout_ms;
 	pid_t r;
 
 	if (p->pid < 0)
@@ -271,12 +265,12 @@ int tu_wait(struct tu_proc *p, int timeout_ms)
 			break;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (tu_now_ms() >= deadline) {
+		if (clock_ms() >= deadline) {
 			kill(p->pid, SIGKILL);
 			while (wait4(p->pid, &p->status, 0, &p->ru) < 0 &&
 			       errno == EINTR)
 				;
-			p->end_ms = tu_now_ms();
+			p->end_ms = clock_ms();
 			p->pid = -1;
 			collect(p, 0);
 			return -1;
@@ -285,7 +279,7 @@ int tu_wait(struct tu_proc *p, int timeout_ms)
 		 * exit itself is seen on the next round. */
 		collect(p, 2);
 	}
-	p->end_ms = tu_now_ms();
+	p->end_ms = clock_ms();
 	p->pid = -1;
 	/* What the child wrote before exiting is all in the pipes now. */
 	while (p->out_fd >= 0 || p->err_fd >= 0) {
@@ -426,7 +420,7 @@ int tu_put_start(struct tu_proc *p, const char *shmimage, const char *key,
 
 int tu_waitpid(pid_t pid, int *status, int timeout_ms)
 {
-	int64_t deadline = tu_now_ms() + timeout_ms;
+	int64_t deadline = clock_ms() + timeout_ms;
 
 	for (;;) {
 		pid_t r = waitpid(pid, status, WNOHANG);
@@ -435,7 +429,7 @@ int tu_waitpid(pid_t pid, int *status, int timeout_ms)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (tu_now_ms() >= deadline) {
+		if (clock_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 				;
@@ -657,10 +651,10 @@ int tu_fds_of(pid_t pid)
 
 int tu_fds_down_to(pid_t pid, int want, int timeout_ms)
 {
-	int64_t end = tu_now_ms() + timeout_ms;
+	int64_t end = clock_ms() + timeout_ms;
 	int n = fds_once(pid);
 
-	while (n > want && tu_now_ms() < end) {
+	while (n > want && clock_ms() < end) {
 		tu_sleep_ms(5);
 		n = fds_once(pid);
 	}
@@ -925,7 +919,7 @@ void tu_png_chunk(struct tu_buf *b, const char *type, const void *data,
 	tu_buf_be32(b, (uint32_t)len);
 	tu_buf_put(b, type, 4);
 	tu_buf_put(b, data, len);
-	tu_buf_be32(b, tu_crc32(tu_crc32(0, type, 4), data, len));
+	tu_buf_be32(b, crc32_update(crc32_update(0, type, 4), data, len));
 }
 
 void tu_bmp_header(struct tu_buf *b, int32_t w, int32_t h,
@@ -958,19 +952,6 @@ void tu_png_bomb(struct tu_buf *b, uint32_t w, uint32_t h)
 	tu_png_chunk(b, "IDAT", idat, sizeof(idat));
 	tu_png_chunk(b, "IEND", NULL, 0);
 	tu_buf_free(&ihdr);
-}
-
-uint32_t tu_crc32(uint32_t crc, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t c = ~crc;
-
-	for (size_t i = 0; i < len; i++) {
-		c ^= p[i];
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-	}
-	return ~c;
 }
 
 uint32_t tu_adler32(const void *data, size_t len)
@@ -1052,7 +1033,7 @@ SDL_Surface *tu_attach_image(const char *key, struct err *err)
 	SDL_Surface *surf;
 	struct seg seg;
 
-	if (share_attach(key, IMG_DEFAULT_MAX_BYTES, &seg, NULL, err) < 0)
+	if (share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL, err) < 0)
 		return NULL;
 	surf = img_from_segment(&seg, err);
 	seg_finish(&seg);

@@ -20,7 +20,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "common/clock.h"
+#include "common/err.h"
 #include "shm/segment.h"
 
 #define TU_OUT_MAX 16384
@@ -37,12 +38,11 @@ struct tu_proc {
 	size_t err_len;
 	int status;		/* waitpid status, valid once reaped */
 	struct rusage ru;	/* its resource use, valid once reaped */
-	int64_t start_ms;	/* tu_now_ms() at spawn */
-	int64_t end_ms;		/* tu_now_ms() when reaped */
+	int64_t start_ms;	/* clock_ms() at spawn */
+	int64_t end_ms;		/* clock_ms() when reaped */
 };
 
 /* Monotonic milliseconds. */
-int64_t tu_now_ms(void);
 
 /* Sleeps ms milliseconds. */
 void tu_sleep_ms(int ms);
@@ -286,8 +286,6 @@ void tu_bmp_header(struct tu_buf *b, int32_t w, int32_t h,
  * loader answers by allocating w * h * 4. */
 void tu_png_bomb(struct tu_buf *b, uint32_t w, uint32_t h);
 
-/* 32-bit CRC as PNG and zlib use it, continued from crc (start at 0). */
-uint32_t tu_crc32(uint32_t crc, const void *data, size_t len);
 
 /* Adler-32 as zlib uses it. */
 uint32_t tu_adler32(const void *data, size_t len);

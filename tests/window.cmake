@@ -4,16 +4,6 @@
 
 set(_win_dir ${CMAKE_CURRENT_LIST_DIR})
 
-# The shared test helpers; core.cmake normally makes the library already.
-if(TARGET testutil)
-  set(_win_tu testutil)
-else()
-  add_library(window_testutil STATIC ${_win_dir}/testutil.c)
-  target_include_directories(window_testutil PUBLIC ${_win_dir})
-  target_link_libraries(window_testutil PUBLIC shmimg)
-  set(_win_tu window_testutil)
-endif()
-
 add_executable(test_layout ${_win_dir}/test_layout.c)
 target_include_directories(test_layout PRIVATE ${_win_dir})
 target_link_libraries(test_layout PRIVATE app)
@@ -21,7 +11,7 @@ add_test(NAME window.layout COMMAND test_layout)
 set_tests_properties(window.layout PROPERTIES TIMEOUT 30)
 
 add_executable(test_dialog ${_win_dir}/test_dialog.c)
-target_link_libraries(test_dialog PRIVATE app ${_win_tu})
+target_link_libraries(test_dialog PRIVATE app testutil)
 add_dependencies(test_dialog shm-decode)
 add_test(NAME window.dialog COMMAND test_dialog $<TARGET_FILE:shm-decode>)
 set_tests_properties(window.dialog PROPERTIES
@@ -30,7 +20,7 @@ set_tests_properties(window.dialog PROPERTIES
   ENVIRONMENT SDL_VIDEODRIVER=dummy)
 
 add_executable(test_gui_dummy ${_win_dir}/test_gui_dummy.c)
-target_link_libraries(test_gui_dummy PRIVATE app ${_win_tu})
+target_link_libraries(test_gui_dummy PRIVATE app testutil)
 add_dependencies(test_gui_dummy sharedmemory shmimage shm-decode)
 # One CTest test per case, so a failure names what broke.
 foreach(_case cli handover realowner ownergone async quality)

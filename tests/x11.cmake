@@ -5,22 +5,11 @@
 # in CI (CI set), where that fails. Screenshots of each step are kept in
 # x11-shots/ of the build tree.
 
-if(TARGET testutil)
-  set(_x11_tu testutil)
-elseif(TARGET window_testutil)
-  set(_x11_tu window_testutil)
-else()
-  add_library(x11_testutil STATIC ${CMAKE_CURRENT_LIST_DIR}/testutil.c)
-  target_include_directories(x11_testutil PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-  target_link_libraries(x11_testutil PUBLIC shmimg)
-  set(_x11_tu x11_testutil)
-endif()
-
 add_executable(test_x11 ${CMAKE_CURRENT_LIST_DIR}/test_x11.c)
 target_include_directories(test_x11 PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 # `app` for the program's own layout and fit rule (ui_layout_compute,
 # ui_fit_image): the test clicks where the real button is.
-target_link_libraries(test_x11 PRIVATE app ${_x11_tu})
+target_link_libraries(test_x11 PRIVATE app testutil)
 # The windows find shm-decode next to themselves; the follow step runs
 # `shmimage put`.
 add_dependencies(test_x11 sharedmemory shmimage shm-decode)

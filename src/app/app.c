@@ -12,7 +12,8 @@
 
 #include "app/chooser.h"
 #include "app/font.h"
-#include "bytes.h"
+#include "image/texture.h"
+#include "common/bytes.h"
 #include "shm/name.h"
 
 #define WINDOW_TITLE "SharedMemory Example"
@@ -55,7 +56,7 @@ void app_options_init(struct app_options *o)
 	memset(o, 0, sizeof(*o));
 	o->key = NAME_DEFAULT_KEY;
 	o->position = APP_POS_DEFAULT;
-	o->limits.max_bytes = IMG_DEFAULT_MAX_BYTES;
+	o->limits.max_bytes = SEG_DEFAULT_MAX_BYTES;
 	o->limits.decode_timeout_ms = IMG_DEFAULT_DECODE_TIMEOUT_MS;
 }
 

@@ -15,8 +15,8 @@
 
 #include "app/dialog.h"
 #include "app/ui.h"
-#include "image.h"
-#include "err.h"
+#include "image/decoder.h"
+#include "common/err.h"
 
 enum app_position {
 	APP_POS_DEFAULT,	/* centred */

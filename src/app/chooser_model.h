@@ -15,7 +15,7 @@
 #include "app/chooser.h"
 #include "app/dirlist.h"
 #include "app/text.h"	/* its UTF-8 steps; the model draws nothing */
-#include "err.h"
+#include "common/err.h"
 
 struct chooser_model {
 	char dir[PATH_MAX];	/* the folder shown, clean and absolute */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "app/theme.h"
-#include "bytes.h"
+#include "common/bytes.h"
 
 /* The whole list (dirlist.c) does not fit a small window; the common
  * ones do, as in the filter of Qt's example. */

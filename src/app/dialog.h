@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "image.h"
+#include "image/decoder.h"
 #include "shm/segment.h"
 
 /* The Qt example's texts, shown in the image area. Where the failure has a

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "common/err.h"
 
 struct dirlist_entry {
 	char *name;

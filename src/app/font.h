@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "common/err.h"
 
 /* The family the window asks for when no --font is given. */
 #define FONT_DEFAULT_FAMILY "sans-serif"

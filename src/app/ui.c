@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "app/text.h"
-#include "scale.h"
+#include "image/scale.h"
 
 /* Cells per side of the checkerboard texture; larger areas tile it. */
 #define CHECKER_CELLS 64

@@ -1,4 +1,4 @@
-#include "name.h"
+#include "shm/name.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "common/clock.h"
 
 /* Room for more fds than we accept, so a peer that sends two is seen
  * sending two (and both are closed) rather than silently truncated. */

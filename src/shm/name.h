@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "common/err.h"
 
 #define NAME_KEY_MAX 64
 #define NAME_DEFAULT_KEY "SharedMemoryExample"

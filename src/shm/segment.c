@@ -1,4 +1,4 @@
-#include "segment.h"
+#include "shm/segment.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "bytes.h"
+#include "common/bytes.h"
 
 /* Older glibc headers lack the flag; kernels before 6.3 reject it. */
 #ifndef MFD_NOEXEC_SEAL

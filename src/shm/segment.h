@@ -35,10 +35,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "err.h"
+#include "common/err.h"
 
 #define SEG_VERSION 2
 #define SEG_HEADER_SIZE 64u	/* what this owner writes; also the minimum */
+/* Largest image a program accepts by default, in bytes of RGBA pixels
+ * (256 MiB, the limit Qt 6's image reader uses); --max-bytes changes it. */
+#define SEG_DEFAULT_MAX_BYTES (256ull << 20)
 #define SEG_MAX_DIM 16384u
 #define SEG_MAX_PITCH 65536u	/* the widest row: SEG_MAX_DIM pixels */
 

@@ -1,10 +1,10 @@
-#include "share.h"
+#include "shm/share.h"
 
 #include <poll.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "common/clock.h"
 
 struct share {
 	struct name_server *server;

@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "err.h"
-#include "name.h"
-#include "segment.h"
+#include "common/err.h"
+#include "shm/name.h"
+#include "shm/segment.h"
 
 struct share;
 

@@ -55,7 +55,9 @@
 #include "app/app_inspect.h"
 #include "app/dialog.h"
 #include "app/ui.h"
-#include "image.h"
+#include "common/clock.h"
+#include "image/decoder.h"
+#include "image/texture.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 #include "shm/share.h"
@@ -102,10 +104,7 @@ extern char **environ;
 
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)clock_us() / 1e3;
 }
 
 static void sleep_ms(double ms)

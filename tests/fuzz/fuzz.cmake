@@ -16,14 +16,14 @@ set(_fuzz_flags -fsanitize=fuzzer,address,undefined
 add_executable(fuzz_segment
   ${CMAKE_CURRENT_LIST_DIR}/fuzz_segment.c
   ${PROJECT_SOURCE_DIR}/src/shm/segment.c
-  ${PROJECT_SOURCE_DIR}/src/bytes.c
-  ${PROJECT_SOURCE_DIR}/src/err.c)
+  ${PROJECT_SOURCE_DIR}/src/common/bytes.c
+  ${PROJECT_SOURCE_DIR}/src/common/err.c)
 
 add_executable(fuzz_dirlist
   ${CMAKE_CURRENT_LIST_DIR}/fuzz_dirlist.c
   ${PROJECT_SOURCE_DIR}/src/app/dirlist.c
-  ${PROJECT_SOURCE_DIR}/src/bytes.c
-  ${PROJECT_SOURCE_DIR}/src/err.c)
+  ${PROJECT_SOURCE_DIR}/src/common/bytes.c
+  ${PROJECT_SOURCE_DIR}/src/common/err.c)
 
 foreach(_t fuzz_segment fuzz_dirlist)
   target_include_directories(${_t} PRIVATE ${PROJECT_SOURCE_DIR}/src)

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "app/dirlist.h"
-#include "bytes.h"
+#include "common/bytes.h"
 
 #define BIG 4096
 

@@ -8,12 +8,14 @@
  * are narrowed; the scans are bounded (SCAN_MAX, STEPS_MAX) and nothing
  * is allocated, so the probe costs the same whatever the file claims.
  */
-#include "image_probe.h"
+#include "decode/probe.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "common/crc32.h"
 
 /* Farthest from the start of the file a frame header may lie. Real files
  * keep it within a few hundred KiB (EXIF, ICC profiles, GIF comments). */
@@ -285,18 +287,6 @@ static bool is_png(const struct probe *p)
 	return p->head_len >= 4 && memcmp(p->head, "\x89PNG", 4) == 0;
 }
 
-static uint32_t crc32(const uint8_t *b, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-
-	while (n--) {
-		c ^= *b++;
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
-	}
-	return ~c;
-}
-
 static enum probe_result read_png(struct probe *p)
 {
 	/* signature, IHDR length and type, 13 bytes of IHDR, its CRC */
@@ -309,7 +299,7 @@ static enum probe_result read_png(struct probe *p)
 		return bad(p, "signature or IHDR header damaged");
 	/* libpng refuses a damaged IHDR before allocating anything: a size
 	 * read from it would make a segment for nothing. */
-	if (crc32(h + 12, 17) != be32(h + 29))
+	if (crc32_update(0, h + 12, 17) != be32(h + 29))
 		return bad(p, "IHDR checksum mismatch");
 	return found(p, be32(h + 16), be32(h + 20));
 }

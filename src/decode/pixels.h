@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "common/err.h"
 
 /* Writes surf into dst as RGBA32 rows of dst_pitch bytes, exactly what
  * SDL_ConvertSurfaceFormat(surf, SDL_PIXELFORMAT_RGBA32) would give. RGB24

@@ -1,8 +1,9 @@
 /* scale.c - box downscale of RGBA32, one pass over the source. */
-#include "scale.h"
+#include "image/scale.h"
 
-#include <pthread.h>
 #include <string.h>
+
+#include "common/rows.h"
 
 /* A source at least this large is shared between two threads. Below it
  * starting a thread costs more than it saves. Overridable at build time
@@ -26,7 +27,7 @@ struct sums {
 	uint64_t a, r, g, b;
 };
 
-/* One thread's share: destination rows [y0, y1). */
+/* One downscale. */
 struct job {
 	const uint8_t *src;
 	uint32_t sw, sh;
@@ -34,7 +35,6 @@ struct job {
 	uint8_t *dst;
 	uint32_t dw, dh;
 	size_t dst_pitch;
-	uint32_t y0, y1;
 };
 
 /* Walks the integer box bounds x * sw / dw from column x on, without a
@@ -123,11 +123,13 @@ static void emit(uint8_t *out, const struct sums *acc, uint32_t xa,
 	}
 }
 
-static void run_job(const struct job *j)
+/* Destination rows [y0, y1) of a job. */
+static void run_rows(void *arg, uint32_t y0, uint32_t y1)
 {
+	const struct job *j = arg;
 	struct sums acc[STRIP];
 
-	for (uint32_t y = j->y0; y < j->y1; y++) {
+	for (uint32_t y = y0; y < y1; y++) {
 		uint32_t sy0 = (uint32_t)((uint64_t)y * j->sh / j->dh);
 		uint32_t sy1 = (uint32_t)((uint64_t)(y + 1) * j->sh / j->dh);
 		uint8_t *out = j->dst + (size_t)y * j->dst_pitch;
@@ -145,37 +147,18 @@ static void run_job(const struct job *j)
 	}
 }
 
-static void *job_thread(void *arg)
-{
-	run_job(arg);
-	return NULL;
-}
-
 void scale_box(const uint8_t *src, uint32_t sw, uint32_t sh,
 	       size_t src_pitch, uint8_t *dst, uint32_t dw, uint32_t dh,
 	       size_t dst_pitch)
 {
-	struct job top = { src, sw, sh, src_pitch, dst, dw, dh, dst_pitch,
-			   0, dh };
-	struct job bottom = top;
-	pthread_t thread;
+	struct job job = { src, sw, sh, src_pitch, dst, dw, dh, dst_pitch };
 
 	if (dw < 1 || dh < 1 || dw > sw || dh > sh)
 		return;
-	if ((uint64_t)sw * sh * 4 < SCALE_SPLIT_BYTES || dh < 2) {
-		run_job(&top);
-		return;
-	}
-	/* Halves by destination rows: their source bands do not overlap, so
+	/* Split by destination rows: their source bands do not overlap, so
 	 * each thread still reads its half once, front to back. */
-	top.y1 = bottom.y0 = dh / 2;
-	if (pthread_create(&thread, NULL, job_thread, &bottom) != 0) {
-		run_job(&top);
-		run_job(&bottom);
-		return;
-	}
-	run_job(&top);
-	pthread_join(thread, NULL);
+	rows_split(run_rows, &job, dh, (uint64_t)sw * sh * 4,
+		   SCALE_SPLIT_BYTES);
 }
 
 void scale_fit(uint32_t sw, uint32_t sh, uint32_t max_w, uint32_t max_h,

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "common/err.h"
 
 enum probe_result {
 	PROBE_OK,	/* *width and *height are what a decoder would allocate */

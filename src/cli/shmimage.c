@@ -22,8 +22,9 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "bytes.h"
-#include "image.h"
+#include "common/bytes.h"
+#include "image/decoder.h"
+#include "image/texture.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 #include "shm/share.h"
@@ -348,7 +349,7 @@ int main(int argc, char **argv)
 {
 	struct options o = {
 		.key = NAME_DEFAULT_KEY,
-		.lim = { .max_bytes = IMG_DEFAULT_MAX_BYTES,
+		.lim = { .max_bytes = SEG_DEFAULT_MAX_BYTES,
 			 .decode_timeout_ms = IMG_DEFAULT_DECODE_TIMEOUT_MS },
 	};
 	const char *cmd;

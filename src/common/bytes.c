@@ -1,4 +1,4 @@
-#include "bytes.h"
+#include "common/bytes.h"
 
 #include <errno.h>
 #include <inttypes.h>

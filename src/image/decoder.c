@@ -1,6 +1,5 @@
-#include "image.h"
+#include "image/decoder.h"
 
-#include <SDL_image.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -19,16 +18,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bytes.h"
-#include "clock.h"
-#include "scale.h"
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/path.h"
+#include "decode/protocol.h"
 #include "shm/name.h"
 
 extern char **environ;
 
 #define DECODER_PROGRAM "shm-decode"
-/* The helper's end of the socket, as shm-decode expects it. */
-#define DECODER_FD 3
 /* Once it has answered, the helper has nothing left to do but exit. */
 #define DECODER_EXIT_GRACE_MS 1000
 
@@ -81,7 +79,7 @@ static pid_t spawn(const char *program, char *const argv[], int child)
 	posix_spawn_file_actions_init(&fa);
 	/* dup2 onto itself would keep close-on-exec: child is never 3
 	 * here, the caller makes sure. */
-	rc = posix_spawn_file_actions_adddup2(&fa, child, DECODER_FD);
+	rc = posix_spawn_file_actions_adddup2(&fa, child, DECODE_CHILD_FD);
 	/* The helper gets its socket and nothing else of ours: no fd a
 	 * caller forgot to make close-on-exec, and /dev/null for the
 	 * standard ones (libpng and friends print their complaints on
@@ -89,7 +87,7 @@ static pid_t spawn(const char *program, char *const argv[], int child)
 	 * the programs promise one line of their own). */
 	if (rc == 0)
 		rc = posix_spawn_file_actions_addclosefrom_np(&fa,
-							      DECODER_FD + 1);
+							      DECODE_CHILD_FD + 1);
 	for (int std = 0; rc == 0 && std <= STDERR_FILENO; std++)
 		rc = posix_spawn_file_actions_addopen(&fa, std, "/dev/null",
 						      std ? O_WRONLY : O_RDONLY,
@@ -125,8 +123,8 @@ struct img_decoder *img_decoder_start(const char *program, const char *key,
 		err_errno(err, errno, "cannot start the decoder: socketpair");
 		goto err;
 	}
-	if (sv[1] == DECODER_FD) {
-		int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, DECODER_FD + 1);
+	if (sv[1] == DECODE_CHILD_FD) {
+		int moved = fcntl(sv[1], F_DUPFD_CLOEXEC, DECODE_CHILD_FD + 1);
 
 		close(sv[1]);
 		sv[1] = moved;
@@ -181,22 +179,11 @@ static int open_file(const char *path, struct err *err)
 	return -1;
 }
 
-/* The type hint SDL_image takes: what follows the last '.' of the name. */
-static const char *extension(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	const char *dot = strrchr(path, '.');
-
-	if (!dot || (slash && dot < slash))
-		return "";
-	return dot + 1;
-}
-
 int img_decoder_send(struct img_decoder *dec, const char *path,
 		     struct err *err)
 {
-	char request[1 + 16] = "D";
-	size_t n = strlen(extension(path));
+	char request[1 + DECODE_EXT_MAX] = { DECODE_REQUEST };
+	size_t n = strlen(path_extension(path));
 	int fd = open_file(path, err), rc;
 
 	if (fd < 0)
@@ -204,7 +191,7 @@ int img_decoder_send(struct img_decoder *dec, const char *path,
 	/* A longer extension is no format SDL_image knows: none then. */
 	if (n >= sizeof(request))
 		n = 0;
-	memcpy(request + 1, extension(path), n);
+	memcpy(request + 1, path_extension(path), n);
 	dec->start = clock_ms();
 	dec->deadline = dec->start + dec->timeout_ms;
 	rc = name_send_fd(dec->sock, request, 1 + n, fd);
@@ -352,91 +339,4 @@ void img_decoder_destroy(struct img_decoder *dec)
 	if (dec->sock >= 0)
 		close(dec->sock);
 	free(dec);
-}
-
-SDL_Texture *img_texture_scaled(SDL_Renderer *renderer, const struct seg *seg,
-				int w, int h, struct err *err)
-{
-	const struct seg_info *in = &seg->info;
-	SDL_Texture *tex;
-	void *pixels;
-	int pitch;
-
-	if (w < 1 || h < 1 || (uint32_t)w > in->width ||
-	    (uint32_t)h > in->height) {
-		err_set(err, "cannot show a %" PRIu32 " x %" PRIu32 " image at "
-			"%d x %d", in->width, in->height, w, h);
-		return NULL;
-	}
-	tex = SDL_CreateTexture(renderer, SDL_PIXELFORMAT_RGBA32,
-				SDL_TEXTUREACCESS_STREAMING, w, h);
-	if (!tex) {
-		err_set(err, "cannot create a %d x %d texture: %s", w, h,
-			SDL_GetError());
-		return NULL;
-	}
-	if (SDL_LockTexture(tex, NULL, &pixels, &pitch) < 0) {
-		err_set(err, "cannot fill the texture: %s", SDL_GetError());
-		SDL_DestroyTexture(tex);
-		return NULL;
-	}
-	if ((uint32_t)w == in->width && (uint32_t)h == in->height) {
-		/* 1:1: the rows as they are, transparent pixels' colour
-		 * included. */
-		for (int y = 0; y < h; y++)
-			memcpy((uint8_t *)pixels + (size_t)y * (size_t)pitch,
-			       seg_pixels(seg) + (size_t)y * in->pitch,
-			       (size_t)w * 4u);
-	} else {
-		scale_box(seg_pixels(seg), in->width, in->height, in->pitch,
-			  pixels, (uint32_t)w, (uint32_t)h, (size_t)pitch);
-	}
-	SDL_UnlockTexture(tex);
-	if (SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND) < 0) {
-		err_set(err, "cannot blend the texture: %s", SDL_GetError());
-		SDL_DestroyTexture(tex);
-		return NULL;
-	}
-	return tex;
-}
-
-SDL_Surface *img_from_segment(const struct seg *seg, struct err *err)
-{
-	SDL_Surface *surf;
-
-	surf = SDL_CreateRGBSurfaceWithFormat(0, (int)seg->info.width,
-					      (int)seg->info.height, 32,
-					      SDL_PIXELFORMAT_RGBA32);
-	if (!surf) {
-		err_set(err, "cannot allocate a %" PRIu32 " x %" PRIu32
-			" image: %s", seg->info.width, seg->info.height,
-			SDL_GetError());
-		return NULL;
-	}
-	if (seg_read(seg, surf->pixels, (size_t)surf->pitch, err) < 0) {
-		SDL_FreeSurface(surf);
-		return NULL;
-	}
-	return surf;
-}
-
-int img_save(SDL_Surface *surf, const char *path, struct err *err)
-{
-	const char *ext = extension(path);
-	int rc;
-
-	if (strcasecmp(ext, "png") == 0)
-		rc = IMG_SavePNG(surf, path);
-	else if (strcasecmp(ext, "bmp") == 0)
-		rc = SDL_SaveBMP(surf, path);
-	else {
-		err_set(err, "%s: the output name must end in .png or .bmp",
-			path);
-		return -1;
-	}
-	if (rc < 0) {
-		err_set(err, "%s: %s", path, SDL_GetError());
-		return -1;
-	}
-	return 0;
 }

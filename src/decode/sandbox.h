@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "err.h"
+#include "common/err.h"
 
 /* Bytes of private memory a helper decoding images of at most max_bytes
  * of RGBA pixels may use: three times max_bytes (the decoded surface, and

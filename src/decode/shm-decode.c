@@ -29,16 +29,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bytes.h"
-#include "image.h"
-#include "image_probe.h"
-#include "pixels.h"
-#include "sandbox.h"
+#include "common/bytes.h"
+#include "decode/protocol.h"
+#include "decode/probe.h"
+#include "decode/pixels.h"
+#include "decode/sandbox.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 
-#define PARENT_FD 3
-#define EXT_MAX 16
 
 /* The largest single allocation SDL may make here. No surface SDL_image
  * makes for an image within the limit is larger than the limit in RGBA
@@ -79,14 +77,14 @@ static void *capped_realloc(void *p, size_t size)
 
 struct request {
 	int file_fd;
-	char ext[EXT_MAX + 1];
+	char ext[DECODE_EXT_MAX + 1];
 };
 
 /* Reads the one request. Returns 0, or -1 when the parent sent anything
  * but 'D', an extension and exactly one fd (or left). */
 static int receive_request(struct request *req)
 {
-	char buf[1 + EXT_MAX];
+	char buf[1 + DECODE_EXT_MAX];
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 2)];
@@ -101,10 +99,10 @@ static int receive_request(struct request *req)
 	ssize_t n;
 
 	do
-		n = recvmsg(PARENT_FD, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(DECODE_CHILD_FD, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	c = CMSG_FIRSTHDR(&msg);
-	if (n < 1 || buf[0] != 'D' || (msg.msg_flags & MSG_CTRUNC) || !c ||
+	if (n < 1 || buf[0] != DECODE_REQUEST || (msg.msg_flags & MSG_CTRUNC) || !c ||
 	    c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
 	    c->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -1;
@@ -307,7 +305,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct decode d = { .key = NAME_DEFAULT_KEY,
-			    .max_bytes = IMG_DEFAULT_MAX_BYTES };
+			    .max_bytes = SEG_DEFAULT_MAX_BYTES };
 	struct err err = { "" };
 	struct request req;
 	const char *try = NULL;
@@ -325,7 +323,7 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (optind != argc || fcntl(PARENT_FD, F_GETFD) < 0)
+	if (optind != argc || fcntl(DECODE_CHILD_FD, F_GETFD) < 0)
 		return usage();
 	d.job.key = d.key;
 	seg_init(&seg);
@@ -339,7 +337,7 @@ int main(int argc, char **argv)
 	 * up. */
 	IMG_Init(IMG_INIT_JPG | IMG_INIT_PNG | IMG_INIT_TIF | IMG_INIT_WEBP);
 	if (sandbox_enter(sandbox_memory_limit(d.max_bytes), &err) < 0) {
-		name_send_reason(PARENT_FD, err.msg);
+		name_send_reason(DECODE_CHILD_FD, err.msg);
 		_exit(1);
 	}
 	if (try)
@@ -353,8 +351,8 @@ int main(int argc, char **argv)
 	if (!d.rw)
 		err_set(&err, "cannot read the file");
 	if (!d.rw || decode_file(&d, &seg, &err) < 0)
-		name_send_reason(PARENT_FD, err.msg);
-	else if (name_send_fd(PARENT_FD, "F", 1, seg.fd) != 0)
+		name_send_reason(DECODE_CHILD_FD, err.msg);
+	else if (name_send_fd(DECODE_CHILD_FD, "F", 1, seg.fd) != 0)
 		_exit(1);
 	/* _exit: nothing to flush, and no exit-time handler (a sanitizer's
 	 * leak check, say) may run system calls the filter forbids. */

@@ -1,9 +1,10 @@
 /* pixels.c - a decoded SDL surface into a segment's RGBA rows. */
-#include "pixels.h"
+#include "decode/pixels.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <string.h>
+
+#include "common/rows.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -27,9 +28,9 @@ static void rgb_row(const uint8_t *s, uint8_t *d, int width)
 
 /* The same with one SSSE3 byte shuffle per 4 pixels (12 bytes spread over
  * 16) and an OR for the alpha. Photos decode to RGB24, so this is the
- * publish path's whole conversion: 4096 x 4096 takes 12 ms here against
- * 26 ms for the byte loop, close to what memory bandwidth allows. SSSE3
- * is checked at run time (every x86-64 CPU since 2006 has it). */
+ * publish path's whole conversion, and the byte loop takes about twice
+ * as long as memory bandwidth allows. SSSE3 is checked at run time
+ * (every x86-64 CPU since 2006 has it). */
 __attribute__((target("ssse3")))
 static void rgb_row_ssse3(const uint8_t *s, uint8_t *d, int width)
 {
@@ -58,49 +59,35 @@ static void rgba_row(const uint8_t *s, uint8_t *d, int width)
 	memcpy(d, s, (size_t)width * 4u);
 }
 
-/* Rows y0 .. y1 - 1 of a surface, converted by row() into dst. */
+/* A surface converted by row() into dst, row by row. */
 struct convert_job {
 	const SDL_Surface *surf;
 	uint8_t *dst;
 	size_t dst_pitch;
-	int y0, y1;
 	void (*row)(const uint8_t *, uint8_t *, int);
 };
 
-static void *convert_rows(void *arg)
+static void convert_rows(void *arg, uint32_t y0, uint32_t y1)
 {
 	const struct convert_job *job = arg;
 	const uint8_t *src = job->surf->pixels;
 	size_t pitch = (size_t)job->surf->pitch;
 
-	for (int y = job->y0; y < job->y1; y++)
+	for (uint32_t y = y0; y < y1; y++)
 		job->row(src + (size_t)y * pitch,
 			 job->dst + (size_t)y * job->dst_pitch, job->surf->w);
-	return NULL;
 }
 
 /* Below this many bytes a second thread costs more than it saves. */
-#define PIXELS_SPLIT_BYTES ((size_t)4 << 20)
+#define PIXELS_SPLIT_BYTES ((uint64_t)4 << 20)
 
-/* One core copies at most about 7 GB/s here: 64 MiB of RGBA take 10 ms.
- * By now the decode is over and the segment exists, so the second core is
- * idle; a thread for the bottom half of the rows halves the time. Without
- * a thread, the calling one does every row. */
+/* The copy is bound by one core's memory bandwidth. By now the decode is
+ * over and the segment exists, so the second core is idle: the bottom
+ * half of the rows goes to it. */
 static void convert_split(struct convert_job *job)
 {
-	struct convert_job bottom = *job;
-	pthread_t thread;
-
-	if ((size_t)job->surf->h * job->dst_pitch >= PIXELS_SPLIT_BYTES) {
-		bottom.y0 = job->y0 + (job->y1 - job->y0) / 2;
-		if (pthread_create(&thread, NULL, convert_rows, &bottom) == 0) {
-			job->y1 = bottom.y0;
-			convert_rows(job);
-			pthread_join(thread, NULL);
-			return;
-		}
-	}
-	convert_rows(job);
+	rows_split(convert_rows, job, (uint32_t)job->surf->h,
+		   (uint64_t)job->surf->h * job->dst_pitch, PIXELS_SPLIT_BYTES);
 }
 
 /* Copies surf into dst (RGBA32 rows of dst_pitch bytes). The two formats
@@ -113,7 +100,7 @@ int pixels_convert(SDL_Surface *surf, uint8_t *dst, size_t dst_pitch,
 {
 	struct convert_job job = {
 		.surf = surf, .dst = dst, .dst_pitch = dst_pitch,
-		.y0 = 0, .y1 = surf->h, .row = rgba_row,
+		.row = rgba_row,
 	};
 	Uint32 fmt = surf->format->format;
 	SDL_Surface *tmp;

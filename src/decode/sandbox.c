@@ -1,4 +1,4 @@
-#include "sandbox.h"
+#include "decode/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,23 +1,20 @@
-/* image.h - image files into segments through the sandboxed decoder, and
- * segments out to surfaces, textures and files.
+/* decoder.h - image files into segments through the sandboxed decoder.
  *
  * No decoder runs in this process. A file is opened here once, checked to
- * be a regular file, and its fd handed to `shm-decode` (src/shm-decode.c),
+ * be a regular file, and its fd handed to `shm-decode` (src/decode/),
  * a helper process in a sandbox that answers with a sealed segment. That
  * answer is checked like any other peer's before anyone may see it.
  */
-#ifndef IMAGE_H
-#define IMAGE_H
+#ifndef IMAGE_DECODER_H
+#define IMAGE_DECODER_H
 
-#include <SDL.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "err.h"
+#include "common/err.h"
 #include "shm/segment.h"
 
-/* Largest image accepted by default, in bytes of RGBA pixels (256 MiB,
- * the limit Qt 6's image reader uses). */
-#define IMG_DEFAULT_MAX_BYTES (256ull << 20)
 /* How long a decode may take before the helper is killed. */
 #define IMG_DEFAULT_DECODE_TIMEOUT_MS 20000
 
@@ -71,21 +68,5 @@ bool img_decoder_cancelled(const struct img_decoder *dec);
 
 /* Kills the helper if it still runs and reaps it. Accepts NULL. */
 void img_decoder_destroy(struct img_decoder *dec);
-
-/* A streaming RGBA32 texture of renderer, w x h pixels (at most the
- * image's size), made straight from the segment's read-only mapping: the
- * image itself when the sizes are equal, else an area-averaged (box)
- * downscale, so nothing full-size is ever allocated and fine detail
- * averages out instead of aliasing. Blend mode BLEND (straight alpha).
- * NULL with the reason. */
-SDL_Texture *img_texture_scaled(SDL_Renderer *renderer, const struct seg *seg,
-				int w, int h, struct err *err);
-
-/* Copies a segment into a new RGBA32 surface. NULL with the reason. */
-SDL_Surface *img_from_segment(const struct seg *seg, struct err *err);
-
-/* Writes surf as PNG or BMP, chosen by the extension of path (any case).
- * Returns 0, or -1 with the reason. */
-int img_save(SDL_Surface *surf, const char *path, struct err *err);
 
 #endif
