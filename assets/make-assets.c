@@ -75,121 +75,104 @@ static void put(SDL_Surface *s, int x, int y, struct rgba c)
 	p[3] = (Uint8)lroundf(clampf(c.a, 0, 1) * 255);
 }
 
-static SDL_Surface *sunset(void)
+/* Pixel (x, y) of an image, from its centre (fx, fy). */
+typedef struct rgba pixel_fn(float fx, float fy, int w, int h);
+
+/* A w x h RGBA32 surface with every pixel from fn. NULL when SDL cannot
+ * make one. */
+static SDL_Surface *paint(int w, int h, pixel_fn *fn)
 {
-	const int w = 400, h = 300, horizon = 190;
+	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
+							SDL_PIXELFORMAT_RGBA32);
+
+	if (!s)
+		return NULL;
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			put(s, x, y, fn(x + 0.5f, y + 0.5f, w, h));
+	return s;
+}
+
+static struct rgba sunset(float fx, float fy, int w, int h)
+{
+	const float horizon = 190;
 	const struct rgba night = { 0.10f, 0.12f, 0.35f, 1 };
 	const struct rgba dusk = { 0.85f, 0.35f, 0.45f, 1 };
 	const struct rgba glow = { 1.00f, 0.70f, 0.30f, 1 };
 	const struct rgba sea = { 0.62f, 0.36f, 0.42f, 1 };
 	const struct rgba deep = { 0.05f, 0.10f, 0.25f, 1 };
 	const struct rgba sun = { 1.00f, 0.93f, 0.60f, 1 };
-	SDL_Surface *s;
-	int x, y;
+	float sd = hypotf(fx - 200, fy - horizon + 10);
+	struct rgba c;
 
-	s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
-					   SDL_PIXELFORMAT_RGBA32);
-	if (!s)
-		return NULL;
-	for (y = 0; y < h; y++) {
-		for (x = 0; x < w; x++) {
-			float fx = x + 0.5f, fy = y + 0.5f;
-			float sd = hypotf(fx - 200, fy - horizon + 10);
-			struct rgba c;
+	if (fy < horizon) {
+		float t = fy / horizon;
 
-			if (y < horizon) {
-				float t = fy / horizon;
+		c = t < 0.6f ? mix(night, dusk, t / 0.6f) :
+		    mix(dusk, glow, (t - 0.6f) / 0.4f);
+		/* The sun and its halo, cut by the sea. */
+		c = mix(c, sun, 0.55f * expf(-sd / 45.0f));
+		if (sd < 38)
+			c = mix(c, sun, clampf(38 - sd, 0, 1));
+	} else {
+		float t = (fy - horizon) / (h - horizon);
+		float ripple = sinf(fy * 0.9f + fx * 0.02f);
+		float k = (fx - 200) / (16 + 70 * t);
+		float lane = expf(-k * k);
 
-				c = t < 0.6f ? mix(night, dusk, t / 0.6f) :
-				    mix(dusk, glow, (t - 0.6f) / 0.4f);
-				/* The sun and its halo, cut by the sea. */
-				c = mix(c, sun, 0.55f * expf(-sd / 45.0f));
-				if (sd < 38)
-					c = mix(c, sun, clampf(38 - sd, 0, 1));
-			} else {
-				float t = (fy - horizon) / (h - horizon);
-				float ripple = sinf(fy * 0.9f + fx * 0.02f);
-				float k = (fx - 200) / (16 + 70 * t);
-				float lane = expf(-k * k);
-
-				c = mix(sea, deep, sqrtf(t));
-				/* The sun's road on the water. */
-				if (ripple > 0.2f)
-					c = mix(c, sun, 0.8f * lane *
-						(1 - 0.6f * t));
-			}
-			c.a = rounded_box(fx, fy, 0, 0, w, h, 28);
-			put(s, x, y, c);
-		}
+		c = mix(sea, deep, sqrtf(t));
+		/* The sun's road on the water. */
+		if (ripple > 0.2f)
+			c = mix(c, sun, 0.8f * lane * (1 - 0.6f * t));
 	}
-	return s;
+	c.a = rounded_box(fx, fy, 0, 0, w, h, 28);
+	return c;
 }
 
-static SDL_Surface *checker(void)
+static struct rgba checker(float fx, float fy, int w, int h)
 {
-	const int w = 320, h = 240, cell = 40;
+	const int cell = 40;
 	static const struct rgba colors[] = {
 		{ 0.90f, 0.30f, 0.25f, 1 }, { 0.98f, 0.80f, 0.25f, 1 },
 		{ 0.30f, 0.70f, 0.40f, 1 }, { 0.25f, 0.50f, 0.85f, 1 },
 		{ 0.60f, 0.35f, 0.75f, 1 },
 	};
 	const struct rgba white = { 0.97f, 0.97f, 0.95f, 1 };
-	SDL_Surface *s;
-	int x, y;
+	int cx = (int)fx / cell, cy = (int)fy / cell;
 
-	s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
-					   SDL_PIXELFORMAT_RGBA32);
-	if (!s)
-		return NULL;
-	for (y = 0; y < h; y++) {
-		for (x = 0; x < w; x++) {
-			int cx = x / cell, cy = y / cell;
-			struct rgba c = ((cx + cy) & 1) ? white :
-					colors[(cx + 2 * cy) % 5];
-
-			put(s, x, y, c);
-		}
-	}
-	return s;
+	(void)w;
+	(void)h;
+	return ((cx + cy) & 1) ? white : colors[(cx + 2 * cy) % 5];
 }
 
-static SDL_Surface *logo(void)
+/* A translucent rounded rectangle painted over c. */
+static struct rgba layer(struct rgba c, struct rgba color, float fx,
+			 float fy, const float box[5])
 {
-	const int n = 256;
+	color.a *= rounded_box(fx, fy, box[0], box[1], box[2], box[3],
+				box[4]);
+	return over(c, color);
+}
+
+static struct rgba logo(float fx, float fy, int w, int h)
+{
 	const struct rgba blue = { 0.16f, 0.44f, 0.62f, 0.85f };
 	const struct rgba orange = { 0.95f, 0.55f, 0.20f, 0.80f };
 	const struct rgba bar = { 1, 1, 1, 0.55f };
-	SDL_Surface *s;
-	int x, y;
+	/* Two windows, each with a title bar, sharing a corner: the
+	 * overlap is where the memory is. x, y, w, h, corner radius. */
+	static const float back[5] = { 24, 32, 140, 120, 14 };
+	static const float back_bar[5] = { 34, 40, 120, 14, 7 };
+	static const float front[5] = { 92, 104, 140, 120, 14 };
+	static const float front_bar[5] = { 102, 112, 120, 14, 7 };
+	struct rgba c = { 0, 0, 0, 0 };
 
-	s = SDL_CreateRGBSurfaceWithFormat(0, n, n, 32,
-					   SDL_PIXELFORMAT_RGBA32);
-	if (!s)
-		return NULL;
-	for (y = 0; y < n; y++) {
-		for (x = 0; x < n; x++) {
-			float fx = x + 0.5f, fy = y + 0.5f;
-			struct rgba c = { 0, 0, 0, 0 };
-			struct rgba p;
-
-			/* Two windows, each with a title bar, sharing a
-			 * corner: the overlap is where the memory is. */
-			p = blue;
-			p.a *= rounded_box(fx, fy, 24, 32, 140, 120, 14);
-			c = over(c, p);
-			p = bar;
-			p.a *= rounded_box(fx, fy, 34, 40, 120, 14, 7);
-			c = over(c, p);
-			p = orange;
-			p.a *= rounded_box(fx, fy, 92, 104, 140, 120, 14);
-			c = over(c, p);
-			p = bar;
-			p.a *= rounded_box(fx, fy, 102, 112, 120, 14, 7);
-			c = over(c, p);
-			put(s, x, y, c);
-		}
-	}
-	return s;
+	(void)w;
+	(void)h;
+	c = layer(c, blue, fx, fy, back);
+	c = layer(c, bar, fx, fy, back_bar);
+	c = layer(c, orange, fx, fy, front);
+	return layer(c, bar, fx, fy, front_bar);
 }
 
 static int save(SDL_Surface *s, const char *dir, const char *name)
@@ -223,8 +206,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: make-assets DIR\n");
 		return 2;
 	}
-	bad |= save(sunset(), argv[1], "sunset.png");
-	bad |= save(checker(), argv[1], "checker.jpg");
-	bad |= save(logo(), argv[1], "logo.png");
+	bad |= save(paint(400, 300, sunset), argv[1], "sunset.png");
+	bad |= save(paint(320, 240, checker), argv[1], "checker.jpg");
+	bad |= save(paint(256, 256, logo), argv[1], "logo.png");
 	return bad ? 1 : 0;
 }
