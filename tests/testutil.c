@@ -93,12 +93,51 @@ pid_t tu_fork(void)
 	return pid;
 }
 
+/* The child's side of tu_spawn: stdin from devnull, stdout and stderr
+ * into the pipes, no blocked signals, then exec. Why exec failed goes to
+ * the parent through exe_w, which a successful exec closes. */
+static _Noreturn void spawn_child(char *const argv[], char **envp,
+				  int devnull, int out_w, int err_w, int exe_w)
+{
+	sigset_t none;
+	int e;
+
+	/* dup2 leaves the copies without close-on-exec. */
+	if (dup2(devnull, 0) < 0 || dup2(out_w, 1) < 0 || dup2(err_w, 2) < 0)
+		_exit(127);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(argv[0], argv, envp);
+	e = errno;
+	if (write(exe_w, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* 0 once exec worked (exe_r reads EOF), else the errno the child sent. */
+static int exec_result(int exe_r)
+{
+	ssize_t n;
+	int e;
+
+	do
+		n = read(exe_r, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(e) ? e : 0;
+}
+
+static void close_pair(int fds[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
 int tu_spawn(struct tu_proc *p, char *const argv[], char *const env[])
 {
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, exe[2] = { -1, -1 };
 	int devnull = -1, e = 0;
 	char **envp = NULL;
-	ssize_t n;
 
 	memset(p, 0, sizeof(*p));
 	p->pid = -1;
@@ -120,50 +159,25 @@ int tu_spawn(struct tu_proc *p, char *const argv[], char *const env[])
 		e = errno;
 		goto fail;
 	}
-	if (p->pid == 0) {
-		sigset_t none;
-
-		/* dup2 leaves the copies without close-on-exec. */
-		if (dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 ||
-		    dup2(err[1], 2) < 0)
-			_exit(127);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(argv[0], argv, envp);
-		e = errno;
-		/* The parent learns why exec failed through the pipe that
-		 * exec would have closed. */
-		if (write(exe[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
+	if (p->pid == 0)
+		spawn_child(argv, envp, devnull, out[1], err[1], exe[1]);
 	close(exe[1]);
 	exe[1] = -1;
-	do
-		n = read(exe[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(e)) {
-		int status;
-
-		waitpid(p->pid, &status, 0);
+	e = exec_result(exe[0]);
+	if (e) {
+		waitpid(p->pid, NULL, 0);
 		p->pid = -1;
 		goto fail;
 	}
-	e = 0;
 	p->out_fd = out[0];
 	p->err_fd = err[0];
 	out[0] = err[0] = -1;
 	fcntl(p->out_fd, F_SETFL, O_NONBLOCK);
 	fcntl(p->err_fd, F_SETFL, O_NONBLOCK);
 fail:
-	for (int i = 0; i < 2; i++) {
-		if (out[i] >= 0)
-			close(out[i]);
-		if (err[i] >= 0)
-			close(err[i]);
-		if (exe[i] >= 0)
-			close(exe[i]);
-	}
+	close_pair(out);
+	close_pair(err);
+	close_pair(exe);
 	if (devnull >= 0)
 		close(devnull);
 	free(envp);
