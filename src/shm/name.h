@@ -17,8 +17,9 @@
  * waits for a watcher: one that leaves 64 publications in a row unread
  * is dropped. When the owner goes, every watcher reads EOF.
  *
- * No pixel ever crosses either socket. A name lives exactly as long as its
- * listening socket, so a crashed owner leaves nothing behind.
+ * The message is name_msg.h's. No pixel ever crosses either socket. A
+ * name lives exactly as long as its listening socket, so a crashed owner
+ * leaves nothing behind.
  */
 #ifndef SHM_NAME_H
 #define SHM_NAME_H
@@ -29,15 +30,13 @@
 #include <sys/types.h>
 
 #include "common/err.h"
+#include "shm/name_msg.h"
 
 #define NAME_KEY_MAX 64
 #define NAME_DEFAULT_KEY "SharedMemoryExample"
 
 /* How long an attaching process waits for the owner, in all. */
 #define NAME_ATTACH_TIMEOUT_MS 2000
-
-/* The longest reason an owner sends after 'E'. */
-#define NAME_REASON_MAX 200
 
 /* How many watchers an owner keeps at once; more are closed on. */
 #define NAME_MAX_WATCHERS 64
@@ -76,25 +75,6 @@ void name_server_destroy(struct name_server *srv);
  * gets the owner as the kernel reports it, when known. */
 int name_attach(const char *key, int64_t deadline, struct name_peer *peer,
 		struct err *err);
-
-/* The message itself, for any socket that speaks it (the decoder helper
- * and its parent talk the same way). name_send_fd() sends len bytes of
- * payload ('F' in this protocol) with fd attached and returns 0 or
- * sendmsg's errno; name_send_reason() sends 'E' and the first
- * NAME_REASON_MAX bytes of reason, best effort. Neither waits. */
-int name_send_fd(int sock, const void *payload, size_t len, int fd);
-void name_send_reason(int sock, const char *reason);
-
-/* Receives one message from sock by deadline, with every check a reader
- * makes: exactly one fd with 'F' (received close-on-exec; every fd is
- * closed otherwise), no truncated control data, the reason of an 'E'
- * cut to printable ASCII. from names the sender in messages ("the
- * decoder"); start is when the caller began waiting, for the message.
- * Returns the fd, or -1 with the whole story in err and, when the sender
- * answered 'E', its own reason alone in reason (NAME_REASON_MAX + 1
- * bytes; "" otherwise; NULL when not wanted). */
-int name_receive(int sock, const char *from, int64_t start, int64_t deadline,
-		 char *reason, struct err *err);
 
 /* Connects as a watcher of key and checks the owner runs as our euid.
  * Returns the socket (close-on-exec, non-blocking): readable when a new
