@@ -25,7 +25,8 @@ set(HOSTILE_MODES
   zero-width zero-height wide tall pitch-small pitch-unaligned overflow32
   overflow32-width overflow64 pixel-bytes short-file tiny-file empty-file
   bad-format late-slow reason-long reason-binary never-answers drip
-  backlog-full other-uid dgram-squatter seqpacket-squatter
+  backlog-full other-uid dgram-squatter seqpacket-squatter watch-close
+  watch-squatter watch-other-uid
   client-silent client-other-uid client-flood client-writer client-inflight)
 
 add_test(NAME hostile.modes

@@ -281,19 +281,30 @@ static int bind_name(int type, int backlog)
 	return sock;
 }
 
-/* The watch address, answered as an honest owner does: 'N' to each
- * watcher at once, then silence. So a following window is led to the
- * lie on the main address like a reader pressing M. */
-static void *serve_watch(void *arg)
+/* The watch address, listening (and never accepting): held. */
+static int bind_watch(void)
 {
 	struct sockaddr_un sa;
 	socklen_t len = address_of(&sa, "/watch");
 	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
+	if (sock < 0)
+		die("socket");
+	if (bind(sock, (struct sockaddr *)&sa, len) < 0)
+		die("bind the watch address");
+	if (listen(sock, SOMAXCONN) < 0)
+		die("listen");
+	return sock;
+}
+
+/* The watch address, answered as an honest owner does: 'N' to each
+ * watcher at once, then silence. So a following window is led to the
+ * lie on the main address like a reader pressing M. */
+static void *serve_watch(void *arg)
+{
+	int sock = bind_watch();
+
 	(void)arg;
-	if (sock < 0 || bind(sock, (struct sockaddr *)&sa, len) < 0 ||
-	    listen(sock, SOMAXCONN) < 0)
-		return NULL;
 	for (;;) {
 		int conn = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
 
@@ -301,6 +312,23 @@ static void *serve_watch(void *arg)
 		 * connection means the owner went away. */
 		if (conn >= 0)
 			(void)send(conn, "N", 1, MSG_NOSIGNAL);
+	}
+	return NULL;
+}
+
+/* The watch address answered by closing each connection at once, without
+ * a word: a watcher that took each EOF for an owner gone and came straight
+ * back would spin. */
+static void *close_watchers(void *arg)
+{
+	int sock = bind_watch();
+
+	(void)arg;
+	for (;;) {
+		int conn = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
+
+		if (conn >= 0)
+			close(conn);
 	}
 	return NULL;
 }
@@ -735,10 +763,18 @@ static void setup_other_uid(struct owner *o)
 	become_nobody();
 }
 
+static void setup_nobody(struct owner *o)
+{
+	(void)o;
+	become_nobody();
+}
+
 /* What an owner mode does besides answering on the main address. */
 enum mode_flag {
 	MODE_NO_WATCH = 1,	/* the watch address is left alone */
 	MODE_FILL_BACKLOG = 2,	/* our own connections fill the backlog */
+	MODE_WATCH_CLOSE = 4,	/* every watch connection closed at once */
+	MODE_WATCH_ONLY = 8,	/* the watch address held, the main one free */
 };
 
 struct owner_mode {
@@ -798,6 +834,9 @@ static const struct owner_mode owner_modes[] = {
 	{ "dgram-squatter", ANSWER_NONE, NULL, SOCK_DGRAM, MODE_NO_WATCH },
 	{ "seqpacket-squatter", ANSWER_NONE, NULL, SOCK_SEQPACKET,
 	  MODE_NO_WATCH },
+	{ "watch-close", ANSWER_FRESH, NULL, 0, MODE_WATCH_CLOSE },
+	{ "watch-squatter", ANSWER_NONE, NULL, 0, MODE_WATCH_ONLY },
+	{ "watch-other-uid", ANSWER_NONE, setup_nobody, 0, MODE_WATCH_ONLY },
 };
 
 #define N_OWNER_MODES (sizeof(owner_modes) / sizeof(owner_modes[0]))
@@ -940,10 +979,15 @@ static void late_cycle(struct owner *o, int sock)
 static int owner_bind(const struct owner *o, const struct owner_mode *m)
 {
 	int type = m->type ? m->type : SOCK_STREAM;
-	int sock = bind_name(type, o->answer == ANSWER_NONE ||
-				   o->answer == ANSWER_LATE ? 0 : SOMAXCONN);
+	int sock;
 
-	if (!(m->flags & MODE_NO_WATCH))
+	if (m->flags & MODE_WATCH_ONLY)
+		return bind_watch();
+	sock = bind_name(type, o->answer == ANSWER_NONE ||
+			       o->answer == ANSWER_LATE ? 0 : SOMAXCONN);
+	if (m->flags & MODE_WATCH_CLOSE)
+		start_thread(close_watchers, NULL);
+	else if (!(m->flags & MODE_NO_WATCH))
 		start_thread(serve_watch, NULL);
 	if (m->flags & MODE_FILL_BACKLOG)
 		fill_backlog();
@@ -1001,10 +1045,10 @@ static int run_owner(const char *mode)
 
 /* ---- client modes ---------------------------------------------------- */
 
-static int connect_name(bool nonblock)
+static int connect_to(const char *suffix, bool nonblock)
 {
 	struct sockaddr_un sa;
-	socklen_t len = address(&sa);
+	socklen_t len = address_of(&sa, suffix);
 	int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
 				(nonblock ? SOCK_NONBLOCK : 0), 0);
 
@@ -1020,10 +1064,17 @@ static int connect_name(bool nonblock)
 	return c;
 }
 
-/* Connects count times, never reads, keeps every connection open for the
- * given time: the owner must not wait for any of them, and the fds it
- * sends stay in flight in their queues. */
-static int client_silent(int seconds, int count)
+static int connect_name(bool nonblock)
+{
+	return connect_to("", nonblock);
+}
+
+/* Connects count times to the address with suffix (the main one, or
+ * "/watch"), never reads, keeps every connection open for the given
+ * time: the owner must not wait for any of them, the fds it sends stay
+ * in flight in their queues, and watchers that never read must not keep
+ * honest ones out for long. */
+static int client_silent(const char *suffix, int seconds, int count)
 {
 	static int held[HELD_MAX];
 	int n = 0;
@@ -1031,12 +1082,18 @@ static int client_silent(int seconds, int count)
 	if (count > HELD_MAX)
 		count = HELD_MAX;
 	while (n < count) {
-		int c = connect_name(false);
+		int c = connect_to(suffix, false);
 
 		if (c < 0)
 			die("connect");
 		held[n++] = c;
 	}
+	/* On the watch address, ready once the owner took each: its 'N'
+	 * (or its refusal) is there, unread. */
+	for (int i = 0; *suffix && i < n; i++)
+		if (poll(&(struct pollfd){ .fd = held[i], .events = POLLIN }, 1,
+			 5000) != 1)
+			die("a watch connection was never answered");
 	ready();
 	printf("connected %d\n", n);
 	fflush(stdout);
@@ -1259,7 +1316,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: hostile_peer owner MODE [--key K]\n"
-		"       hostile_peer client silent|other-uid|flood|writer "
+		"       hostile_peer client silent|watch-silent|other-uid|flood|"
+		"writer "
 		"[--key K] [--seconds S] [--count N]\n"
 		"       hostile_peer list\n");
 	return 2;
@@ -1302,7 +1360,9 @@ int main(int argc, char **argv)
 	if (strcmp(role, "client") != 0)
 		return usage();
 	if (!strcmp(mode, "silent"))
-		return client_silent(seconds, count);
+		return client_silent("", seconds, count);
+	if (!strcmp(mode, "watch-silent"))
+		return client_silent("/watch", seconds, count);
 	if (!strcmp(mode, "other-uid"))
 		return client_other_uid(seconds);
 	if (!strcmp(mode, "flood"))

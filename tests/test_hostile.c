@@ -168,6 +168,14 @@ static const struct expect owner_modes[] = {
 	{ .mode = "dgram-squatter", .words = "nothing is shared", .exit = 1 },
 	{ .mode = "seqpacket-squatter",
 	  .words = "nothing is shared", .exit = 1 },
+	/* Honest on the main address; every watch connection closed at
+	 * once (test_follow measures what that costs a watcher). */
+	{ .mode = "watch-close", .words = "", .exit = 0 },
+	/* Only the watch address held, by this user and by another: a
+	 * reader finds nothing, and an honest owner cannot take the key,
+	 * naming who holds which address. */
+	{ .mode = "watch-squatter", .words = "nothing is shared", .exit = 1 },
+	{ .mode = "watch-other-uid", .words = "nothing is shared", .exit = 1 },
 };
 
 #define N_OWNER_MODES (sizeof(owner_modes) / sizeof(owner_modes[0]))
@@ -540,12 +548,14 @@ static int window_attach(void *arg)
 	return bad ? 1 : 0;
 }
 
-/* A mode whose owner serves no watch address (another user's, or a
- * squatter of another socket type) cannot lead a follower anywhere:
- * the follower must keep waiting, showing no image and no error. */
+/* A mode whose owner serves no watch address (another user's, a
+ * squatter, one that closes every watcher) cannot lead a follower
+ * anywhere: the follower must keep waiting, showing no image and no
+ * error. */
 static bool has_watch(const char *mode)
 {
-	return strcmp(mode, "other-uid") != 0 && !strstr(mode, "squatter");
+	return !strstr(mode, "other-uid") && !strstr(mode, "squatter") &&
+	       strcmp(mode, "watch-close") != 0;
 }
 
 static void window_checks(const struct expect *ex, const char *key)
@@ -705,6 +715,80 @@ static void check_reason_cap(const struct expect *ex, const char *err)
 		  ex->mode, n, NAME_REASON_MAX, err);
 }
 
+/* A name squatted with another socket type is not taken from the owner's
+ * point of view: the honest owner binds beside it and serves. */
+static void owner_beside(const struct expect *ex, const char *key)
+{
+	static struct tu_proc owner;
+	SDL_Surface *img = tu_make_image(9, 7, 5);
+	char file[300];
+
+	snprintf(file, sizeof(file), "%s/honest-src.png", tmp);
+	CHECK(img && IMG_SavePNG(img, file) == 0);
+	CHECK_MSG(start_owner(&owner, key, file) == 0,
+		  "%s: an honest owner cannot take the key", ex->mode);
+	honest_get(key, img, ex->mode);
+	tu_stop(&owner, SIGTERM, 5000);
+	tu_proc_close(&owner);
+	SDL_FreeSurface(img);
+}
+
+/* A key whose main or watch address another process holds: `put` fails
+ * with one line that names the address and its holder (pid, and uid when
+ * it is another user's); share_create fails the same way in-process, and
+ * gives up the address it did bind. */
+static void owner_refused(const struct expect *ex, const char *key,
+			  pid_t holder)
+{
+	static struct tu_proc put;
+	char want[256], file[300], *argv[] = { (char *)shmimage, "put",
+		"--key", (char *)key, file, NULL };
+	SDL_Surface *img = tu_make_image(9, 7, 5);
+	const char *what = strncmp(ex->mode, "watch-", 6) ?
+			   "key" : "the watch address of key";
+	struct err err = { "" };
+	struct share *share;
+	struct seg seg;
+
+	if (strstr(ex->mode, "other-uid"))
+		snprintf(want, sizeof(want), "%s \"%s\" is held by another "
+			 "user (uid 65534, pid %d)", what, key, (int)holder);
+	else
+		snprintf(want, sizeof(want), "%s \"%s\" is in use by pid %d",
+			 what, key, (int)holder);
+	snprintf(file, sizeof(file), "%s/honest-src.png", tmp);
+	CHECK(img && IMG_SavePNG(img, file) == 0);
+	SDL_FreeSurface(img);
+	tu_run(&put, argv, NULL, 10000 * time_scale);
+	printf("RESULT | %s | put: %s", ex->mode, put.err);
+	CHECK_MSG(tu_exit_code(&put) == 1 && tu_err_lines(&put) == 1 &&
+		  strstr(put.err, want), "%s: put: exit %d: %s (want \"%s\")",
+		  ex->mode, tu_exit_code(&put), put.err, want);
+	tu_proc_close(&put);
+	share = share_create(key, &err);
+	CHECK_MSG(!share && strstr(err.msg, want), "%s: share_create: %s",
+		  ex->mode, share ? "took the key" : err.msg);
+	share_destroy(share);
+	if (!strncmp(ex->mode, "watch-", 6)) {
+		CHECK_MSG(share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL,
+				       &err) < 0 && errno == ECONNREFUSED,
+			  "%s: the main address is still bound after the "
+			  "failed share_create: %s", ex->mode, err.msg);
+		seg_finish(&seg);
+	}
+}
+
+/* What an honest owner makes of the key the mode holds. */
+static void check_honest_owner(const struct expect *ex, const char *key,
+			       pid_t holder)
+{
+	if (strstr(ex->mode, "squatter") && strncmp(ex->mode, "watch-", 6))
+		owner_beside(ex, key);
+	else if (strstr(ex->mode, "other-uid") ||
+		 !strcmp(ex->mode, "watch-squatter"))
+		owner_refused(ex, key, holder);
+}
+
 static void test_owner_mode(const struct expect *ex)
 {
 	static struct tu_proc peer, get;
@@ -791,23 +875,7 @@ static void test_owner_mode(const struct expect *ex)
 
 	window_checks(ex, key);
 
-	/* A name squatted with another socket type is not taken from the
-	 * owner's point of view: the honest owner binds beside it. */
-	if (strstr(ex->mode, "squatter")) {
-		static struct tu_proc owner;
-		SDL_Surface *img = tu_make_image(9, 7, 5);
-		char file[300];
-
-		snprintf(file, sizeof(file), "%s/honest-src.png", tmp);
-		CHECK(img && IMG_SavePNG(img, file) == 0);
-		CHECK_MSG(start_owner(&owner, key, file) == 0,
-			  "%s: an honest owner cannot take the key",
-			  ex->mode);
-		honest_get(key, img, ex->mode);
-		tu_stop(&owner, SIGTERM, 5000);
-		tu_proc_close(&owner);
-		SDL_FreeSurface(img);
-	}
+	check_honest_owner(ex, key, peer.pid);
 
 	/* The hostile owner must still be there: the reader did not get
 	 * its answer by the peer giving up. */

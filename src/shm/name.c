@@ -133,19 +133,29 @@ refuse:
 	return -1;
 }
 
-/* Explains an EADDRINUSE: asks the kernel who listens on the name. */
-void name_describe_holder(const char *key, struct err *err)
+const char *name_address_title(const char *suffix)
 {
+	return *suffix ? "the watch address of key" : "key";
+}
+
+/* Asks the kernel who listens on the address: both are bound by every
+ * owner, so the one that collided is the one to name. */
+void name_describe_holder(const char *key, const char *suffix,
+			  struct err *err)
+{
+	const char *what = name_address_title(suffix);
 	struct name_peer holder;
-	int sock = name_connect(key, "", clock_ms() + 100);
+	int sock = name_connect(key, suffix, clock_ms() + 100);
 
 	if (sock < 0 || name_peer_of(sock, &holder) < 0) {
-		err_set(err, "key \"%s\" is in use by another process", key);
+		err_set(err, "%s \"%s\" is in use by another process", what,
+			key);
 	} else if (holder.uid != geteuid()) {
-		err_set(err, "key \"%s\" is held by another user (uid %u, "
-			"pid %d)", key, (unsigned)holder.uid, (int)holder.pid);
+		err_set(err, "%s \"%s\" is held by another user (uid %u, "
+			"pid %d)", what, key, (unsigned)holder.uid,
+			(int)holder.pid);
 	} else {
-		err_set(err, "key \"%s\" is in use by pid %d", key,
+		err_set(err, "%s \"%s\" is in use by pid %d", what, key,
 			(int)holder.pid);
 	}
 	if (sock >= 0)

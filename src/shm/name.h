@@ -14,8 +14,10 @@
  * connected: the owner sends the byte 'N' at once if it has an image, and
  * again each time it publishes another, unless the watcher has not read
  * the last one yet. A watcher then attaches as above. The owner never
- * waits for a watcher: one that leaves 64 publications in a row unread
- * is dropped. When the owner goes, every watcher reads EOF.
+ * waits for a watcher: one that leaves an 'N' unread for
+ * NAME_WATCH_IDLE_MS, or 64 publications in a row, is dropped. An owner
+ * that refuses or drops a watcher says why first ('E' and a reason, as
+ * above); when the owner goes, every watcher reads EOF.
  *
  * The message is name_msg.h's. No pixel ever crosses either socket. A
  * name lives exactly as long as its listening socket, so a crashed owner
@@ -38,8 +40,16 @@
 /* How long an attaching process waits for the owner, in all. */
 #define NAME_ATTACH_TIMEOUT_MS 2000
 
-/* How many watchers an owner keeps at once; more are closed on. */
+/* How many watchers an owner keeps at once; one more is answered 'E'
+ * with the reason, and closed on. */
 #define NAME_MAX_WATCHERS 64
+
+/* A watcher that leaves an 'N' unread this long has stopped reading: the
+ * owner drops it (after an 'E' saying so), so connections that never read
+ * cannot hold the watcher places for long. An honest watcher reads its
+ * 'N' as soon as it wakes. */
+#define NAME_WATCH_IDLE_MS 5000
+#define NAME_WATCH_IDLE_TEXT "5 s"
 
 /* True when key is 1..64 characters of [A-Za-z0-9._-]. */
 bool name_key_valid(const char *key);
@@ -78,13 +88,18 @@ int name_attach(const char *key, int64_t deadline, struct name_peer *peer,
 
 /* Connects as a watcher of key and checks the owner runs as our euid.
  * Returns the socket (close-on-exec, non-blocking): readable when a new
- * image is published ('N' bytes) or the owner is gone (EOF). -1 with the
- * reason, errno ECONNREFUSED when nobody holds the key. */
+ * image is published ('N' bytes), the owner refuses or drops this
+ * watcher ('E' and a reason, then EOF) or the owner is gone (EOF). -1
+ * with the reason, errno ECONNREFUSED when nobody holds the key, EAGAIN
+ * when its backlog is full (never retried here). */
 int name_watch(const char *key, struct name_peer *peer, struct err *err);
 
 /* Reads what a watch socket has. Returns 1 when at least one 'N' came
  * (several are one: attach once), 0 when there is nothing yet, -1 when
- * the owner is gone or sent something else (close the socket then). */
-int name_watch_read(int sock);
+ * the connection is over (close the socket then): reason (room for
+ * NAME_REASON_MAX + 1; NULL when not wanted) gets the owner's 'E' reason,
+ * printable only, or "" when the owner just went or sent something
+ * else. */
+int name_watch_read(int sock, char *reason);
 
 #endif

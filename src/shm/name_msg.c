@@ -175,13 +175,23 @@ static int receive_first(int sock, const char *from, int64_t deadline,
 	}
 }
 
+void name_reason_printable(char *out, const char *in, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (in[i] >= 0x20 && in[i] < 0x7f)
+			out[k++] = in[i];
+	out[k] = '\0';
+}
+
 /* Reads the reason after an 'E' until EOF, NAME_REASON_MAX bytes or the
  * deadline, and keeps only printable ASCII: the text comes from another
  * process and ends up on a screen or a terminal. */
 static void receive_reason(int sock, int64_t deadline, char *out)
 {
 	char buf[NAME_REASON_MAX];
-	size_t got = 0, k = 0;
+	size_t got = 0;
 
 	while (got < sizeof(buf) && wait_readable(sock, deadline) == 1) {
 		ssize_t n = recv(sock, buf + got, sizeof(buf) - got,
@@ -193,10 +203,7 @@ static void receive_reason(int sock, int64_t deadline, char *out)
 			break;
 		got += (size_t)n;
 	}
-	for (size_t i = 0; i < got; i++)
-		if (buf[i] >= 0x20 && buf[i] < 0x7f)
-			out[k++] = buf[i];
-	out[k] = '\0';
+	name_reason_printable(out, buf, got);
 }
 
 /* Turns a reply that is not exactly 'F' plus one fd into the reason.

@@ -24,6 +24,11 @@
 int name_send_fd(int sock, const void *payload, size_t len, int fd);
 void name_send_reason(int sock, const char *reason);
 
+/* Copies the n bytes of a reason from another process into out (room
+ * for n + 1), keeping only printable ASCII: the text ends up on a screen
+ * or a terminal. */
+void name_reason_printable(char *out, const char *in, size_t n);
+
 /* Receives one message from sock by deadline, with every check a reader
  * makes: exactly one fd with 'F' (received close-on-exec; every fd is
  * closed otherwise), no truncated control data, the reason of an 'E'

@@ -122,19 +122,20 @@ static void *serve(void *arg)
 	pfd[POLL_WATCH] = (struct pollfd){ .fd = srv->watch_fd,
 					   .events = POLLIN };
 	for (;;) {
-		int n = srv->watchers.n;
+		int n = srv->watchers.n, timeout, rc;
 		uint64_t count;
 
 		/* A watcher never sends: anything readable is its EOF. */
 		for (int i = 0; i < n; i++)
 			pfd[POLL_FIXED + i] = (struct pollfd){
 				.fd = srv->watchers.fd[i], .events = POLLIN };
-		if (poll(pfd, (nfds_t)(POLL_FIXED + n), -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[POLL_STOP].revents)
+		/* Woken only to drop watchers that stopped reading. */
+		timeout = name_watchers_timeout(&srv->watchers);
+		rc = poll(pfd, (nfds_t)(POLL_FIXED + n), timeout);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0 || pfd[POLL_STOP].revents)
 			break;
 		for (int i = n - 1; i >= 0; i--)
 			if (pfd[POLL_FIXED + i].revents)
@@ -146,6 +147,8 @@ static void *serve(void *arg)
 			drain(srv, srv->listen_fd, serve_and_close);
 		if (pfd[POLL_WATCH].revents)
 			drain(srv, srv->watch_fd, accept_watcher);
+		if (timeout >= 0)
+			name_watchers_expire(&srv->watchers);
 	}
 	return NULL;
 }
@@ -164,9 +167,10 @@ static int listen_on(const char *key, const char *suffix, struct err *err)
 	}
 	if (bind(sock, (struct sockaddr *)&sa, len) < 0) {
 		if (errno == EADDRINUSE)
-			name_describe_holder(key, err);
+			name_describe_holder(key, suffix, err);
 		else
-			err_errno(err, errno, "cannot bind key \"%s\"", key);
+			err_errno(err, errno, "cannot bind %s \"%s\"",
+				  name_address_title(suffix), key);
 		close(sock);
 		return -1;
 	}
