@@ -789,27 +789,40 @@ static void check_honest_owner(const struct expect *ex, const char *key,
 		owner_refused(ex, key, holder);
 }
 
-static void test_owner_mode(const struct expect *ex)
+/* The refusal a failed get printed: one line that names the problem,
+ * and no file written. */
+static void check_refusal(const struct expect *ex, const struct tu_proc *get,
+			  const char *out)
 {
-	static struct tu_proc peer, get;
-	struct reader_job job;
-	char key[80], out[300], line[ERR_MAX + 64];
-	long baseline = 0;
-	int rc, code;
+	CHECK_MSG(tu_err_lines(get) == 1 && !strncmp(get->err, "shmimage: ", 10),
+		  "%s: want one line \"shmimage: ...\", got: %s", ex->mode,
+		  get->err);
+	CHECK_MSG(names(get->err, ex->words), "%s: the message does not name "
+		  "the problem (%s): %s", ex->mode, ex->words, get->err);
+	CHECK_MSG(!tu_exists(out), "%s: a refused get wrote %s", ex->mode,
+		  out);
+}
 
-	if (!strcmp(ex->mode, "hugetlb"))
-		printf("huge-page pool: %s\n", hugepages_pool(4) ?
-		       "at least one page (made as root)" :
-		       "none (not root, or the kernel refused)");
-	if (ex->rss && !n_wrapper)
-		baseline = refused_reader_kib();
-	tu_key(key, sizeof(key), ex->mode);
-	rc = start_peer(&peer, "owner", ex->mode, key, NULL);
-	if (rc == 77)
-		SKIP("mode %s needs root", ex->mode);
-	CHECK_MSG(rc == 0, "hostile owner %s did not start", ex->mode);
-	if (rc != 0)
-		return;
+/* The image a successful get wrote to out: the pattern, pixel-exact. */
+static void check_pattern(const struct expect *ex, const char *out)
+{
+	SDL_Surface *got = IMG_Load(out), *want;
+	char why[256] = "cannot load it";
+
+	want = got ? pattern(got->w, got->h) : NULL;
+	CHECK_MSG(want && tu_same_pixels(got, want, why, sizeof(why)),
+		  "%s: the image read is wrong: %s", ex->mode, why);
+	SDL_FreeSurface(want);
+	SDL_FreeSurface(got);
+}
+
+/* `shmimage get` of key against the mode: its exit, time, message or
+ * image, and (rss) its peak against baseline. */
+static void get_checks(const struct expect *ex, const char *key, long baseline)
+{
+	static struct tu_proc get;
+	char out[300], line[ERR_MAX + 64];
+	int code;
 
 	snprintf(out, sizeof(out), "%s/%s.png", tmp, ex->mode);
 	run_get(&get, key, out, ex->max_bytes);
@@ -832,35 +845,43 @@ static void test_owner_mode(const struct expect *ex)
 		  (long long)tu_elapsed_ms(&get), (long long)bound_of(ex));
 	CHECK_MSG(printable(get.err, get.err_len), "%s: stderr holds bytes "
 		  "that are not printable ASCII: %s", ex->mode, get.err);
-	if (code == 1) {
-		CHECK_MSG(tu_err_lines(&get) == 1 &&
-			  !strncmp(get.err, "shmimage: ", 10),
-			  "%s: want one line \"shmimage: ...\", got: %s",
-			  ex->mode, get.err);
-		CHECK_MSG(names(get.err, ex->words), "%s: the message does "
-			  "not name the problem (%s): %s", ex->mode, ex->words,
-			  get.err);
-		CHECK_MSG(!tu_exists(out), "%s: a refused get wrote %s",
-			  ex->mode, out);
-	}
+	if (code == 1)
+		check_refusal(ex, &get, out);
 	if (!strncmp(ex->mode, "reason-", 7))
 		check_reason_cap(ex, get.err);
-	if (code == 0) {
-		SDL_Surface *got = IMG_Load(out), *want;
-		char why[256] = "cannot load it";
-
-		want = got ? pattern(got->w, got->h) : NULL;
-		CHECK_MSG(want && tu_same_pixels(got, want, why, sizeof(why)),
-			  "%s: the image read is wrong: %s", ex->mode, why);
-		SDL_FreeSurface(want);
-		SDL_FreeSurface(got);
-	}
+	if (code == 0)
+		check_pattern(ex, out);
 	if (ex->rss && !n_wrapper)
 		CHECK_MSG(tu_maxrss_kib(&get) < baseline + RSS_GROWTH_KIB,
 			  "%s: the reader peaked at %ld KiB, a refused one at "
 			  "%ld KiB: it touched what it did not need", ex->mode,
 			  tu_maxrss_kib(&get), baseline);
 	tu_proc_close(&get);
+}
+
+static void test_owner_mode(const struct expect *ex)
+{
+	static struct tu_proc peer;
+	struct reader_job job;
+	char key[80];
+	long baseline = 0;
+	int rc;
+
+	if (!strcmp(ex->mode, "hugetlb"))
+		printf("huge-page pool: %s\n", hugepages_pool(4) ?
+		       "at least one page (made as root)" :
+		       "none (not root, or the kernel refused)");
+	if (ex->rss && !n_wrapper)
+		baseline = refused_reader_kib();
+	tu_key(key, sizeof(key), ex->mode);
+	rc = start_peer(&peer, "owner", ex->mode, key, NULL);
+	if (rc == 77)
+		SKIP("mode %s needs root", ex->mode);
+	CHECK_MSG(rc == 0, "hostile owner %s did not start", ex->mode);
+	if (rc != 0)
+		return;
+
+	get_checks(ex, key, baseline);
 
 	job = (struct reader_job){
 		.ex = ex,
@@ -874,7 +895,6 @@ static void test_owner_mode(const struct expect *ex)
 		  "see above");
 
 	window_checks(ex, key);
-
 	check_honest_owner(ex, key, peer.pid);
 
 	/* The hostile owner must still be there: the reader did not get
