@@ -387,6 +387,7 @@ enum answer {
 	ANSWER_CLOSE,		/* close at once */
 	ANSWER_SILENT,		/* keep the connection, say nothing */
 	ANSWER_DRIP,		/* one byte a minute, never an fd */
+	ANSWER_TRICKLE,		/* 'E', a reason, then a byte every 1.5 s */
 	ANSWER_LATE,		/* see late-slow */
 	ANSWER_NONE,		/* never accept */
 };
@@ -398,7 +399,7 @@ struct owner {
 	uint8_t *map;		/* its mapping, for the modes that keep one */
 	char reason[16384];	/* ANSWER_REASON */
 	size_t reason_len;
-	int held[HELD_MAX];	/* ANSWER_SILENT / ANSWER_DRIP / ANSWER_LATE */
+	int held[HELD_MAX];	/* ANSWER_SILENT / _DRIP / _TRICKLE / _LATE */
 	int64_t held_at[HELD_MAX];
 	int nheld;
 };
@@ -829,6 +830,7 @@ static const struct owner_mode owner_modes[] = {
 	{ "reason-binary", ANSWER_REASON, setup_reason_binary, 0, 0 },
 	{ "never-answers", ANSWER_SILENT, NULL, 0, 0 },
 	{ "drip", ANSWER_DRIP, NULL, 0, 0 },
+	{ "slow-reason", ANSWER_TRICKLE, NULL, 0, 0 },
 	{ "backlog-full", ANSWER_NONE, NULL, 0, MODE_FILL_BACKLOG },
 	{ "other-uid", ANSWER_FD, setup_other_uid, 0, MODE_NO_WATCH },
 	{ "dgram-squatter", ANSWER_NONE, NULL, SOCK_DGRAM, MODE_NO_WATCH },
@@ -914,6 +916,10 @@ static void answer(struct owner *o, int conn)
 		send_reason(conn, o->reason, o->reason_len);
 		break;
 	case ANSWER_SILENT:
+	case ANSWER_TRICKLE:
+		(void)send(conn, "Ehostile slow reason ", 21, MSG_NOSIGNAL);
+		hold(o, conn);
+		return;
 	case ANSWER_DRIP:
 	case ANSWER_LATE:
 		hold(o, conn);
@@ -999,6 +1005,22 @@ static int owner_bind(const struct owner *o, const struct owner_mode *m)
 	return sock;
 }
 
+/* The drip and trickle modes, each held connection one byte further:
+ * 'F' without an fd once a minute, or one more byte of the reason every
+ * 1.5 s (a reader that gives each receive a fresh wait never ends).
+ * Returns when to come back. */
+static int64_t drip(struct owner *o)
+{
+	for (int i = 0; i < o->nheld; i++) {
+		if (o->answer == ANSWER_DRIP)
+			send_fds(o->held[i], NULL, 0);
+		else if (o->answer == ANSWER_TRICKLE)
+			(void)send(o->held[i], "z", 1, MSG_NOSIGNAL |
+				   MSG_DONTWAIT);
+	}
+	return clock_ms() + (o->answer == ANSWER_TRICKLE ? 1500 : 60000);
+}
+
 static int run_owner(const char *mode)
 {
 	static struct owner o;
@@ -1015,7 +1037,7 @@ static int run_owner(const char *mode)
 	sock = owner_bind(&o, m);
 	ready();
 
-	next_drip = clock_ms() + 60000;
+	next_drip = drip(&o);
 	for (;;) {
 		struct pollfd pfd = { .fd = sock, .events = POLLIN };
 		int conn;
@@ -1028,12 +1050,9 @@ static int run_owner(const char *mode)
 			late_cycle(&o, sock);
 			continue;
 		}
-		poll(&pfd, 1, 1000);
-		if (o.answer == ANSWER_DRIP && clock_ms() >= next_drip) {
-			for (int i = 0; i < o.nheld; i++)
-				send_fds(o.held[i], NULL, 0);
-			next_drip += 60000;
-		}
+		poll(&pfd, 1, o.answer == ANSWER_TRICKLE ? 100 : 1000);
+		if (clock_ms() >= next_drip)
+			next_drip = drip(&o);
 		if (!(pfd.revents & POLLIN))
 			continue;
 		conn = accept4(sock, NULL, NULL, SOCK_CLOEXEC);

@@ -160,6 +160,11 @@ static const struct expect owner_modes[] = {
 	{ .mode = "reason-long", .words = "hostile reason", .exit = 1 },
 	{ .mode = "reason-binary",
 	  .words = "hostile[2J[31mredline2nul1m end", .exit = 1 },
+	/* 'E' and a reason, then one more byte every 1.5 s: the reason is
+	 * read within the attach's one deadline, not a fresh one per
+	 * byte. */
+	{ .mode = "slow-reason", .words = "hostile slow reason",
+	  .exit = 1, .slow = true, .bound_ms = 2500 },
 	{ .mode = "never-answers", .words = "within", .exit = 1, .slow = true },
 	{ .mode = "drip", .words = "within", .exit = 1, .slow = true },
 	{ .mode = "backlog-full",
