@@ -915,11 +915,11 @@ static void answer(struct owner *o, int conn)
 	case ANSWER_REASON:
 		send_reason(conn, o->reason, o->reason_len);
 		break;
-	case ANSWER_SILENT:
 	case ANSWER_TRICKLE:
 		(void)send(conn, "Ehostile slow reason ", 21, MSG_NOSIGNAL);
 		hold(o, conn);
 		return;
+	case ANSWER_SILENT:
 	case ANSWER_DRIP:
 	case ANSWER_LATE:
 		hold(o, conn);

@@ -490,6 +490,22 @@ static int check_image(struct app *a, const struct expect *ex)
 	return bad;
 }
 
+/* One RESULT line: what the window shows, on one line. */
+static void report_window(const struct expect *ex, const char *how,
+			  const struct dialog *d, int64_t took)
+{
+	char line[ERR_MAX + 128];
+
+	snprintf(line, sizeof(line), "%s",
+		 dialog_segment(d) ? dialog_status(d) : dialog_message(d));
+	for (char *c = line; *c; c++)
+		if (*c == '\n')
+			*c = '/';
+	printf("RESULT | %s | window %s: %s | %s | %lld ms\n", ex->mode, how,
+	       dialog_segment(d) ? "shows an image" : "shows a message", line,
+	       (long long)took);
+}
+
 static int window_attach(void *arg)
 {
 	const struct window_job *job = arg;
@@ -497,7 +513,7 @@ static int window_attach(void *arg)
 	struct app_options opts;
 	struct err err = { "" };
 	const struct dialog *d;
-	char decoder[PATH_MAX], line[ERR_MAX + 128];
+	char decoder[PATH_MAX];
 	const char *msg, *how = job->follow ? "follow" : "M";
 	struct app *a;
 	int64_t took;
@@ -522,14 +538,7 @@ static int window_attach(void *arg)
 			    SDL_SCANCODE_M);
 	took = pump_until_answer(a, 10000 * time_scale);
 	msg = dialog_message(d);
-	snprintf(line, sizeof(line), "%s",
-		 dialog_segment(d) ? dialog_status(d) : msg);
-	for (char *c = line; *c; c++)
-		if (*c == '\n')
-			*c = '/';
-	printf("RESULT | %s | window %s: %s | %s | %lld ms\n", ex->mode, how,
-	       dialog_segment(d) ? "shows an image" : "shows a message", line,
-	       (long long)took);
+	report_window(ex, how, d, took);
 	if (took >= 3000 * time_scale) {
 		fprintf(stderr, "%s: window %s took %lld ms\n", ex->mode, how,
 			(long long)took);
@@ -911,6 +920,27 @@ static void test_owner_mode(const struct expect *ex)
 	hugepages_restore();
 }
 
+/* The flood and the writer must have attacked, or their test proves
+ * nothing: judged from what the client printed. */
+static void check_attack_made(const char *cmode, const struct tu_proc *peer)
+{
+	int n = 0;
+
+	if (!strcmp(cmode, "flood")) {
+		if (strstr(peer->out, "flood:"))
+			sscanf(strstr(peer->out, "flood:"), "flood: %d", &n);
+		CHECK_MSG(n >= 1000, "the flood made only %d connections", n);
+	}
+	if (!strcmp(cmode, "writer")) {
+		/* Every attack tried, at least once each. */
+		if (strstr(peer->out, "writer:"))
+			sscanf(strstr(peer->out, "writer:"), "writer: %d", &n);
+		CHECK_MSG(n >= 1 && strstr(peer->out, "punch-hole: refused") &&
+			  strstr(peer->out, "mmap-write: refused"),
+			  "the writer did not attack: %s", peer->out);
+	}
+}
+
 static void test_client_mode(const char *mode)
 {
 	static struct tu_proc owner, peer;
@@ -952,24 +982,7 @@ static void test_client_mode(const char *mode)
 	}
 	CHECK_MSG(gets >= 3, "%s: only %d honest gets during the attack", mode,
 		  gets);
-	if (!strcmp(cmode, "flood")) {
-		int n = 0;
-
-		/* The flood must have been one, or this proves nothing. */
-		if (strstr(peer.out, "flood:"))
-			sscanf(strstr(peer.out, "flood:"), "flood: %d", &n);
-		CHECK_MSG(n >= 1000, "the flood made only %d connections", n);
-	}
-	if (!strcmp(cmode, "writer")) {
-		int n = 0;
-
-		/* Every attack tried, at least once each. */
-		if (strstr(peer.out, "writer:"))
-			sscanf(strstr(peer.out, "writer:"), "writer: %d", &n);
-		CHECK_MSG(n >= 1 && strstr(peer.out, "punch-hole: refused") &&
-			  strstr(peer.out, "mmap-write: refused"),
-			  "the writer did not attack: %s", peer.out);
-	}
+	check_attack_made(cmode, &peer);
 	honest_get(key, img, "after the client");
 	fds_after = tu_fds_down_to(owner.pid, fds_before, 2000 * time_scale);
 	CHECK_MSG(fds_after == fds_before, "%s: the owner had %d fds before "
@@ -996,12 +1009,45 @@ struct inflight {
 
 /* client-inflight, as uid NOBODY from here on: owner, client and readers
  * all run as that user, whose fds in flight the kernel counts. */
+/* An owner under a low RLIMIT_NOFILE: it alone gets the low limit (it is
+ * the sender the kernel judges); the soft limit goes back up for
+ * everyone after it. */
+static int start_low_owner(struct tu_proc *owner, const char *key,
+			   const char *file)
+{
+	struct rlimit rl, low;
+	int rc;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	low = rl;
+	low.rlim_cur = INFLIGHT_NOFILE;
+	setrlimit(RLIMIT_NOFILE, &low);
+	rc = start_owner(owner, key, file);
+	setrlimit(RLIMIT_NOFILE, &rl);
+	return rc;
+}
+
+/* The client that holds INFLIGHT_CONNECTIONS unread connections, ready. */
+static void start_inflight_client(struct tu_proc *peer, const char *key)
+{
+	char count[16], seconds[16], line[256];
+	char *argv[] = { (char *)hostile, "client", "silent", "--key",
+			 (char *)key, "--seconds", seconds, "--count", count,
+			 NULL };
+
+	snprintf(count, sizeof(count), "%d", INFLIGHT_CONNECTIONS);
+	snprintf(seconds, sizeof(seconds), "%d", 3 * time_scale);
+	CHECK(tu_spawn(peer, argv, NULL) == 0);
+	CHECK_MSG(tu_read_line(peer, 5000 * time_scale, line,
+			       sizeof(line)) >= 0 && !strcmp(line, "ready"),
+		  "the client did not get ready: %s", peer->err);
+}
+
 static int inflight_as_nobody(void *arg)
 {
 	const struct inflight *in = arg;
 	static struct tu_proc owner, peer;
-	struct rlimit rl, low;
-	char key[80], file[400], count[16], seconds[16];
+	char key[80], file[400];
 	int before = check_failures, gets = 0, reasons = 0, after = 0;
 	bool refused;
 	int64_t end;
@@ -1020,34 +1066,12 @@ static int inflight_as_nobody(void *arg)
 		return 1;
 	}
 
-	/* The owner alone gets the low limit (it is the sender the kernel
-	 * judges); the soft limit goes back up for everyone after it. */
-	getrlimit(RLIMIT_NOFILE, &rl);
-	low = rl;
-	low.rlim_cur = INFLIGHT_NOFILE;
-	setrlimit(RLIMIT_NOFILE, &low);
-	if (start_owner(&owner, key, file) < 0) {
-		setrlimit(RLIMIT_NOFILE, &rl);
+	if (start_low_owner(&owner, key, file) < 0) {
 		CHECK_MSG(0, "shmimage put did not start as uid %d", NOBODY);
 		return 1;
 	}
-	setrlimit(RLIMIT_NOFILE, &rl);
 	get_or_refused(key, in->dir, in->img, NULL, NULL, "before the client");
-
-	snprintf(count, sizeof(count), "%d", INFLIGHT_CONNECTIONS);
-	snprintf(seconds, sizeof(seconds), "%d", 3 * time_scale);
-	{
-		char *argv[] = { (char *)hostile, "client", "silent", "--key",
-				 key, "--seconds", seconds, "--count", count,
-				 NULL };
-		char line[256];
-
-		CHECK(tu_spawn(&peer, argv, NULL) == 0);
-		CHECK_MSG(tu_read_line(&peer, 5000 * time_scale, line,
-				       sizeof(line)) >= 0 &&
-			  !strcmp(line, "ready"),
-			  "the client did not get ready: %s", peer.err);
-	}
+	start_inflight_client(&peer, key);
 	/* While it holds its unread connections: the image, or the
 	 * owner's own reason, never a connection closed on us. */
 	end = clock_ms() + 2000 * time_scale;
