@@ -164,7 +164,7 @@ static const struct expect owner_modes[] = {
 	 * read within the attach's one deadline, not a fresh one per
 	 * byte. */
 	{ .mode = "slow-reason", .words = "hostile slow reason",
-	  .exit = 1, .slow = true, .bound_ms = 2500 },
+	  .exit = 1, .slow = true },
 	{ .mode = "never-answers", .words = "within", .exit = 1, .slow = true },
 	{ .mode = "drip", .words = "within", .exit = 1, .slow = true },
 	{ .mode = "backlog-full",
