@@ -24,8 +24,10 @@ set(HOSTILE_MODES
   v1-header unknown-flags header-small header-unaligned header-beyond
   zero-width zero-height wide tall pitch-small pitch-unaligned overflow32
   overflow32-width overflow64 pixel-bytes short-file tiny-file empty-file
-  bad-format late-slow reason-long reason-binary never-answers drip
-  backlog-full other-uid dgram-squatter seqpacket-squatter
+  bad-format late-slow reason-long reason-binary slow-reason
+  never-answers drip
+  backlog-full other-uid dgram-squatter seqpacket-squatter watch-close
+  watch-squatter watch-other-uid
   client-silent client-other-uid client-flood client-writer client-inflight)
 
 add_test(NAME hostile.modes

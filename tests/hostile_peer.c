@@ -281,19 +281,30 @@ static int bind_name(int type, int backlog)
 	return sock;
 }
 
-/* The watch address, answered as an honest owner does: 'N' to each
- * watcher at once, then silence. So a following window is led to the
- * lie on the main address like a reader pressing M. */
-static void *serve_watch(void *arg)
+/* The watch address, listening (and never accepting): held. */
+static int bind_watch(void)
 {
 	struct sockaddr_un sa;
 	socklen_t len = address_of(&sa, "/watch");
 	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
+	if (sock < 0)
+		die("socket");
+	if (bind(sock, (struct sockaddr *)&sa, len) < 0)
+		die("bind the watch address");
+	if (listen(sock, SOMAXCONN) < 0)
+		die("listen");
+	return sock;
+}
+
+/* The watch address, answered as an honest owner does: 'N' to each
+ * watcher at once, then silence. So a following window is led to the
+ * lie on the main address like a reader pressing M. */
+static void *serve_watch(void *arg)
+{
+	int sock = bind_watch();
+
 	(void)arg;
-	if (sock < 0 || bind(sock, (struct sockaddr *)&sa, len) < 0 ||
-	    listen(sock, SOMAXCONN) < 0)
-		return NULL;
 	for (;;) {
 		int conn = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
 
@@ -301,6 +312,23 @@ static void *serve_watch(void *arg)
 		 * connection means the owner went away. */
 		if (conn >= 0)
 			(void)send(conn, "N", 1, MSG_NOSIGNAL);
+	}
+	return NULL;
+}
+
+/* The watch address answered by closing each connection at once, without
+ * a word: a watcher that took each EOF for an owner gone and came straight
+ * back would spin. */
+static void *close_watchers(void *arg)
+{
+	int sock = bind_watch();
+
+	(void)arg;
+	for (;;) {
+		int conn = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
+
+		if (conn >= 0)
+			close(conn);
 	}
 	return NULL;
 }
@@ -359,6 +387,7 @@ enum answer {
 	ANSWER_CLOSE,		/* close at once */
 	ANSWER_SILENT,		/* keep the connection, say nothing */
 	ANSWER_DRIP,		/* one byte a minute, never an fd */
+	ANSWER_TRICKLE,		/* 'E', a reason, then a byte every 1.5 s */
 	ANSWER_LATE,		/* see late-slow */
 	ANSWER_NONE,		/* never accept */
 };
@@ -370,7 +399,7 @@ struct owner {
 	uint8_t *map;		/* its mapping, for the modes that keep one */
 	char reason[16384];	/* ANSWER_REASON */
 	size_t reason_len;
-	int held[HELD_MAX];	/* ANSWER_SILENT / ANSWER_DRIP / ANSWER_LATE */
+	int held[HELD_MAX];	/* ANSWER_SILENT / _DRIP / _TRICKLE / _LATE */
 	int64_t held_at[HELD_MAX];
 	int nheld;
 };
@@ -439,217 +468,398 @@ static void drop_fillers(void)
 		close(fillers[--nfillers]);
 }
 
-/* Sets up the owner for mode. Returns false for an unknown mode. The
- * sockets are bound by the caller, after this. */
-static bool owner_setup(struct owner *o, const char *mode)
+/* ---- the owner modes, one setup each ---------------------------------- */
+
+/* Each setup changes what o answers from the honest default (a fresh
+ * honest segment per connection) to its mode's lie. */
+
+static void setup_pipe(struct owner *o)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die("pipe");
+	o->fd = p[0];	/* the write end stays open: a live pipe */
+}
+
+/* A file of the forge's size made in dir with O_TMPFILE. */
+static void tmpfile_in(struct owner *o, const char *dir)
+{
+	o->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (o->fd < 0)
+		die(dir);
+	if (ftruncate(o->fd, (off_t)o->forge.file_size) < 0)
+		die("ftruncate");
+}
+
+/* A regular file on a disk filesystem: no seals at all. */
+static void setup_file(struct owner *o)
+{
+	tmpfile_in(o, "/var/tmp");
+}
+
+/* A shmem file that is not a memfd: it answers F_GET_SEALS (with
+ * F_SEAL_SEAL only) but its size can change. */
+static void setup_tmpfs_file(struct owner *o)
+{
+	tmpfile_in(o, "/dev/shm");
+}
+
+static void setup_memfd_unsealed(struct owner *o)
+{
+	o->forge.sealing = false;
+	o->forge.seals = 0;
+}
+
+static void setup_memfd_shrink(struct owner *o)
+{
+	o->forge.seals = 0;
+}
+
+static void setup_seal_grow_only(struct owner *o)
+{
+	o->forge.seals = F_SEAL_GROW | F_SEAL_SEAL;
+}
+
+/* Size sealed, content not: the owner may still write. */
+static void setup_no_write_seal(struct owner *o)
+{
+	o->forge.seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+}
+
+/* F_SEAL_FUTURE_WRITE spares mappings made before it: this owner keeps
+ * one and writes through it all the time. */
+static void setup_future_write(struct owner *o)
+{
+	o->forge.seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE |
+			 F_SEAL_SEAL;
+	o->fd = make_segment(&o->forge, &o->map);
+	start_thread(flip_forever, o->map);
+}
+
+/* Sealed like an honest segment, but on hugetlbfs, where a hole punch
+ * takes pages away whatever the seals say. */
+static void setup_hugetlb(struct owner *o)
+{
+	o->forge.hugetlb = true;
+	o->forge.seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
+	o->forge.file_size = HUGE_PAGE;
+	o->fd = make_segment(&o->forge, NULL);
+}
+
+/* An honest sealed memfd, reopened read-only: a reader maps PROT_READ
+ * only, so this must work. */
+static void setup_readonly_fd(struct owner *o)
+{
+	char path[64];
+	int fd = make_segment(&o->forge, NULL);
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	o->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (o->fd < 0)
+		die("reopen read-only");
+	close(fd);
+}
+
+/* Honest, but not this project's own shape: rows of 100 bytes for 16
+ * pixels, a 128-byte header, junk between. */
+static void setup_honest_wide(struct owner *o)
 {
 	struct forge *f = &o->forge;
 
-	*f = honest();
-	o->answer = ANSWER_FRESH;
+	f->pitch = 100;
+	f->header_size = 128;
+	f->pixel_bytes = (uint64_t)f->pitch * HEIGHT;
+	f->file_size = 128 + f->pixel_bytes;
+}
+
+/* A width x height segment with an honest header and the given pitch,
+ * made once and handed to every reader; sparse writes no pixel. */
+static void one_segment(struct owner *o, uint32_t width, uint32_t height,
+			uint32_t pitch, bool sparse)
+{
+	struct forge *f = &o->forge;
+
+	f->width = width;
+	f->height = height;
+	f->pitch = pitch;
+	f->pixel_bytes = (uint64_t)pitch * height;
+	f->file_size = SEG_HEADER_SIZE + f->pixel_bytes;
+	f->sparse = sparse;
+	o->fd = make_segment(f, NULL);
+}
+
+/* 1 x 16384 with the widest pitch: a 1 GiB file of which a reader needs
+ * 64 KiB. It must not fault in the rest. */
+static void setup_pitch_65536(struct owner *o)
+{
+	one_segment(o, 1, SEG_MAX_DIM, SEG_MAX_PITCH, false);
+}
+
+/* An honest 4096 x 4096 header (64 MiB of pixels) over a reader's
+ * --max-bytes 1M; the pixels are never written. */
+static void setup_over_limit(struct owner *o)
+{
+	one_segment(o, 4096, 4096, 4096 * 4, true);
+}
+
+static void setup_bad_magic(struct owner *o)
+{
+	memcpy(o->forge.magic, "IMHS", 4);
+}
+
+static void setup_bad_version(struct owner *o)
+{
+	o->forge.version = SEG_VERSION + 1;
+}
+
+/* What a version-1 owner wrote: a 256-byte header. */
+static void setup_v1_header(struct owner *o)
+{
+	o->forge.version = 1;
+	o->forge.header_size = 256;
+	o->forge.file_size = 256 + o->forge.pixel_bytes;
+}
+
+static void setup_unknown_flags(struct owner *o)
+{
+	o->forge.flags = 0x80000001u;
+}
+
+static void setup_header_small(struct owner *o)
+{
+	o->forge.header_size = 32;
+}
+
+static void setup_header_unaligned(struct owner *o)
+{
+	o->forge.header_size = 96;
+	o->forge.file_size += 64;
+}
+
+static void setup_header_beyond(struct owner *o)
+{
+	o->forge.header_size = 0xffc0;	/* far past the file's end */
+}
+
+static void setup_zero_width(struct owner *o)
+{
+	o->forge.width = 0;
+}
+
+static void setup_zero_height(struct owner *o)
+{
+	o->forge.height = 0;
+	o->forge.pixel_bytes = 0;
+}
+
+static void setup_wide(struct owner *o)
+{
+	o->forge.width = SEG_MAX_DIM + 1;
+	o->forge.pitch = (SEG_MAX_DIM + 1) * 4;
+	o->forge.height = 1;
+	o->forge.pixel_bytes = o->forge.pitch;
+}
+
+static void setup_tall(struct owner *o)
+{
+	o->forge.height = SEG_MAX_DIM + 1;
+	o->forge.pixel_bytes = (uint64_t)o->forge.pitch * o->forge.height;
+}
+
+static void setup_pitch_small(struct owner *o)
+{
+	o->forge.pitch = WIDTH * 4 - 4;
+	o->forge.pixel_bytes = (uint64_t)o->forge.pitch * HEIGHT;
+}
+
+static void setup_pitch_unaligned(struct owner *o)
+{
+	o->forge.pitch = PITCH + 2;
+	o->forge.pixel_bytes = (uint64_t)o->forge.pitch * HEIGHT;
+	o->forge.file_size = SEG_HEADER_SIZE + o->forge.pixel_bytes;
+}
+
+/* pitch x height is 2^34 + 256: in 32-bit arithmetic it is 256, which
+ * the file has room for. */
+static void setup_overflow32(struct owner *o)
+{
+	o->forge.pitch = 0x40000010u;
+	o->forge.height = 16;
+	o->forge.pixel_bytes = (uint32_t)((uint64_t)o->forge.pitch * 16);
+}
+
+/* width x 4 wraps to 4 in 32 bits, which the pitch covers. */
+static void setup_overflow32_width(struct owner *o)
+{
+	o->forge.width = 0x40000001u;
+	o->forge.pitch = PITCH;
+}
+
+/* header_size + pixel_bytes wraps to 0 in 64 bits: within the file for a
+ * reader that adds without checking. */
+static void setup_overflow64(struct owner *o)
+{
+	o->forge.pixel_bytes = UINT64_MAX - 63;
+}
+
+static void setup_pixel_bytes(struct owner *o)
+{
+	o->forge.pixel_bytes = (uint64_t)PITCH * HEIGHT - 64;
+}
+
+/* An honest header, a file cut in the middle of the rows. */
+static void setup_short_file(struct owner *o)
+{
+	o->forge.file_size = SEG_HEADER_SIZE + (uint64_t)PITCH * HEIGHT / 2;
+}
+
+static void setup_tiny_file(struct owner *o)
+{
+	o->forge.file_size = 40;	/* less than a header */
+}
+
+static void setup_empty_file(struct owner *o)
+{
+	o->forge.file_size = 0;
+}
+
+static void setup_bad_format(struct owner *o)
+{
+	memcpy(o->forge.format, "BGRA", 4);
+}
+
+/* One honest segment, made once, for every reader. */
+static void setup_one_honest(struct owner *o)
+{
+	o->fd = make_segment(&o->forge, NULL);
+}
+
+/* 10 KB of reason where the protocol allows 200 bytes. */
+static void setup_reason_long(struct owner *o)
+{
+	o->reason_len = (size_t)snprintf(o->reason, sizeof(o->reason),
+					 "hostile reason ");
+	memset(o->reason + o->reason_len, 'x', 10240);
+	o->reason_len += 10240;
+}
+
+/* A reason meant to rewrite the reader's terminal: escape sequences, a
+ * newline, a carriage return, a NUL, bytes that are not ASCII; then more
+ * than 200 printable bytes. */
+static void setup_reason_binary(struct owner *o)
+{
+	static const char evil[] = "hostile\x1b[2J\x1b[31mred\r\nline2"
+				   "\0nul\x7f\x9b" "1m\xff\xfe\x07 end";
+	size_t n = sizeof(evil) - 1;
+
+	memcpy(o->reason, evil, n);
+	memset(o->reason + n, 'y', 300);
+	o->reason_len = n + 300;
+}
+
+static void setup_other_uid(struct owner *o)
+{
+	o->fd = make_segment(&o->forge, NULL);
+	become_nobody();
+}
+
+static void setup_nobody(struct owner *o)
+{
+	(void)o;
+	become_nobody();
+}
+
+/* What an owner mode does besides answering on the main address. */
+enum mode_flag {
+	MODE_NO_WATCH = 1,	/* the watch address is left alone */
+	MODE_FILL_BACKLOG = 2,	/* our own connections fill the backlog */
+	MODE_WATCH_CLOSE = 4,	/* every watch connection closed at once */
+	MODE_WATCH_ONLY = 8,	/* the watch address held, the main one free */
+};
+
+struct owner_mode {
+	const char *name;
+	enum answer answer;
+	void (*setup)(struct owner *o);	/* NULL: the honest forge */
+	int type;		/* of the main address; 0: SOCK_STREAM */
+	unsigned flags;
+};
+
+static const struct owner_mode owner_modes[] = {
+	{ "pipe", ANSWER_FD, setup_pipe, 0, 0 },
+	{ "file", ANSWER_FD, setup_file, 0, 0 },
+	{ "tmpfs-file", ANSWER_FD, setup_tmpfs_file, 0, 0 },
+	{ "memfd-unsealed", ANSWER_FRESH, setup_memfd_unsealed, 0, 0 },
+	{ "memfd-shrink", ANSWER_SHRINK, setup_memfd_shrink, 0, 0 },
+	{ "seal-grow-only", ANSWER_FRESH, setup_seal_grow_only, 0, 0 },
+	{ "no-write-seal", ANSWER_FRESH, setup_no_write_seal, 0, 0 },
+	{ "future-write", ANSWER_FD, setup_future_write, 0, 0 },
+	{ "hugetlb", ANSWER_FD, setup_hugetlb, 0, 0 },
+	{ "readonly-fd", ANSWER_FD, setup_readonly_fd, 0, 0 },
+	{ "honest-wide", ANSWER_FRESH, setup_honest_wide, 0, 0 },
+	{ "pitch-65536", ANSWER_FD, setup_pitch_65536, 0, 0 },
+	{ "over-limit", ANSWER_FD, setup_over_limit, 0, 0 },
+	{ "no-fd", ANSWER_NO_FD, NULL, 0, 0 },
+	{ "close-at-once", ANSWER_CLOSE, NULL, 0, 0 },
+	{ "two-fds", ANSWER_TWO, NULL, 0, 0 },
+	{ "ctrunc", ANSWER_EIGHT, NULL, 0, 0 },
+	{ "bad-magic", ANSWER_FRESH, setup_bad_magic, 0, 0 },
+	{ "bad-version", ANSWER_FRESH, setup_bad_version, 0, 0 },
+	{ "v1-header", ANSWER_FRESH, setup_v1_header, 0, 0 },
+	{ "unknown-flags", ANSWER_FRESH, setup_unknown_flags, 0, 0 },
+	{ "header-small", ANSWER_FRESH, setup_header_small, 0, 0 },
+	{ "header-unaligned", ANSWER_FRESH, setup_header_unaligned, 0, 0 },
+	{ "header-beyond", ANSWER_FRESH, setup_header_beyond, 0, 0 },
+	{ "zero-width", ANSWER_FRESH, setup_zero_width, 0, 0 },
+	{ "zero-height", ANSWER_FRESH, setup_zero_height, 0, 0 },
+	{ "wide", ANSWER_FRESH, setup_wide, 0, 0 },
+	{ "tall", ANSWER_FRESH, setup_tall, 0, 0 },
+	{ "pitch-small", ANSWER_FRESH, setup_pitch_small, 0, 0 },
+	{ "pitch-unaligned", ANSWER_FRESH, setup_pitch_unaligned, 0, 0 },
+	{ "overflow32", ANSWER_FRESH, setup_overflow32, 0, 0 },
+	{ "overflow32-width", ANSWER_FRESH, setup_overflow32_width, 0, 0 },
+	{ "overflow64", ANSWER_FRESH, setup_overflow64, 0, 0 },
+	{ "pixel-bytes", ANSWER_FRESH, setup_pixel_bytes, 0, 0 },
+	{ "short-file", ANSWER_FRESH, setup_short_file, 0, 0 },
+	{ "tiny-file", ANSWER_FRESH, setup_tiny_file, 0, 0 },
+	{ "empty-file", ANSWER_FRESH, setup_empty_file, 0, 0 },
+	{ "bad-format", ANSWER_FRESH, setup_bad_format, 0, 0 },
+	{ "late-slow", ANSWER_LATE, setup_one_honest, 0, 0 },
+	{ "reason-long", ANSWER_REASON, setup_reason_long, 0, 0 },
+	{ "reason-binary", ANSWER_REASON, setup_reason_binary, 0, 0 },
+	{ "never-answers", ANSWER_SILENT, NULL, 0, 0 },
+	{ "drip", ANSWER_DRIP, NULL, 0, 0 },
+	{ "slow-reason", ANSWER_TRICKLE, NULL, 0, 0 },
+	{ "backlog-full", ANSWER_NONE, NULL, 0, MODE_FILL_BACKLOG },
+	{ "other-uid", ANSWER_FD, setup_other_uid, 0, MODE_NO_WATCH },
+	{ "dgram-squatter", ANSWER_NONE, NULL, SOCK_DGRAM, MODE_NO_WATCH },
+	{ "seqpacket-squatter", ANSWER_NONE, NULL, SOCK_SEQPACKET,
+	  MODE_NO_WATCH },
+	{ "watch-close", ANSWER_FRESH, NULL, 0, MODE_WATCH_CLOSE },
+	{ "watch-squatter", ANSWER_NONE, NULL, 0, MODE_WATCH_ONLY },
+	{ "watch-other-uid", ANSWER_NONE, setup_nobody, 0, MODE_WATCH_ONLY },
+};
+
+#define N_OWNER_MODES (sizeof(owner_modes) / sizeof(owner_modes[0]))
+
+static const struct owner_mode *owner_mode(const char *name)
+{
+	for (size_t i = 0; i < N_OWNER_MODES; i++)
+		if (!strcmp(owner_modes[i].name, name))
+			return &owner_modes[i];
+	return NULL;
+}
+
+/* Sets up the owner for mode. The sockets are bound by the caller, after
+ * this. */
+static void owner_setup(struct owner *o, const struct owner_mode *m)
+{
+	o->forge = honest();
+	o->answer = m->answer;
 	o->fd = -1;
-
-	if (!strcmp(mode, "pipe")) {
-		int p[2];
-
-		if (pipe2(p, O_CLOEXEC) < 0)
-			die("pipe");
-		o->answer = ANSWER_FD;
-		o->fd = p[0];	/* the write end stays open: a live pipe */
-	} else if (!strcmp(mode, "file")) {
-		/* A regular file on a disk filesystem: no seals at all. */
-		o->answer = ANSWER_FD;
-		o->fd = open("/var/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-		if (o->fd < 0)
-			die("O_TMPFILE in /var/tmp");
-		if (ftruncate(o->fd, (off_t)f->file_size) < 0)
-			die("ftruncate");
-	} else if (!strcmp(mode, "tmpfs-file")) {
-		/* A shmem file that is not a memfd: it answers F_GET_SEALS
-		 * (with F_SEAL_SEAL only) but its size can change. */
-		o->answer = ANSWER_FD;
-		o->fd = open("/dev/shm", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-		if (o->fd < 0)
-			die("O_TMPFILE in /dev/shm");
-		if (ftruncate(o->fd, (off_t)f->file_size) < 0)
-			die("ftruncate");
-	} else if (!strcmp(mode, "memfd-unsealed")) {
-		f->sealing = false;
-		f->seals = 0;
-	} else if (!strcmp(mode, "memfd-shrink")) {
-		f->seals = 0;
-		o->answer = ANSWER_SHRINK;
-	} else if (!strcmp(mode, "seal-grow-only")) {
-		f->seals = F_SEAL_GROW | F_SEAL_SEAL;
-	} else if (!strcmp(mode, "no-write-seal")) {
-		/* Size sealed, content not: the owner may still write. */
-		f->seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
-	} else if (!strcmp(mode, "future-write")) {
-		/* F_SEAL_FUTURE_WRITE spares mappings made before it: this
-		 * owner keeps one and writes through it all the time. */
-		f->seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE |
-			   F_SEAL_SEAL;
-		o->answer = ANSWER_FD;
-		o->fd = make_segment(f, &o->map);
-		start_thread(flip_forever, o->map);
-	} else if (!strcmp(mode, "hugetlb")) {
-		/* Sealed like an honest segment, but on hugetlbfs, where a
-		 * hole punch takes pages away whatever the seals say. */
-		f->hugetlb = true;
-		f->seals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
-		f->file_size = HUGE_PAGE;
-		o->answer = ANSWER_FD;
-		o->fd = make_segment(f, NULL);
-	} else if (!strcmp(mode, "readonly-fd")) {
-		/* An honest sealed memfd, reopened read-only: a reader maps
-		 * PROT_READ only, so this must work. */
-		char path[64];
-		int fd = make_segment(f, NULL);
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-		o->answer = ANSWER_FD;
-		o->fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (o->fd < 0)
-			die("reopen read-only");
-		close(fd);
-	} else if (!strcmp(mode, "honest-wide")) {
-		/* Honest, but not this project's own shape: rows of 100
-		 * bytes for 16 pixels, a 128-byte header, junk between. */
-		f->pitch = 100;
-		f->header_size = 128;
-		f->pixel_bytes = (uint64_t)f->pitch * HEIGHT;
-		f->file_size = 128 + f->pixel_bytes;
-	} else if (!strcmp(mode, "pitch-65536")) {
-		/* 1 x 16384 with the widest pitch: a 1 GiB file of which a
-		 * reader needs 64 KiB. It must not fault in the rest. */
-		f->width = 1;
-		f->height = SEG_MAX_DIM;
-		f->pitch = SEG_MAX_PITCH;
-		f->pixel_bytes = (uint64_t)f->pitch * f->height;
-		f->file_size = SEG_HEADER_SIZE + f->pixel_bytes;
-		o->answer = ANSWER_FD;
-		o->fd = make_segment(f, NULL);
-	} else if (!strcmp(mode, "over-limit")) {
-		/* An honest 4096 x 4096 header (64 MiB of pixels) over a
-		 * reader's --max-bytes 1M; the pixels are never written. */
-		f->width = 4096;
-		f->height = 4096;
-		f->pitch = 4096 * 4;
-		f->pixel_bytes = (uint64_t)f->pitch * f->height;
-		f->file_size = SEG_HEADER_SIZE + f->pixel_bytes;
-		f->sparse = true;
-		o->answer = ANSWER_FD;
-		o->fd = make_segment(f, NULL);
-	} else if (!strcmp(mode, "no-fd")) {
-		o->answer = ANSWER_NO_FD;
-	} else if (!strcmp(mode, "close-at-once")) {
-		o->answer = ANSWER_CLOSE;
-	} else if (!strcmp(mode, "two-fds")) {
-		o->answer = ANSWER_TWO;
-	} else if (!strcmp(mode, "ctrunc")) {
-		o->answer = ANSWER_EIGHT;
-	} else if (!strcmp(mode, "bad-magic")) {
-		memcpy(f->magic, "IMHS", 4);
-	} else if (!strcmp(mode, "bad-version")) {
-		f->version = SEG_VERSION + 1;
-	} else if (!strcmp(mode, "v1-header")) {
-		/* What a version-1 owner wrote: a 256-byte header. */
-		f->version = 1;
-		f->header_size = 256;
-		f->file_size = 256 + f->pixel_bytes;
-	} else if (!strcmp(mode, "unknown-flags")) {
-		f->flags = 0x80000001u;
-	} else if (!strcmp(mode, "header-small")) {
-		f->header_size = 32;
-	} else if (!strcmp(mode, "header-unaligned")) {
-		f->header_size = 96;
-		f->file_size += 64;
-	} else if (!strcmp(mode, "header-beyond")) {
-		f->header_size = 0xffc0;	/* far past the file's end */
-	} else if (!strcmp(mode, "zero-width")) {
-		f->width = 0;
-	} else if (!strcmp(mode, "zero-height")) {
-		f->height = 0;
-		f->pixel_bytes = 0;
-	} else if (!strcmp(mode, "wide")) {
-		f->width = SEG_MAX_DIM + 1;
-		f->pitch = (SEG_MAX_DIM + 1) * 4;
-		f->height = 1;
-		f->pixel_bytes = f->pitch;
-	} else if (!strcmp(mode, "tall")) {
-		f->height = SEG_MAX_DIM + 1;
-		f->pixel_bytes = (uint64_t)f->pitch * f->height;
-	} else if (!strcmp(mode, "pitch-small")) {
-		f->pitch = WIDTH * 4 - 4;
-		f->pixel_bytes = (uint64_t)f->pitch * HEIGHT;
-	} else if (!strcmp(mode, "pitch-unaligned")) {
-		f->pitch = PITCH + 2;
-		f->pixel_bytes = (uint64_t)f->pitch * HEIGHT;
-		f->file_size = SEG_HEADER_SIZE + f->pixel_bytes;
-	} else if (!strcmp(mode, "overflow32")) {
-		/* pitch x height is 2^34 + 256: in 32-bit arithmetic it is
-		 * 256, which the file has room for. */
-		f->pitch = 0x40000010u;
-		f->height = 16;
-		f->pixel_bytes = (uint32_t)((uint64_t)f->pitch * f->height);
-	} else if (!strcmp(mode, "overflow32-width")) {
-		/* width x 4 wraps to 4 in 32 bits, which the pitch covers. */
-		f->width = 0x40000001u;
-		f->pitch = PITCH;
-	} else if (!strcmp(mode, "overflow64")) {
-		/* header_size + pixel_bytes wraps to 0 in 64 bits: within
-		 * the file for a reader that adds without checking. */
-		f->pixel_bytes = UINT64_MAX - 63;
-	} else if (!strcmp(mode, "pixel-bytes")) {
-		f->pixel_bytes = (uint64_t)PITCH * HEIGHT - 64;
-	} else if (!strcmp(mode, "short-file")) {
-		/* An honest header, a file cut in the middle of the rows. */
-		f->file_size = SEG_HEADER_SIZE + (uint64_t)PITCH * HEIGHT / 2;
-	} else if (!strcmp(mode, "tiny-file")) {
-		f->file_size = 40;	/* less than a header */
-	} else if (!strcmp(mode, "empty-file")) {
-		f->file_size = 0;
-	} else if (!strcmp(mode, "bad-format")) {
-		memcpy(f->format, "BGRA", 4);
-	} else if (!strcmp(mode, "late-slow")) {
-		o->answer = ANSWER_LATE;
-		o->fd = make_segment(f, NULL);
-	} else if (!strcmp(mode, "reason-long")) {
-		/* 10 KB of reason where the protocol allows 200 bytes. */
-		o->answer = ANSWER_REASON;
-		o->reason_len = (size_t)snprintf(o->reason, sizeof(o->reason),
-						 "hostile reason ");
-		memset(o->reason + o->reason_len, 'x', 10240);
-		o->reason_len += 10240;
-	} else if (!strcmp(mode, "reason-binary")) {
-		/* A reason meant to rewrite the reader's terminal: escape
-		 * sequences, a newline, a carriage return, a NUL, bytes that
-		 * are not ASCII; then more than 200 printable bytes. */
-		static const char evil[] = "hostile\x1b[2J\x1b[31mred\r\nline2"
-					   "\0nul\x7f\x9b" "1m\xff\xfe\x07 end";
-		size_t n = sizeof(evil) - 1;
-
-		o->answer = ANSWER_REASON;
-		memcpy(o->reason, evil, n);
-		memset(o->reason + n, 'y', 300);
-		o->reason_len = n + 300;
-	} else if (!strcmp(mode, "never-answers")) {
-		o->answer = ANSWER_SILENT;
-	} else if (!strcmp(mode, "drip")) {
-		o->answer = ANSWER_DRIP;
-	} else if (!strcmp(mode, "backlog-full")) {
-		o->answer = ANSWER_NONE;
-	} else if (!strcmp(mode, "other-uid")) {
-		o->answer = ANSWER_FD;
-		o->fd = make_segment(f, NULL);
-		become_nobody();
-	} else if (!strcmp(mode, "dgram-squatter") ||
-		   !strcmp(mode, "seqpacket-squatter")) {
-		o->answer = ANSWER_NONE;
-	} else {
-		return false;
-	}
-	return true;
+	if (m->setup)
+		m->setup(o);
 }
 
 static void hold(struct owner *o, int conn)
@@ -705,6 +915,10 @@ static void answer(struct owner *o, int conn)
 	case ANSWER_REASON:
 		send_reason(conn, o->reason, o->reason_len);
 		break;
+	case ANSWER_TRICKLE:
+		(void)send(conn, "Ehostile slow reason ", 21, MSG_NOSIGNAL);
+		hold(o, conn);
+		return;
 	case ANSWER_SILENT:
 	case ANSWER_DRIP:
 	case ANSWER_LATE:
@@ -767,40 +981,63 @@ static void late_cycle(struct owner *o, int sock)
 	}
 }
 
-static int run_owner(const char *mode)
+/* Binds what mode m binds, before "ready". Returns the main socket. */
+static int owner_bind(const struct owner *o, const struct owner_mode *m)
 {
-	static struct owner o;
-	int64_t next_drip;
-	int type = SOCK_STREAM;
+	int type = m->type ? m->type : SOCK_STREAM;
 	int sock;
 
-	if (!owner_setup(&o, mode)) {
-		fprintf(stderr, "hostile_peer: unknown owner mode \"%s\"\n",
-			mode);
-		return 2;
-	}
-	if (!strcmp(mode, "dgram-squatter"))
-		type = SOCK_DGRAM;
-	else if (!strcmp(mode, "seqpacket-squatter"))
-		type = SOCK_SEQPACKET;
-	sock = bind_name(type, o.answer == ANSWER_NONE ||
-			       o.answer == ANSWER_LATE ? 0 : SOMAXCONN);
-	if (type == SOCK_STREAM && strcmp(mode, "other-uid") != 0) {
-		pthread_t watch;
-
-		if (pthread_create(&watch, NULL, serve_watch, NULL) != 0)
-			die("pthread_create");
-	}
-	if (!strcmp(mode, "backlog-full"))
+	if (m->flags & MODE_WATCH_ONLY)
+		return bind_watch();
+	sock = bind_name(type, o->answer == ANSWER_NONE ||
+			       o->answer == ANSWER_LATE ? 0 : SOMAXCONN);
+	if (m->flags & MODE_WATCH_CLOSE)
+		start_thread(close_watchers, NULL);
+	else if (!(m->flags & MODE_NO_WATCH))
+		start_thread(serve_watch, NULL);
+	if (m->flags & MODE_FILL_BACKLOG)
 		fill_backlog();
-	if (o.answer == ANSWER_LATE) {
+	if (o->answer == ANSWER_LATE) {
 		/* The first cycle's backlog is full before "ready". */
 		fcntl(sock, F_SETFL, O_NONBLOCK);
 		fill_backlog();
 	}
+	return sock;
+}
+
+/* The drip and trickle modes, each held connection one byte further:
+ * 'F' without an fd once a minute, or one more byte of the reason every
+ * 1.5 s (a reader that gives each receive a fresh wait never ends).
+ * Returns when to come back. */
+static int64_t drip(struct owner *o)
+{
+	for (int i = 0; i < o->nheld; i++) {
+		if (o->answer == ANSWER_DRIP)
+			send_fds(o->held[i], NULL, 0);
+		else if (o->answer == ANSWER_TRICKLE)
+			(void)send(o->held[i], "z", 1, MSG_NOSIGNAL |
+				   MSG_DONTWAIT);
+	}
+	return clock_ms() + (o->answer == ANSWER_TRICKLE ? 1500 : 60000);
+}
+
+static int run_owner(const char *mode)
+{
+	static struct owner o;
+	const struct owner_mode *m = owner_mode(mode);
+	int64_t next_drip;
+	int sock;
+
+	if (!m) {
+		fprintf(stderr, "hostile_peer: unknown owner mode \"%s\"\n",
+			mode);
+		return 2;
+	}
+	owner_setup(&o, m);
+	sock = owner_bind(&o, m);
 	ready();
 
-	next_drip = clock_ms() + 60000;
+	next_drip = drip(&o);
 	for (;;) {
 		struct pollfd pfd = { .fd = sock, .events = POLLIN };
 		int conn;
@@ -813,12 +1050,9 @@ static int run_owner(const char *mode)
 			late_cycle(&o, sock);
 			continue;
 		}
-		poll(&pfd, 1, 1000);
-		if (o.answer == ANSWER_DRIP && clock_ms() >= next_drip) {
-			for (int i = 0; i < o.nheld; i++)
-				send_fds(o.held[i], NULL, 0);
-			next_drip += 60000;
-		}
+		poll(&pfd, 1, o.answer == ANSWER_TRICKLE ? 100 : 1000);
+		if (clock_ms() >= next_drip)
+			next_drip = drip(&o);
 		if (!(pfd.revents & POLLIN))
 			continue;
 		conn = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
@@ -830,10 +1064,10 @@ static int run_owner(const char *mode)
 
 /* ---- client modes ---------------------------------------------------- */
 
-static int connect_name(bool nonblock)
+static int connect_to(const char *suffix, bool nonblock)
 {
 	struct sockaddr_un sa;
-	socklen_t len = address(&sa);
+	socklen_t len = address_of(&sa, suffix);
 	int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
 				(nonblock ? SOCK_NONBLOCK : 0), 0);
 
@@ -849,10 +1083,17 @@ static int connect_name(bool nonblock)
 	return c;
 }
 
-/* Connects count times, never reads, keeps every connection open for the
- * given time: the owner must not wait for any of them, and the fds it
- * sends stay in flight in their queues. */
-static int client_silent(int seconds, int count)
+static int connect_name(bool nonblock)
+{
+	return connect_to("", nonblock);
+}
+
+/* Connects count times to the address with suffix (the main one, or
+ * "/watch"), never reads, keeps every connection open for the given
+ * time: the owner must not wait for any of them, the fds it sends stay
+ * in flight in their queues, and watchers that never read must not keep
+ * honest ones out for long. */
+static int client_silent(const char *suffix, int seconds, int count)
 {
 	static int held[HELD_MAX];
 	int n = 0;
@@ -860,12 +1101,18 @@ static int client_silent(int seconds, int count)
 	if (count > HELD_MAX)
 		count = HELD_MAX;
 	while (n < count) {
-		int c = connect_name(false);
+		int c = connect_to(suffix, false);
 
 		if (c < 0)
 			die("connect");
 		held[n++] = c;
 	}
+	/* On the watch address, ready once the owner took each: its 'N'
+	 * (or its refusal) is there, unread. */
+	for (int i = 0; *suffix && i < n; i++)
+		if (poll(&(struct pollfd){ .fd = held[i], .events = POLLIN }, 1,
+			 5000) != 1)
+			die("a watch connection was never answered");
 	ready();
 	printf("connected %d\n", n);
 	fflush(stdout);
@@ -1084,25 +1331,12 @@ static int client_writer(int seconds)
 	return bad == 0 && rounds > 0 ? 0 : 1;
 }
 
-static const char *const owner_modes[] = {
-	"pipe", "file", "tmpfs-file", "memfd-unsealed", "memfd-shrink",
-	"seal-grow-only", "no-write-seal", "future-write", "hugetlb",
-	"readonly-fd", "honest-wide", "pitch-65536", "over-limit", "no-fd",
-	"close-at-once", "two-fds", "ctrunc", "bad-magic", "bad-version",
-	"v1-header", "unknown-flags", "header-small", "header-unaligned",
-	"header-beyond", "zero-width", "zero-height", "wide", "tall",
-	"pitch-small", "pitch-unaligned", "overflow32", "overflow32-width",
-	"overflow64", "pixel-bytes", "short-file", "tiny-file", "empty-file",
-	"bad-format", "late-slow", "reason-long", "reason-binary",
-	"never-answers", "drip", "backlog-full", "other-uid",
-	"dgram-squatter", "seqpacket-squatter",
-};
-
 static int usage(void)
 {
 	fprintf(stderr,
 		"usage: hostile_peer owner MODE [--key K]\n"
-		"       hostile_peer client silent|other-uid|flood|writer "
+		"       hostile_peer client silent|watch-silent|other-uid|flood|"
+		"writer "
 		"[--key K] [--seconds S] [--count N]\n"
 		"       hostile_peer list\n");
 	return 2;
@@ -1119,9 +1353,8 @@ int main(int argc, char **argv)
 	name_uid = geteuid();
 
 	if (argc == 2 && !strcmp(argv[1], "list")) {
-		for (size_t i = 0;
-		     i < sizeof(owner_modes) / sizeof(owner_modes[0]); i++)
-			puts(owner_modes[i]);
+		for (size_t i = 0; i < N_OWNER_MODES; i++)
+			puts(owner_modes[i].name);
 		return 0;
 	}
 	if (argc < 3)
@@ -1146,7 +1379,9 @@ int main(int argc, char **argv)
 	if (strcmp(role, "client") != 0)
 		return usage();
 	if (!strcmp(mode, "silent"))
-		return client_silent(seconds, count);
+		return client_silent("", seconds, count);
+	if (!strcmp(mode, "watch-silent"))
+		return client_silent("/watch", seconds, count);
 	if (!strcmp(mode, "other-uid"))
 		return client_other_uid(seconds);
 	if (!strcmp(mode, "flood"))

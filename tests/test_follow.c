@@ -28,7 +28,17 @@
  *          owner: 20 rounds of a load and a reader's attach with them
  *          take less than twice as long as 20 without (a generous bound:
  *          this is a test on a shared machine, not a benchmark; the
- *          ratio is printed), and every attach gets the new image.
+ *          ratio is printed), and every attach gets the new image;
+ * refused  at once, so the 10 s measurements overlap: (a) an owner whose
+ *          64 watcher places are held by connections that never read
+ *          (hostile_peer client watch-silent), plus one more `shmimage
+ *          watch` and a following window: the watcher prints the owner's
+ *          reason (naming its pid), the window shows it, and once the
+ *          owner has dropped the silent ones (NAME_WATCH_IDLE_MS) both
+ *          get the image; (b) an owner that accepts and closes every
+ *          watch connection (hostile_peer owner watch-close) and four
+ *          `shmimage watch` of it. Each watcher uses at most 0.05 s of
+ *          CPU over the 10 s (measured after its start-up).
  */
 #include <SDL.h>
 #include <SDL_image.h>
@@ -58,6 +68,9 @@
 #define WATCHERS 16
 #define STUCK 4
 #define LOADS 20
+#define SPIN_MS 10000		/* a watcher's CPU is measured over this */
+#define SPIN_CPU_S 0.05		/* ... and must stay under this */
+#define CLOSED 4		/* watchers of an owner that closes on them */
 
 static const char *shmimage, *decoder, *hostile;
 static char dir[256];
@@ -579,6 +592,139 @@ static void case_stuck(void)
 	dialog_destroy(d);
 }
 
+/* ---- watchers an owner will not keep ---- */
+
+/* CPU time pid has used, in seconds: the scheduler's nanoseconds where
+ * the kernel keeps them, clock ticks otherwise. -1 when it is gone. */
+static double cpu_s(pid_t pid)
+{
+	char path[64], *text;
+	unsigned long long ns, ut, st;
+	double s = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	text = tu_read_file(path, NULL);
+	if (text && sscanf(text, "%llu", &ns) == 1) {
+		s = (double)ns / 1e9;
+	} else {
+		free(text);
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		text = tu_read_file(path, NULL);
+		/* utime and stime: fields 14 and 15, after the ')' */
+		if (text && strrchr(text, ')') &&
+		    sscanf(strrchr(text, ')') + 2, "%*c %*d %*d %*d %*d %*d "
+			   "%*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
+			s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+	}
+	free(text);
+	return s;
+}
+
+/* Starts hostile_peer ROLE MODE --key key [--count N --seconds 60] and
+ * waits for its "ready". */
+static int start_hostile(struct tu_proc *p, const char *role,
+			 const char *mode, const char *key, const char *count)
+{
+	char *argv[] = { (char *)hostile, (char *)role, (char *)mode, "--key",
+			 (char *)key, "--count", (char *)count, "--seconds",
+			 "60", NULL };
+	char line[256];
+
+	if (!count)
+		argv[5] = NULL;
+	if (tu_spawn(p, argv, NULL) < 0 ||
+	    tu_read_line(p, STEP_MS, line, sizeof(line)) < 0 ||
+	    strcmp(line, "ready") != 0) {
+		CHECK_MSG(false, "hostile_peer %s %s: %s", role, mode, p->err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The watchers measured at once: w[0] watches the full owner, the others
+ * the one that closes on every watcher. */
+struct spin {
+	struct tu_proc w[1 + CLOSED];
+	double cpu0[1 + CLOSED];
+	bool window_said;	/* the window showed the full owner's reason */
+};
+
+/* Pumps the following window a for the whole measurement, noting
+ * whether it showed the owner's reason. */
+static void spin_measure(struct spin *sp, struct app *a)
+{
+	int64_t end = clock_ms() + 500;
+
+	while (clock_ms() < end)
+		app_pump(a, 20);	/* start-up is not idling */
+	for (int i = 0; i <= CLOSED; i++)
+		sp->cpu0[i] = cpu_s(sp->w[i].pid);
+	end = clock_ms() + SPIN_MS;
+	while (clock_ms() < end) {
+		const char *msg = dialog_message(app_dialog(a));
+
+		sp->window_said |= strstr(msg, "watchers it keeps") != NULL;
+		app_pump(a, 20);
+	}
+	for (int i = 0; i <= CLOSED; i++) {
+		double cpu = cpu_s(sp->w[i].pid) - sp->cpu0[i];
+
+		printf("watcher %d (%s): %.4f s of CPU in %d s\n", i,
+		       i ? "owner closes on it" : "owner full", cpu,
+		       SPIN_MS / 1000);
+		CHECK_MSG(sp->cpu0[i] >= 0 && cpu <= SPIN_CPU_S, "watcher %d "
+			  "used %.4f s of CPU in %d s", i, cpu, SPIN_MS / 1000);
+	}
+}
+
+static void case_refused(void)
+{
+	static struct spin sp;
+	struct tu_proc owner, silent, closer;
+	char key[80], key2[80], line[512], reason[128];
+	struct app *a;
+
+	tu_key(key, sizeof(key), "full");
+	tu_key(key2, sizeof(key2), "closer");
+	if (put(&owner, key, img_a, line, sizeof(line)) < 0)
+		return;
+	if (start_hostile(&silent, "client", "watch-silent", key, "64") < 0 ||
+	    start_hostile(&closer, "owner", "watch-close", key2, NULL) < 0)
+		goto out;
+	CHECK(spawn_watch(&sp.w[0], key, NULL) == 0);
+	for (int i = 1; i <= CLOSED; i++)
+		CHECK(spawn_watch(&sp.w[i], key2, NULL) == 0);
+	a = open_app(key, true);
+	if (a) {
+		spin_measure(&sp, a);
+		CHECK_MSG(sp.window_said, "the following window never showed "
+			  "the owner's reason");
+		CHECK_MSG(wait_shown(a, sizes[0][0], sizes[0][1], owner.pid,
+				     STEP_MS) >= 0, "the following window "
+			  "never got in: %s", dialog_message(app_dialog(a)));
+		app_destroy(a);
+	}
+	for (int i = 0; i <= CLOSED; i++)
+		tu_stop(&sp.w[i], SIGTERM, 5000);
+	snprintf(reason, sizeof(reason), "the owner (pid %d) has all the 64 "
+		 "watchers it keeps", (int)owner.pid);
+	printf("the extra watcher said: %sand printed: %s", sp.w[0].err,
+	       sp.w[0].out);
+	CHECK_MSG(strstr(sp.w[0].err, reason), "the extra watcher did not "
+		  "give the owner's reason: %s", sp.w[0].err);
+	CHECK_MSG(strstr(sp.w[0].out, line), "the extra watcher never got "
+		  "in (no line \"%s\")", line);
+	for (int i = 0; i <= CLOSED; i++)
+		tu_proc_close(&sp.w[i]);
+out:
+	tu_stop(&silent, SIGTERM, 5000);
+	tu_stop(&closer, SIGTERM, 5000);
+	tu_stop(&owner, SIGTERM, 5000);
+	tu_proc_close(&silent);
+	tu_proc_close(&closer);
+	tu_proc_close(&owner);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct tu_case cases[] = {
@@ -587,6 +733,7 @@ int main(int argc, char **argv)
 		{ "many", case_many },
 		{ "count", case_count },
 		{ "stuck", case_stuck },
+		{ "refused", case_refused },
 	};
 	char *paths[3] = { img_a, img_b, img_c };
 	int rc, i;

@@ -160,6 +160,11 @@ static const struct expect owner_modes[] = {
 	{ .mode = "reason-long", .words = "hostile reason", .exit = 1 },
 	{ .mode = "reason-binary",
 	  .words = "hostile[2J[31mredline2nul1m end", .exit = 1 },
+	/* 'E' and a reason, then one more byte every 1.5 s: the reason is
+	 * read within the attach's one deadline, not a fresh one per
+	 * byte. */
+	{ .mode = "slow-reason", .words = "hostile slow reason",
+	  .exit = 1, .slow = true },
 	{ .mode = "never-answers", .words = "within", .exit = 1, .slow = true },
 	{ .mode = "drip", .words = "within", .exit = 1, .slow = true },
 	{ .mode = "backlog-full",
@@ -168,6 +173,14 @@ static const struct expect owner_modes[] = {
 	{ .mode = "dgram-squatter", .words = "nothing is shared", .exit = 1 },
 	{ .mode = "seqpacket-squatter",
 	  .words = "nothing is shared", .exit = 1 },
+	/* Honest on the main address; every watch connection closed at
+	 * once (test_follow measures what that costs a watcher). */
+	{ .mode = "watch-close", .words = "", .exit = 0 },
+	/* Only the watch address held, by this user and by another: a
+	 * reader finds nothing, and an honest owner cannot take the key,
+	 * naming who holds which address. */
+	{ .mode = "watch-squatter", .words = "nothing is shared", .exit = 1 },
+	{ .mode = "watch-other-uid", .words = "nothing is shared", .exit = 1 },
 };
 
 #define N_OWNER_MODES (sizeof(owner_modes) / sizeof(owner_modes[0]))
@@ -477,6 +490,22 @@ static int check_image(struct app *a, const struct expect *ex)
 	return bad;
 }
 
+/* One RESULT line: what the window shows, on one line. */
+static void report_window(const struct expect *ex, const char *how,
+			  const struct dialog *d, int64_t took)
+{
+	char line[ERR_MAX + 128];
+
+	snprintf(line, sizeof(line), "%s",
+		 dialog_segment(d) ? dialog_status(d) : dialog_message(d));
+	for (char *c = line; *c; c++)
+		if (*c == '\n')
+			*c = '/';
+	printf("RESULT | %s | window %s: %s | %s | %lld ms\n", ex->mode, how,
+	       dialog_segment(d) ? "shows an image" : "shows a message", line,
+	       (long long)took);
+}
+
 static int window_attach(void *arg)
 {
 	const struct window_job *job = arg;
@@ -484,7 +513,7 @@ static int window_attach(void *arg)
 	struct app_options opts;
 	struct err err = { "" };
 	const struct dialog *d;
-	char decoder[PATH_MAX], line[ERR_MAX + 128];
+	char decoder[PATH_MAX];
 	const char *msg, *how = job->follow ? "follow" : "M";
 	struct app *a;
 	int64_t took;
@@ -509,14 +538,7 @@ static int window_attach(void *arg)
 			    SDL_SCANCODE_M);
 	took = pump_until_answer(a, 10000 * time_scale);
 	msg = dialog_message(d);
-	snprintf(line, sizeof(line), "%s",
-		 dialog_segment(d) ? dialog_status(d) : msg);
-	for (char *c = line; *c; c++)
-		if (*c == '\n')
-			*c = '/';
-	printf("RESULT | %s | window %s: %s | %s | %lld ms\n", ex->mode, how,
-	       dialog_segment(d) ? "shows an image" : "shows a message", line,
-	       (long long)took);
+	report_window(ex, how, d, took);
 	if (took >= 3000 * time_scale) {
 		fprintf(stderr, "%s: window %s took %lld ms\n", ex->mode, how,
 			(long long)took);
@@ -540,12 +562,14 @@ static int window_attach(void *arg)
 	return bad ? 1 : 0;
 }
 
-/* A mode whose owner serves no watch address (another user's, or a
- * squatter of another socket type) cannot lead a follower anywhere:
- * the follower must keep waiting, showing no image and no error. */
+/* A mode whose owner serves no watch address (another user's, a
+ * squatter, one that closes every watcher) cannot lead a follower
+ * anywhere: the follower must keep waiting, showing no image and no
+ * error. */
 static bool has_watch(const char *mode)
 {
-	return strcmp(mode, "other-uid") != 0 && !strstr(mode, "squatter");
+	return !strstr(mode, "other-uid") && !strstr(mode, "squatter") &&
+	       strcmp(mode, "watch-close") != 0;
 }
 
 static void window_checks(const struct expect *ex, const char *key)
@@ -705,27 +729,114 @@ static void check_reason_cap(const struct expect *ex, const char *err)
 		  ex->mode, n, NAME_REASON_MAX, err);
 }
 
-static void test_owner_mode(const struct expect *ex)
+/* A name squatted with another socket type is not taken from the owner's
+ * point of view: the honest owner binds beside it and serves. */
+static void owner_beside(const struct expect *ex, const char *key)
 {
-	static struct tu_proc peer, get;
-	struct reader_job job;
-	char key[80], out[300], line[ERR_MAX + 64];
-	long baseline = 0;
-	int rc, code;
+	static struct tu_proc owner;
+	SDL_Surface *img = tu_make_image(9, 7, 5);
+	char file[300];
 
-	if (!strcmp(ex->mode, "hugetlb"))
-		printf("huge-page pool: %s\n", hugepages_pool(4) ?
-		       "at least one page (made as root)" :
-		       "none (not root, or the kernel refused)");
-	if (ex->rss && !n_wrapper)
-		baseline = refused_reader_kib();
-	tu_key(key, sizeof(key), ex->mode);
-	rc = start_peer(&peer, "owner", ex->mode, key, NULL);
-	if (rc == 77)
-		SKIP("mode %s needs root", ex->mode);
-	CHECK_MSG(rc == 0, "hostile owner %s did not start", ex->mode);
-	if (rc != 0)
-		return;
+	snprintf(file, sizeof(file), "%s/honest-src.png", tmp);
+	CHECK(img && IMG_SavePNG(img, file) == 0);
+	CHECK_MSG(start_owner(&owner, key, file) == 0,
+		  "%s: an honest owner cannot take the key", ex->mode);
+	honest_get(key, img, ex->mode);
+	tu_stop(&owner, SIGTERM, 5000);
+	tu_proc_close(&owner);
+	SDL_FreeSurface(img);
+}
+
+/* A key whose main or watch address another process holds: `put` fails
+ * with one line that names the address and its holder (pid, and uid when
+ * it is another user's); share_create fails the same way in-process, and
+ * gives up the address it did bind. */
+static void owner_refused(const struct expect *ex, const char *key,
+			  pid_t holder)
+{
+	static struct tu_proc put;
+	char want[256], file[300], *argv[] = { (char *)shmimage, "put",
+		"--key", (char *)key, file, NULL };
+	SDL_Surface *img = tu_make_image(9, 7, 5);
+	const char *what = strncmp(ex->mode, "watch-", 6) ?
+			   "key" : "the watch address of key";
+	struct err err = { "" };
+	struct share *share;
+	struct seg seg;
+
+	if (strstr(ex->mode, "other-uid"))
+		snprintf(want, sizeof(want), "%s \"%s\" is held by another "
+			 "user (uid 65534, pid %d)", what, key, (int)holder);
+	else
+		snprintf(want, sizeof(want), "%s \"%s\" is in use by pid %d",
+			 what, key, (int)holder);
+	snprintf(file, sizeof(file), "%s/honest-src.png", tmp);
+	CHECK(img && IMG_SavePNG(img, file) == 0);
+	SDL_FreeSurface(img);
+	tu_run(&put, argv, NULL, 10000 * time_scale);
+	printf("RESULT | %s | put: %s", ex->mode, put.err);
+	CHECK_MSG(tu_exit_code(&put) == 1 && tu_err_lines(&put) == 1 &&
+		  strstr(put.err, want), "%s: put: exit %d: %s (want \"%s\")",
+		  ex->mode, tu_exit_code(&put), put.err, want);
+	tu_proc_close(&put);
+	share = share_create(key, &err);
+	CHECK_MSG(!share && strstr(err.msg, want), "%s: share_create: %s",
+		  ex->mode, share ? "took the key" : err.msg);
+	share_destroy(share);
+	if (!strncmp(ex->mode, "watch-", 6)) {
+		CHECK_MSG(share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL,
+				       &err) < 0 && errno == ECONNREFUSED,
+			  "%s: the main address is still bound after the "
+			  "failed share_create: %s", ex->mode, err.msg);
+		seg_finish(&seg);
+	}
+}
+
+/* What an honest owner makes of the key the mode holds. */
+static void check_honest_owner(const struct expect *ex, const char *key,
+			       pid_t holder)
+{
+	if (strstr(ex->mode, "squatter") && strncmp(ex->mode, "watch-", 6))
+		owner_beside(ex, key);
+	else if (strstr(ex->mode, "other-uid") ||
+		 !strcmp(ex->mode, "watch-squatter"))
+		owner_refused(ex, key, holder);
+}
+
+/* The refusal a failed get printed: one line that names the problem,
+ * and no file written. */
+static void check_refusal(const struct expect *ex, const struct tu_proc *get,
+			  const char *out)
+{
+	CHECK_MSG(tu_err_lines(get) == 1 && !strncmp(get->err, "shmimage: ", 10),
+		  "%s: want one line \"shmimage: ...\", got: %s", ex->mode,
+		  get->err);
+	CHECK_MSG(names(get->err, ex->words), "%s: the message does not name "
+		  "the problem (%s): %s", ex->mode, ex->words, get->err);
+	CHECK_MSG(!tu_exists(out), "%s: a refused get wrote %s", ex->mode,
+		  out);
+}
+
+/* The image a successful get wrote to out: the pattern, pixel-exact. */
+static void check_pattern(const struct expect *ex, const char *out)
+{
+	SDL_Surface *got = IMG_Load(out), *want;
+	char why[256] = "cannot load it";
+
+	want = got ? pattern(got->w, got->h) : NULL;
+	CHECK_MSG(want && tu_same_pixels(got, want, why, sizeof(why)),
+		  "%s: the image read is wrong: %s", ex->mode, why);
+	SDL_FreeSurface(want);
+	SDL_FreeSurface(got);
+}
+
+/* `shmimage get` of key against the mode: its exit, time, message or
+ * image, and (rss) its peak against baseline. */
+static void get_checks(const struct expect *ex, const char *key, long baseline)
+{
+	static struct tu_proc get;
+	char out[300], line[ERR_MAX + 64];
+	int code;
 
 	snprintf(out, sizeof(out), "%s/%s.png", tmp, ex->mode);
 	run_get(&get, key, out, ex->max_bytes);
@@ -748,35 +859,43 @@ static void test_owner_mode(const struct expect *ex)
 		  (long long)tu_elapsed_ms(&get), (long long)bound_of(ex));
 	CHECK_MSG(printable(get.err, get.err_len), "%s: stderr holds bytes "
 		  "that are not printable ASCII: %s", ex->mode, get.err);
-	if (code == 1) {
-		CHECK_MSG(tu_err_lines(&get) == 1 &&
-			  !strncmp(get.err, "shmimage: ", 10),
-			  "%s: want one line \"shmimage: ...\", got: %s",
-			  ex->mode, get.err);
-		CHECK_MSG(names(get.err, ex->words), "%s: the message does "
-			  "not name the problem (%s): %s", ex->mode, ex->words,
-			  get.err);
-		CHECK_MSG(!tu_exists(out), "%s: a refused get wrote %s",
-			  ex->mode, out);
-	}
+	if (code == 1)
+		check_refusal(ex, &get, out);
 	if (!strncmp(ex->mode, "reason-", 7))
 		check_reason_cap(ex, get.err);
-	if (code == 0) {
-		SDL_Surface *got = IMG_Load(out), *want;
-		char why[256] = "cannot load it";
-
-		want = got ? pattern(got->w, got->h) : NULL;
-		CHECK_MSG(want && tu_same_pixels(got, want, why, sizeof(why)),
-			  "%s: the image read is wrong: %s", ex->mode, why);
-		SDL_FreeSurface(want);
-		SDL_FreeSurface(got);
-	}
+	if (code == 0)
+		check_pattern(ex, out);
 	if (ex->rss && !n_wrapper)
 		CHECK_MSG(tu_maxrss_kib(&get) < baseline + RSS_GROWTH_KIB,
 			  "%s: the reader peaked at %ld KiB, a refused one at "
 			  "%ld KiB: it touched what it did not need", ex->mode,
 			  tu_maxrss_kib(&get), baseline);
 	tu_proc_close(&get);
+}
+
+static void test_owner_mode(const struct expect *ex)
+{
+	static struct tu_proc peer;
+	struct reader_job job;
+	char key[80];
+	long baseline = 0;
+	int rc;
+
+	if (!strcmp(ex->mode, "hugetlb"))
+		printf("huge-page pool: %s\n", hugepages_pool(4) ?
+		       "at least one page (made as root)" :
+		       "none (not root, or the kernel refused)");
+	if (ex->rss && !n_wrapper)
+		baseline = refused_reader_kib();
+	tu_key(key, sizeof(key), ex->mode);
+	rc = start_peer(&peer, "owner", ex->mode, key, NULL);
+	if (rc == 77)
+		SKIP("mode %s needs root", ex->mode);
+	CHECK_MSG(rc == 0, "hostile owner %s did not start", ex->mode);
+	if (rc != 0)
+		return;
+
+	get_checks(ex, key, baseline);
 
 	job = (struct reader_job){
 		.ex = ex,
@@ -790,24 +909,7 @@ static void test_owner_mode(const struct expect *ex)
 		  "see above");
 
 	window_checks(ex, key);
-
-	/* A name squatted with another socket type is not taken from the
-	 * owner's point of view: the honest owner binds beside it. */
-	if (strstr(ex->mode, "squatter")) {
-		static struct tu_proc owner;
-		SDL_Surface *img = tu_make_image(9, 7, 5);
-		char file[300];
-
-		snprintf(file, sizeof(file), "%s/honest-src.png", tmp);
-		CHECK(img && IMG_SavePNG(img, file) == 0);
-		CHECK_MSG(start_owner(&owner, key, file) == 0,
-			  "%s: an honest owner cannot take the key",
-			  ex->mode);
-		honest_get(key, img, ex->mode);
-		tu_stop(&owner, SIGTERM, 5000);
-		tu_proc_close(&owner);
-		SDL_FreeSurface(img);
-	}
+	check_honest_owner(ex, key, peer.pid);
 
 	/* The hostile owner must still be there: the reader did not get
 	 * its answer by the peer giving up. */
@@ -816,6 +918,27 @@ static void test_owner_mode(const struct expect *ex)
 		  peer.err);
 	tu_proc_close(&peer);
 	hugepages_restore();
+}
+
+/* The flood and the writer must have attacked, or their test proves
+ * nothing: judged from what the client printed. */
+static void check_attack_made(const char *cmode, const struct tu_proc *peer)
+{
+	int n = 0;
+
+	if (!strcmp(cmode, "flood")) {
+		if (strstr(peer->out, "flood:"))
+			sscanf(strstr(peer->out, "flood:"), "flood: %d", &n);
+		CHECK_MSG(n >= 1000, "the flood made only %d connections", n);
+	}
+	if (!strcmp(cmode, "writer")) {
+		/* Every attack tried, at least once each. */
+		if (strstr(peer->out, "writer:"))
+			sscanf(strstr(peer->out, "writer:"), "writer: %d", &n);
+		CHECK_MSG(n >= 1 && strstr(peer->out, "punch-hole: refused") &&
+			  strstr(peer->out, "mmap-write: refused"),
+			  "the writer did not attack: %s", peer->out);
+	}
 }
 
 static void test_client_mode(const char *mode)
@@ -859,24 +982,7 @@ static void test_client_mode(const char *mode)
 	}
 	CHECK_MSG(gets >= 3, "%s: only %d honest gets during the attack", mode,
 		  gets);
-	if (!strcmp(cmode, "flood")) {
-		int n = 0;
-
-		/* The flood must have been one, or this proves nothing. */
-		if (strstr(peer.out, "flood:"))
-			sscanf(strstr(peer.out, "flood:"), "flood: %d", &n);
-		CHECK_MSG(n >= 1000, "the flood made only %d connections", n);
-	}
-	if (!strcmp(cmode, "writer")) {
-		int n = 0;
-
-		/* Every attack tried, at least once each. */
-		if (strstr(peer.out, "writer:"))
-			sscanf(strstr(peer.out, "writer:"), "writer: %d", &n);
-		CHECK_MSG(n >= 1 && strstr(peer.out, "punch-hole: refused") &&
-			  strstr(peer.out, "mmap-write: refused"),
-			  "the writer did not attack: %s", peer.out);
-	}
+	check_attack_made(cmode, &peer);
 	honest_get(key, img, "after the client");
 	fds_after = tu_fds_down_to(owner.pid, fds_before, 2000 * time_scale);
 	CHECK_MSG(fds_after == fds_before, "%s: the owner had %d fds before "
@@ -903,12 +1009,45 @@ struct inflight {
 
 /* client-inflight, as uid NOBODY from here on: owner, client and readers
  * all run as that user, whose fds in flight the kernel counts. */
+/* An owner under a low RLIMIT_NOFILE: it alone gets the low limit (it is
+ * the sender the kernel judges); the soft limit goes back up for
+ * everyone after it. */
+static int start_low_owner(struct tu_proc *owner, const char *key,
+			   const char *file)
+{
+	struct rlimit rl, low;
+	int rc;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	low = rl;
+	low.rlim_cur = INFLIGHT_NOFILE;
+	setrlimit(RLIMIT_NOFILE, &low);
+	rc = start_owner(owner, key, file);
+	setrlimit(RLIMIT_NOFILE, &rl);
+	return rc;
+}
+
+/* The client that holds INFLIGHT_CONNECTIONS unread connections, ready. */
+static void start_inflight_client(struct tu_proc *peer, const char *key)
+{
+	char count[16], seconds[16], line[256];
+	char *argv[] = { (char *)hostile, "client", "silent", "--key",
+			 (char *)key, "--seconds", seconds, "--count", count,
+			 NULL };
+
+	snprintf(count, sizeof(count), "%d", INFLIGHT_CONNECTIONS);
+	snprintf(seconds, sizeof(seconds), "%d", 3 * time_scale);
+	CHECK(tu_spawn(peer, argv, NULL) == 0);
+	CHECK_MSG(tu_read_line(peer, 5000 * time_scale, line,
+			       sizeof(line)) >= 0 && !strcmp(line, "ready"),
+		  "the client did not get ready: %s", peer->err);
+}
+
 static int inflight_as_nobody(void *arg)
 {
 	const struct inflight *in = arg;
 	static struct tu_proc owner, peer;
-	struct rlimit rl, low;
-	char key[80], file[400], count[16], seconds[16];
+	char key[80], file[400];
 	int before = check_failures, gets = 0, reasons = 0, after = 0;
 	bool refused;
 	int64_t end;
@@ -927,34 +1066,12 @@ static int inflight_as_nobody(void *arg)
 		return 1;
 	}
 
-	/* The owner alone gets the low limit (it is the sender the kernel
-	 * judges); the soft limit goes back up for everyone after it. */
-	getrlimit(RLIMIT_NOFILE, &rl);
-	low = rl;
-	low.rlim_cur = INFLIGHT_NOFILE;
-	setrlimit(RLIMIT_NOFILE, &low);
-	if (start_owner(&owner, key, file) < 0) {
-		setrlimit(RLIMIT_NOFILE, &rl);
+	if (start_low_owner(&owner, key, file) < 0) {
 		CHECK_MSG(0, "shmimage put did not start as uid %d", NOBODY);
 		return 1;
 	}
-	setrlimit(RLIMIT_NOFILE, &rl);
 	get_or_refused(key, in->dir, in->img, NULL, NULL, "before the client");
-
-	snprintf(count, sizeof(count), "%d", INFLIGHT_CONNECTIONS);
-	snprintf(seconds, sizeof(seconds), "%d", 3 * time_scale);
-	{
-		char *argv[] = { (char *)hostile, "client", "silent", "--key",
-				 key, "--seconds", seconds, "--count", count,
-				 NULL };
-		char line[256];
-
-		CHECK(tu_spawn(&peer, argv, NULL) == 0);
-		CHECK_MSG(tu_read_line(&peer, 5000 * time_scale, line,
-				       sizeof(line)) >= 0 &&
-			  !strcmp(line, "ready"),
-			  "the client did not get ready: %s", peer.err);
-	}
+	start_inflight_client(&peer, key);
 	/* While it holds its unread connections: the image, or the
 	 * owner's own reason, never a connection closed on us. */
 	end = clock_ms() + 2000 * time_scale;

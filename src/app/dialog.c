@@ -64,6 +64,11 @@ struct watch {
 	atomic_int owner;		/* the owner watched now, 0: none */
 	atomic_uint news;
 	unsigned seen;
+	/* The owner's reason when it will not keep this watcher. */
+	pthread_mutex_t lock;		/* guards refused */
+	char refused[NAME_REASON_MAX + 1];
+	atomic_uint refusals;
+	unsigned refusals_seen;
 };
 
 struct dialog {
@@ -224,13 +229,27 @@ static bool on_gone(void *ctx, pid_t owner)
 	return true;
 }
 
+static bool on_refused(void *ctx, pid_t owner, const char *reason)
+{
+	struct dialog *d = ctx;
+
+	(void)owner;	/* the reason names it */
+	pthread_mutex_lock(&d->watch.lock);
+	snprintf(d->watch.refused, sizeof(d->watch.refused), "%s", reason);
+	pthread_mutex_unlock(&d->watch.lock);
+	atomic_fetch_add(&d->watch.refusals, 1);
+	wake(d);
+	return true;
+}
+
 static void *watch_run(void *arg)
 {
 	struct dialog *d = arg;
 
 	share_watch(d->key, d->watch.stop_fd, d->watch.keep_waiting,
 		    &(struct share_watch_events){ .ctx = d, .news = on_news,
-						  .gone = on_gone });
+						  .gone = on_gone,
+						  .refused = on_refused });
 	/* Nobody to watch (any more). */
 	atomic_store(&d->watch.owner, 0);
 	atomic_store(&d->watch.known, true);
@@ -268,6 +287,8 @@ static void watch_restart(struct dialog *d)
 	atomic_store(&d->watch.owner, 0);
 	atomic_store(&d->watch.news, 0);
 	d->watch.seen = 0;
+	atomic_store(&d->watch.refusals, 0);
+	d->watch.refusals_seen = 0;
 	if (!d->follow && !other)
 		return;
 	d->watch.keep_waiting = d->follow;
@@ -481,6 +502,7 @@ struct dialog *dialog_create(const struct dialog_config *cfg, struct err *err)
 	seg_init(&d->shown);
 	seg_init(&d->load.seg);
 	seg_init(&d->attach.seg);
+	pthread_mutex_init(&d->watch.lock, NULL);
 	d->follow = cfg->follow;
 	show_text(d, DIALOG_TEXT_HINT, NULL);
 	spare_start(d);
@@ -497,6 +519,7 @@ void dialog_destroy(struct dialog *d)
 		pthread_join(d->attach.thread, NULL);
 	seg_finish(&d->attach.seg);
 	watch_stop(d);
+	pthread_mutex_destroy(&d->watch.lock);
 	img_decoder_destroy(d->spare);
 	share_destroy(d->share);
 	seg_finish(&d->shown);
@@ -526,11 +549,23 @@ bool dialog_following(const struct dialog *d)
 void dialog_poll(struct dialog *d)
 {
 	unsigned news = atomic_load(&d->watch.news);
+	unsigned refusals = atomic_load(&d->watch.refusals);
+	char reason[NAME_REASON_MAX + 1];
+
 	load_poll(d);
 	attach_poll(d);
 	if (d->follow && news != d->watch.seen) {
 		d->watch.seen = news;
 		attach_start(d, true);
+	}
+	/* A following window with nothing shown says why it waits. */
+	if (refusals != d->watch.refusals_seen) {
+		d->watch.refusals_seen = refusals;
+		pthread_mutex_lock(&d->watch.lock);
+		snprintf(reason, sizeof(reason), "%s", d->watch.refused);
+		pthread_mutex_unlock(&d->watch.lock);
+		if (d->follow && !d->view.image && !d->load.dec)
+			show_text(d, DIALOG_TEXT_ATTACH, reason);
 	}
 	/* The owner of the image shown may have gone. */
 	if (d->view.image && d->shown_owner != getpid() &&

@@ -264,13 +264,25 @@ static bool watch_gone(void *ctx, pid_t owner)
 	return true;	/* wait for the next owner */
 }
 
+/* The owner will not keep us now: say why once; the watch asks again. */
+static bool watch_refused(void *ctx, pid_t owner, const char *reason)
+{
+	struct watching *w = ctx;
+
+	(void)owner;	/* the reason names it */
+	fprintf(stderr, "shmimage: watching key \"%s\": %s\n", w->o->key,
+		reason);
+	return true;
+}
+
 static int cmd_watch(const struct options *o)
 {
 	struct watching w = { .o = o };
 	int sigfd = signals_fd();
 
 	share_watch(o->key, sigfd, true, &(struct share_watch_events){
-		.ctx = &w, .news = watch_news, .gone = watch_gone });
+		.ctx = &w, .news = watch_news, .gone = watch_gone,
+		.refused = watch_refused });
 	close(sigfd);
 	return 0;
 }

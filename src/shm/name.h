@@ -14,11 +14,14 @@
  * connected: the owner sends the byte 'N' at once if it has an image, and
  * again each time it publishes another, unless the watcher has not read
  * the last one yet. A watcher then attaches as above. The owner never
- * waits for a watcher: one that leaves 64 publications in a row unread
- * is dropped. When the owner goes, every watcher reads EOF.
+ * waits for a watcher: one that leaves an 'N' unread for
+ * NAME_WATCH_IDLE_MS, or 64 publications in a row, is dropped. An owner
+ * that refuses or drops a watcher says why first ('E' and a reason, as
+ * above); when the owner goes, every watcher reads EOF.
  *
- * No pixel ever crosses either socket. A name lives exactly as long as its
- * listening socket, so a crashed owner leaves nothing behind.
+ * The message is name_msg.h's. No pixel ever crosses either socket. A
+ * name lives exactly as long as its listening socket, so a crashed owner
+ * leaves nothing behind.
  */
 #ifndef SHM_NAME_H
 #define SHM_NAME_H
@@ -29,6 +32,7 @@
 #include <sys/types.h>
 
 #include "common/err.h"
+#include "shm/name_msg.h"
 
 #define NAME_KEY_MAX 64
 #define NAME_DEFAULT_KEY "SharedMemoryExample"
@@ -36,11 +40,16 @@
 /* How long an attaching process waits for the owner, in all. */
 #define NAME_ATTACH_TIMEOUT_MS 2000
 
-/* The longest reason an owner sends after 'E'. */
-#define NAME_REASON_MAX 200
-
-/* How many watchers an owner keeps at once; more are closed on. */
+/* How many watchers an owner keeps at once; one more is answered 'E'
+ * with the reason, and closed on. */
 #define NAME_MAX_WATCHERS 64
+
+/* A watcher that leaves an 'N' unread this long has stopped reading: the
+ * owner drops it (after an 'E' saying so), so connections that never read
+ * cannot hold the watcher places for long. An honest watcher reads its
+ * 'N' as soon as it wakes. */
+#define NAME_WATCH_IDLE_MS 5000
+#define NAME_WATCH_IDLE_TEXT "5 s"
 
 /* True when key is 1..64 characters of [A-Za-z0-9._-]. */
 bool name_key_valid(const char *key);
@@ -77,34 +86,20 @@ void name_server_destroy(struct name_server *srv);
 int name_attach(const char *key, int64_t deadline, struct name_peer *peer,
 		struct err *err);
 
-/* The message itself, for any socket that speaks it (the decoder helper
- * and its parent talk the same way). name_send_fd() sends len bytes of
- * payload ('F' in this protocol) with fd attached and returns 0 or
- * sendmsg's errno; name_send_reason() sends 'E' and the first
- * NAME_REASON_MAX bytes of reason, best effort. Neither waits. */
-int name_send_fd(int sock, const void *payload, size_t len, int fd);
-void name_send_reason(int sock, const char *reason);
-
-/* Receives one message from sock by deadline, with every check a reader
- * makes: exactly one fd with 'F' (received close-on-exec; every fd is
- * closed otherwise), no truncated control data, the reason of an 'E'
- * cut to printable ASCII. from names the sender in messages ("the
- * decoder"); start is when the caller began waiting, for the message.
- * Returns the fd, or -1 with the whole story in err and, when the sender
- * answered 'E', its own reason alone in reason (NAME_REASON_MAX + 1
- * bytes; "" otherwise; NULL when not wanted). */
-int name_receive(int sock, const char *from, int64_t start, int64_t deadline,
-		 char *reason, struct err *err);
-
 /* Connects as a watcher of key and checks the owner runs as our euid.
  * Returns the socket (close-on-exec, non-blocking): readable when a new
- * image is published ('N' bytes) or the owner is gone (EOF). -1 with the
- * reason, errno ECONNREFUSED when nobody holds the key. */
+ * image is published ('N' bytes), the owner refuses or drops this
+ * watcher ('E' and a reason, then EOF) or the owner is gone (EOF). -1
+ * with the reason, errno ECONNREFUSED when nobody holds the key, EAGAIN
+ * when its backlog is full (never retried here). */
 int name_watch(const char *key, struct name_peer *peer, struct err *err);
 
 /* Reads what a watch socket has. Returns 1 when at least one 'N' came
  * (several are one: attach once), 0 when there is nothing yet, -1 when
- * the owner is gone or sent something else (close the socket then). */
-int name_watch_read(int sock);
+ * the connection is over (close the socket then): reason (room for
+ * NAME_REASON_MAX + 1; NULL when not wanted) gets the owner's 'E' reason,
+ * printable only, or "" when the owner just went or sent something
+ * else. */
+int name_watch_read(int sock, char *reason);
 
 #endif

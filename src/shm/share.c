@@ -100,47 +100,106 @@ static bool stop_or(int stop_fd, int sock, int timeout_ms)
 	return pfd[0].revents != 0;
 }
 
-/* One owner, from connect to its going. Returns false to end the watch. */
-static bool watch_owner(int sock, pid_t owner, int stop_fd,
-			const struct share_watch_events *ev)
+/* How one watch connection ended. */
+enum watch_end {
+	WATCH_STOP,		/* stop_fd, or a callback said stop */
+	WATCH_GONE,		/* EOF: the owner went */
+	WATCH_REFUSED,		/* the owner said why it closed on us */
+};
+
+/* One owner, from connect to its going. *news tells whether it brought
+ * news; reason gets the owner's word when it refused us. */
+static enum watch_end watch_owner(int sock, pid_t owner, int stop_fd,
+				  const struct share_watch_events *ev,
+				  bool *news, char *reason)
 {
 	for (;;) {
-		int news;
+		int rc;
 
 		if (stop_or(stop_fd, sock, -1))
-			return false;
-		news = name_watch_read(sock);
-		if (news < 0)
-			return ev->gone(ev->ctx, owner);
-		if (news > 0 && !ev->news(ev->ctx, owner))
-			return false;
+			return WATCH_STOP;
+		rc = name_watch_read(sock, reason);
+		if (rc < 0 && *reason)
+			return WATCH_REFUSED;
+		if (rc < 0)
+			return ev->gone(ev->ctx, owner) ? WATCH_GONE :
+							   WATCH_STOP;
+		if (rc > 0) {
+			*news = true;
+			if (!ev->news(ev->ctx, owner))
+				return WATCH_STOP;
+		}
 	}
+}
+
+/* The next wait on the no-owner schedule. */
+static int retry_ms(int *tries)
+{
+	return ++*tries > SHARE_WATCH_QUICK_TRIES ? SHARE_WATCH_IDLE_MS :
+						     SHARE_WATCH_RETRY_MS;
+}
+
+/* Watch state across connections. */
+struct watch_state {
+	int tries;		/* looks since an owner last held */
+	bool refused;		/* the caller was told, no news since */
+};
+
+/* Watches through one connection. Returns how long to wait before the
+ * next, or -1 to end the watch. */
+static int watch_once(struct watch_state *w, int sock, pid_t owner, int stop_fd,
+		      bool keep_waiting, const struct share_watch_events *ev)
+{
+	char reason[NAME_REASON_MAX + 1];
+	int64_t since = clock_ms();
+	bool news = false;
+	enum watch_end end = watch_owner(sock, owner, stop_fd, ev, &news,
+					 reason);
+
+	if (news)
+		w->refused = false;
+	if (end == WATCH_STOP)
+		return -1;
+	if (end == WATCH_REFUSED) {
+		/* The owner is there: say so once, then ask slowly. */
+		if (!w->refused && ev->refused &&
+		    !ev->refused(ev->ctx, owner, reason))
+			return -1;
+		w->refused = true;
+		return SHARE_WATCH_REFUSED_MS;
+	}
+	if (!keep_waiting)
+		return -1;
+	/* Only an owner that held the connection with news is likely to
+	 * be followed by another at once; any other EOF (a peer that
+	 * closes every watcher) goes on with the schedule, so nothing can
+	 * make a watcher spin. */
+	if (news && clock_ms() - since >= SHARE_WATCH_HELD_MS)
+		w->tries = 0;
+	return retry_ms(&w->tries);
 }
 
 void share_watch(const char *key, int stop_fd, bool keep_waiting,
 		 const struct share_watch_events *ev)
 {
-	int tries = 0;
+	struct watch_state w = { .tries = 0, .refused = false };
 
 	for (;;) {
 		struct name_peer owner;
 		struct err err;
-		bool go_on;
-		int sock = name_watch(key, &owner, &err);
+		int wait, sock = name_watch(key, &owner, &err);
 
 		if (sock < 0) {
 			/* Nobody (or a stranger) holds the key. */
-			int wait = ++tries > SHARE_WATCH_QUICK_TRIES ?
-				   SHARE_WATCH_IDLE_MS : SHARE_WATCH_RETRY_MS;
-
-			if (!keep_waiting || stop_or(stop_fd, -1, wait))
+			if (!keep_waiting)
 				return;
-			continue;
+			wait = retry_ms(&w.tries);
+		} else {
+			wait = watch_once(&w, sock, owner.pid, stop_fd,
+					  keep_waiting, ev);
+			close(sock);
 		}
-		tries = 0;
-		go_on = watch_owner(sock, owner.pid, stop_fd, ev);
-		close(sock);
-		if (!go_on || !keep_waiting)
+		if (wait < 0 || stop_or(stop_fd, -1, wait))
 			return;
 	}
 }

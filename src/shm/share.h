@@ -49,10 +49,16 @@ void share_destroy(struct share *share);
  * SHARE_WATCH_RETRY_MS for the first SHARE_WATCH_QUICK_TRIES, when a new
  * owner is likely (one replacing another), then every
  * SHARE_WATCH_IDLE_MS. Each look is a wake-up, and a wake-up costs far
- * more CPU than the socket and connect it makes. */
+ * more CPU than the socket and connect it makes. The same schedule
+ * follows every EOF on the watch connection; it starts again only after
+ * an owner held the connection SHARE_WATCH_HELD_MS with news. An owner
+ * that refuses the watcher (it has all the watchers it keeps) is asked
+ * again every SHARE_WATCH_REFUSED_MS. */
 #define SHARE_WATCH_RETRY_MS 100
 #define SHARE_WATCH_QUICK_TRIES 20
 #define SHARE_WATCH_IDLE_MS 250
+#define SHARE_WATCH_HELD_MS 1000
+#define SHARE_WATCH_REFUSED_MS 1000
 
 /* What a watch reports. Each callback returns false to end the watch. */
 struct share_watch_events {
@@ -63,13 +69,19 @@ struct share_watch_events {
 	bool (*news)(void *ctx, pid_t owner);
 	/* The owner went away: its socket closed (exit or crash). */
 	bool (*gone)(void *ctx, pid_t owner);
+	/* The owner is there but will not keep this watcher (it has all
+	 * it keeps, or dropped this one); reason is its own word, printable
+	 * ASCII. Called once, until news comes again; the watch goes on
+	 * asking. NULL: not wanted. */
+	bool (*refused)(void *ctx, pid_t owner, const char *reason);
 };
 
 /* Watches key on the calling thread until stop_fd is readable or a
  * callback says stop. With keep_waiting, it waits for an owner when there
  * is none and for the next one when the owner goes; without, it ends
- * when there is no owner or once the owner went. Never busy: it sleeps in
- * poll, looking for a new owner as often as said above. */
+ * when there is no owner or once the owner went (a refusing owner is
+ * asked again either way). Never busy: it sleeps in poll, looking for an
+ * owner as often as said above, whatever the owner does. */
 void share_watch(const char *key, int stop_fd, bool keep_waiting,
 		 const struct share_watch_events *ev);
 

@@ -2518,6 +2518,67 @@ static void case_idle(pid_t window, const char *key, const struct image *im)
 	close(p[0]);
 }
 
+/* Takes every watcher place key's owner has left, as watchers that read
+ * (so the owner keeps them): connects until the owner answers 'E'.
+ * Returns how many places it holds, their sockets in fds. */
+static int hold_watch_places(const char *key, int *fds, int max)
+{
+	int n = 0;
+
+	while (n < max) {
+		struct err err;
+		int sock = name_watch(key, NULL, &err), rc = 0;
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+
+		if (sock >= 0 && poll(&p, 1, 2000) == 1)
+			rc = name_watch_read(sock, NULL);
+		if (sock >= 0 && rc > 0) {
+			fds[n++] = sock;
+			continue;
+		}
+		if (sock >= 0)
+			close(sock);
+		break;	/* refused (full), or no owner */
+	}
+	return n;
+}
+
+/* idle_cpu, refused: the owner window with every watcher place taken by
+ * watchers that read (so none is dropped), and one more `shmimage watch`
+ * that it refuses with its reason; both measured for idle_s. */
+static void case_idle_refused(pid_t window, const char *key)
+{
+	static int held[NAME_MAX_WATCHERS + 1];
+	char *watch[] = { (char *)"shmimage", (char *)"watch", (char *)"--key",
+			  (char *)key, NULL };
+	struct idler d[2] = {
+		{ .role = "window_full", .pid = window },
+		{ .role = "watch_refused" },
+	};
+	int n = hold_watch_places(key, held, NAME_MAX_WATCHERS + 1), p[2];
+	double t0, seconds;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die("pipe: %s", strerror(errno));
+	d[1].pid = start_program(shmimage, watch, -1, p[1]);
+	close(p[1]);
+	if (isnan(wait_line(p[0], "shmimage: watching key", 10000)))
+		note("  the refused watch gave no reason in 10 s");
+	note("  %d watcher places held, one more watch refused", n);
+	sleep_ms(1000);
+	for (int i = 0; i < 2; i++)
+		idler_start(&d[i]);
+	t0 = now_ms();
+	sleep_ms(opt.idle_s * 1000);
+	seconds = (now_ms() - t0) / 1000;
+	for (int i = 0; i < 2; i++)
+		idler_result(&d[i], NULL, seconds);
+	stop_program(d[1].pid);
+	close(p[0]);
+	for (int i = 0; i < n; i++)
+		close(held[i]);
+}
+
 /* ------------------------------------------------------------------ */
 /* main                                                                */
 
@@ -2789,6 +2850,8 @@ int main(int argc, char **argv)
 		if (want("idle_cpu")) {
 			note("idle_cpu %.0f s", opt.idle_s);
 			case_idle(win, key, im);
+			if (win > 0)
+				case_idle_refused(win, key);
 		}
 		stop_program(win);
 	}
