@@ -12,6 +12,7 @@
 
 #include "app/chooser.h"
 #include "app/font.h"
+#include "image/options.h"
 #include "image/texture.h"
 #include "common/bytes.h"
 #include "shm/name.h"
@@ -125,49 +126,42 @@ static int parse_position(struct app_options *o, const char *s)
 	return 0;
 }
 
+/* The options shmimage takes too go through their one parser. */
+static int shared_option(struct app_options *o, int c, const char *val,
+			 struct err *err)
+{
+	struct img_options io = { o->key, o->limits, o->decoder };
+
+	if (img_option_parse(&io, c, val, err) < 0)
+		return -1;
+	o->key = io.key;
+	o->limits = io.lim;
+	o->decoder = io.decoder;
+	return 0;
+}
+
 /* One option's value into o. Returns 0, or -1 with the reason. */
 static int parse_option(struct app_options *o, int c, const char *val,
 			struct err *err)
 {
-	int secs;
-
 	switch (c) {
-	case 'k':
-		if (name_key_valid(val)) {
-			o->key = val;
-			return 0;
-		}
-		err_set(err, "invalid key '%s': 1-64 characters of A-Z a-z "
-			"0-9 . _ -", val);
-		return -1;
+	case IMG_OPT_KEY:
+	case IMG_OPT_MAX_BYTES:
+	case IMG_OPT_DECODE_TIMEOUT:
+	case IMG_OPT_DECODER:
+		return shared_option(o, c, val, err);
 	case 'p':
 		if (parse_position(o, val) == 0)
 			return 0;
 		err_set(err, "invalid position '%s': left, right or X,Y", val);
 		return -1;
-	case 'b':
-		if (bytes_parse(val, &o->limits.max_bytes) == 0)
-			return 0;
-		err_set(err, "invalid --max-bytes '%s': a positive number of "
-			"bytes, optionally with K, M or G", val);
-		return -1;
-	case 't':
-		if (parse_int(val, val + strlen(val), &secs) == 0 &&
-		    secs >= 1 && secs <= INT_MAX / 2000) {
-			o->limits.decode_timeout_ms = secs * 1000;
-			return 0;
-		}
-		err_set(err, "invalid --decode-timeout '%s': whole seconds",
-			val);
-		return -1;
 	default:
-		/* --load, --font, --decoder: a file name. */
+		/* --load, --font: a file name. */
 		if (!*val) {
 			err_set(err, "a file name must not be empty");
 			return -1;
 		}
-		*(c == 'l' ? &o->load : c == 'f' ? &o->font : &o->decoder) =
-			val;
+		*(c == 'l' ? &o->load : &o->font) = val;
 		return 0;
 	}
 }
