@@ -51,10 +51,10 @@
 #include <SDL_image.h>
 #include <SDL_ttf.h>
 
-#include "app/chooser.h"
+#include "app/chooser_inspect.h"
 #include "app/chooser_model.h"
 #include "app/chooser_view.h"
-#include "app/dirlist.h"
+#include "app/dirlist_inspect.h"
 #include "common/bytes.h"
 #include "app/text.h"
 #include "app/theme.h"

@@ -6,6 +6,7 @@
  * user saw; then the model acts on the part hit.
  */
 #include "app/chooser.h"
+#include "app/chooser_inspect.h"
 
 #include <stdlib.h>
 

@@ -30,11 +30,7 @@
 #include <SDL_ttf.h>
 #include <stdbool.h>
 
-enum chooser_result {
-	CHOOSER_NONE,		/* still open (or was not open) */
-	CHOOSER_CHOSEN,		/* a file was picked: chooser_path() */
-	CHOOSER_CANCELLED,	/* Cancel, Esc or closed */
-};
+#include "app/chooser_types.h"
 
 struct chooser;
 
@@ -74,32 +70,5 @@ void chooser_draw(struct chooser *ch, SDL_Renderer *r, const SDL_Rect *area);
 /* The absolute path of the chosen file (valid after CHOOSER_CHOSEN until
  * the next open). */
 const char *chooser_path(const struct chooser *ch);
-
-/* The folder the chooser showed last (absolute), for the next open. */
-const char *chooser_dir(const struct chooser *ch);
-
-/* The inline error the chooser shows ("File not found: ..."), or NULL. */
-const char *chooser_error(const struct chooser *ch);
-
-enum chooser_part {
-	CHOOSER_PART_UP,	/* parent folder button */
-	CHOOSER_PART_PATH,	/* the folder shown */
-	CHOOSER_PART_LIST,	/* the rows, without header and scroll bar */
-	CHOOSER_PART_SCROLLBAR,	/* empty when the list fits */
-	CHOOSER_PART_THUMB,	/* the scroll bar's handle */
-	CHOOSER_PART_NAME,	/* the file-name field */
-	CHOOSER_PART_OPEN,
-	CHOOSER_PART_CANCEL,
-	CHOOSER_PART_TYPES,	/* the "Files of type" box */
-	CHOOSER_PART_ROW,	/* list row number `row` (0 = first entry) */
-	CHOOSER_PART_NONE,
-};
-
-/* Where a part was put by the last chooser_draw, in renderer pixels, for
- * tests and for callers that drive the chooser with synthetic clicks.
- * row is used by CHOOSER_PART_ROW only; a row scrolled out of view, or any
- * part before the first draw, gives false. */
-bool chooser_part_rect(const struct chooser *ch, enum chooser_part part,
-		       int row, SDL_Rect *out);
 
 #endif

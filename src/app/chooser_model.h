@@ -12,7 +12,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "app/chooser.h"
+#include "app/chooser_types.h"
 #include "app/dirlist.h"
 #include "app/text.h"	/* its UTF-8 steps; the model draws nothing */
 #include "common/err.h"

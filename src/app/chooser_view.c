@@ -1,7 +1,6 @@
 /* chooser_view.c - the chooser's layout, hit tests and drawing. */
 #include "app/chooser_view.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "app/theme.h"
@@ -14,9 +13,7 @@ static const char types_text[] =
 
 static int px(const struct chooser_view *v, int points)
 {
-	int p = (int)lroundf((float)points * v->scale);
-
-	return p < 1 ? 1 : p;
+	return theme_px(v->scale, points);
 }
 
 /* Rectangles of a window too small for the chooser are empty, never

@@ -12,7 +12,7 @@
 #include <SDL_ttf.h>
 #include <stdbool.h>
 
-#include "app/chooser.h"
+#include "app/chooser_types.h"
 #include "app/chooser_model.h"
 #include "app/text.h"
 
