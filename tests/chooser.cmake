@@ -1,6 +1,7 @@
 # The file chooser, its folder logic (dirlist) and the text cache, under the
 # dummy video driver with the software renderer. The chooser's sources are
-# compiled in directly, so this test does not wait on the rest of the app.
+# compiled in directly, so this test does not wait on the rest of the app
+# (ui.c only for the window's minimum size).
 add_executable(test_chooser
   ${PROJECT_SOURCE_DIR}/tests/test_chooser.c
   ${PROJECT_SOURCE_DIR}/src/app/chooser.c
@@ -8,9 +9,10 @@ add_executable(test_chooser
   ${PROJECT_SOURCE_DIR}/src/app/chooser_view.c
   ${PROJECT_SOURCE_DIR}/src/app/dirlist.c
   ${PROJECT_SOURCE_DIR}/src/app/theme.c
+  ${PROJECT_SOURCE_DIR}/src/app/ui.c
   ${PROJECT_SOURCE_DIR}/src/app/text.c)
 target_include_directories(test_chooser PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-target_link_libraries(test_chooser PRIVATE shmcore PkgConfig::SDL2
+target_link_libraries(test_chooser PRIVATE imgsdl PkgConfig::SDL2
                       PkgConfig::SDL2_TTF PkgConfig::SDL2_IMAGE m)
 
 # The font the window would use; the test also asks fc-match itself and

@@ -33,8 +33,9 @@
  *    and the type filter end or start with an ellipsis; the "Files of
  *    type" text is drawn whole, descenders included, at 1x and 2x.
  *
- * Usage: test_chooser [--shots DIR] (DIR gets chooser.png, chooser-2x.png
- * and chooser-error.png to look at).
+ * Usage: test_chooser [--shots DIR] (DIR gets chooser.png, chooser-2x.png,
+ * chooser-error.png and chooser-min.png, at the window's minimum size, to
+ * look at).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +59,7 @@
 #include "common/bytes.h"
 #include "app/text.h"
 #include "app/theme.h"
+#include "app/ui.h"
 #include "check.h"
 
 #ifndef TEST_FONT
@@ -1223,6 +1225,86 @@ static void test_draw(struct chooser *ch, SDL_Renderer *r, TTF_Font *font1,
 	key(ch, SDLK_ESCAPE);
 }
 
+/* Parts the user needs, for the minimum-size test. */
+static const enum chooser_part needed[] = {
+	CHOOSER_PART_UP, CHOOSER_PART_PATH, CHOOSER_PART_LIST,
+	CHOOSER_PART_NAME, CHOOSER_PART_OPEN, CHOOSER_PART_CANCEL,
+};
+
+/* Every needed part is on screen inside area, and no two overlap. */
+static void check_parts_fit(struct chooser *ch, const SDL_Rect *area)
+{
+	SDL_Rect rc[SDL_arraysize(needed)];
+	size_t i, j;
+
+	for (i = 0; i < SDL_arraysize(needed); i++) {
+		CHECK_MSG(chooser_part_rect(ch, needed[i], 0, &rc[i]) &&
+			  rc[i].w > 0 && rc[i].h > 0 &&
+			  SDL_HasIntersection(&rc[i], area) &&
+			  rc[i].x + rc[i].w <= area->w &&
+			  rc[i].y + rc[i].h <= area->h,
+			  "part %d: %d,%d %dx%d in %dx%d", needed[i],
+			  rc[i].x, rc[i].y, rc[i].w, rc[i].h, area->w,
+			  area->h);
+		for (j = 0; j < i; j++)
+			CHECK_MSG(!SDL_HasIntersection(&rc[i], &rc[j]),
+				  "parts %d and %d overlap", needed[i],
+				  needed[j]);
+	}
+}
+
+/* At the window's own minimum size (ui_min_size with the window's font
+ * size, at 1x and 2x) the list shows three whole rows, and Up, the folder,
+ * the list, the name field, Open and Cancel are all inside and apart: a
+ * double-click on the third row opens it, Cancel cancels. */
+static void test_min_size(struct chooser *ch, float scale)
+{
+	TTF_Font *font = TTF_OpenFont(font_path, ui_px(scale, UI_FONT_PT));
+	SDL_Surface *s = NULL;
+	SDL_Renderer *r = NULL;
+	SDL_Rect all = { 0, 0, 0, 0 }, row[3];
+	char want[PATH_MAX];
+	int w, h, i;
+
+	CHECK(font != NULL);
+	if (font) {
+		ui_min_size(font, scale, &w, &h);
+		all.w = ui_px(scale, w);
+		all.h = ui_px(scale, h);
+		s = SDL_CreateRGBSurfaceWithFormat(0, all.w, all.h, 32,
+						   SDL_PIXELFORMAT_RGBA32);
+	}
+	r = s ? SDL_CreateSoftwareRenderer(s) : NULL;
+	CHECK(r != NULL);
+	if (r) {
+		chooser_set_font(ch, font, scale);
+		path_in(want, "many");
+		chooser_open(ch, want);
+		chooser_draw(ch, r, &all);
+		for (i = 0; i < 3; i++)
+			CHECK_MSG(chooser_part_rect(ch, CHOOSER_PART_ROW, i,
+						    &row[i]) &&
+				  row[i].h >= TTF_FontLineSkip(font) &&
+				  row[i].h == row[0].h,
+				  "%gx at %dx%d: row %d not whole", scale,
+				  all.w, all.h, i);
+		check_parts_fit(ch, &all);
+		click_part(ch, CHOOSER_PART_ROW, 2, 1);
+		CHECK(click_part(ch, CHOOSER_PART_ROW, 2, 2) ==
+		      CHOOSER_CHOSEN && is_path(ch, "many/f002.png"));
+		chooser_open(ch, want);
+		chooser_draw(ch, r, &all);
+		CHECK(click_part(ch, CHOOSER_PART_CANCEL, 0, 1) ==
+		      CHOOSER_CANCELLED);
+		/* The textures belong to r. */
+		chooser_set_font(ch, NULL, 1.0f);
+		SDL_DestroyRenderer(r);
+	}
+	SDL_FreeSurface(s);
+	if (font)
+		TTF_CloseFont(font);
+}
+
 static bool starts(const char *s, const char *p)
 {
 	return s && !strncmp(s, p, strlen(p));
@@ -1406,12 +1488,21 @@ static void save_shot(struct chooser *ch, TTF_Font *font, float scale,
 		      const char *dir, const char *file, const char *setup)
 {
 	int w = (int)(WIN_W * scale), h = (int)(WIN_H * scale);
-	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
-						       SDL_PIXELFORMAT_RGBA32);
-	SDL_Renderer *r = s ? SDL_CreateSoftwareRenderer(s) : NULL;
-	SDL_Rect all = { 0, 0, w, h };
+	SDL_Surface *s;
+	SDL_Renderer *r;
+	SDL_Rect all;
 	char p[PATH_MAX];
 	int i, x, y;
+
+	/* "min": the window's minimum size. */
+	if (!strcmp(setup, "min")) {
+		ui_min_size(font, scale, &w, &h);
+		w = ui_px(scale, w);
+		h = ui_px(scale, h);
+	}
+	all = (SDL_Rect){ 0, 0, w, h };
+	s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGBA32);
+	r = s ? SDL_CreateSoftwareRenderer(s) : NULL;
 
 	if (!r) {
 		SDL_FreeSurface(s);
@@ -1508,6 +1599,8 @@ int main(int argc, char **argv)
 		test_draw(ch, r, font1, font2);
 		test_types_whole(ch, r, font1, 1.0f);
 		test_types_whole(ch, big_r, font2, 2.0f);
+		test_min_size(ch, 1.0f);
+		test_min_size(ch, 2.0f);
 		chooser_set_font(ch, font1, 1.0f);
 		if (shots) {
 			save_shot(ch, font1, 1.0f, shots, "chooser.png", "");
@@ -1515,6 +1608,8 @@ int main(int argc, char **argv)
 				  "");
 			save_shot(ch, font1, 1.0f, shots, "chooser-error.png",
 				  "error");
+			save_shot(ch, font1, 1.0f, shots, "chooser-min.png",
+				  "min");
 		}
 	}
 	chooser_destroy(ch);
