@@ -1384,6 +1384,50 @@ static int ink_rows(SDL_Renderer *r, const SDL_Rect *rc)
 	return last - first + 1;
 }
 
+/* Proves: control characters in a name are drawn escaped, on one line:
+ * text_escape() writes \n, \t, \r and \xHH and never cuts an escape; a
+ * list row named "new<newline>line.png" shows ink (it was blank), the name
+ * field shows it within one line's height (it spilled over two), and
+ * Enter opens the file by its real name. */
+static void test_control_names(struct chooser *ch, SDL_Renderer *r,
+			       TTF_Font *font)
+{
+	SDL_Rect all = { 0, 0, WIN_W, WIN_H }, row, name;
+	char out[64], p[PATH_MAX];
+	int ink;
+
+	CHECK(!strcmp(text_escape("a\nb\tc\rd", out, sizeof(out)),
+		      "a\\nb\\tc\\rd"));
+	CHECK(!strcmp(text_escape("\x1b\x7f\x01\xc3\xa9\\", out,
+				  sizeof(out)), "\\x1b\\x7f\\x01\xc3\xa9\\"));
+	CHECK(!strcmp(text_escape("ab\n", out, 4), "ab"));
+	CHECK(!strcmp(text_escape("ab\n", out, 5), "ab\\n"));
+
+	chooser_set_font(ch, font, 1.0f);
+	make_dir("ctl");
+	make_file("ctl/new\nline.png", 10);
+	make_file("ctl/tab\there.png", 10);
+	path_in(p, "ctl");
+	chooser_open(ch, p);
+	chooser_draw(ch, r, &all);
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_ROW, 0, &row));
+	/* The name's cell: right of the icon, left of the size. */
+	row = (SDL_Rect){ row.x + 30, row.y, row.w / 2 - 30, row.h };
+	ink = ink_rows(r, &row);
+	CHECK_MSG(ink > TTF_FontAscent(font) / 2 && ink <= row.h,
+		  "row of new\\nline.png: %d rows of ink", ink);
+	key(ch, SDLK_DOWN);
+	chooser_draw(ch, r, &all);
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_NAME, 0, &name));
+	name = (SDL_Rect){ name.x + 2, name.y + 2, name.w - 4, name.h - 4 };
+	ink = ink_rows(r, &name);
+	CHECK_MSG(ink > 0 && ink <= TTF_FontHeight(font),
+		  "name field: %d rows of ink, one line is %d", ink,
+		  TTF_FontHeight(font));
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN &&
+	      is_path(ch, "ctl/new\nline.png"));
+}
+
 /* The "Files of type" text keeps its descenders: its ink is as tall in
  * the box as the same words rendered alone. */
 static void test_types_whole(struct chooser *ch, SDL_Renderer *r,
@@ -1599,6 +1643,7 @@ int main(int argc, char **argv)
 		test_draw(ch, r, font1, font2);
 		test_types_whole(ch, r, font1, 1.0f);
 		test_types_whole(ch, big_r, font2, 2.0f);
+		test_control_names(ch, r, font1);
 		test_min_size(ch, 1.0f);
 		test_min_size(ch, 2.0f);
 		chooser_set_font(ch, font1, 1.0f);

@@ -228,20 +228,29 @@ enum chooser_part chooser_view_hit(const struct chooser_view *v,
 	return CHOOSER_PART_NONE;
 }
 
+/* The width of the first n bytes of the name field as drawn: control
+ * characters escaped, as in the list. */
+static int name_width(const struct chooser_view *v, const char *name,
+		      size_t n)
+{
+	char head[PATH_MAX], shown[4 * PATH_MAX];
+
+	memcpy(head, name, n);
+	head[n] = '\0';
+	return text_width(v->font, text_escape(head, shown, sizeof(shown)));
+}
+
 size_t chooser_view_caret_at(const struct chooser_view *v,
 			     const struct chooser_model *m, int x)
 {
 	SDL_Rect box = field_box(v, &v->name);
-	char buf[PATH_MAX];
 	size_t i = 0, j;
 	int w, prev = 0;
 
 	x -= box.x - v->name_scroll;
 	while (m->name[i]) {
 		j = text_next_char(m->name, i);
-		memcpy(buf, m->name, j);
-		buf[j] = '\0';
-		w = text_width(v->font, buf);
+		w = name_width(v, m->name, j);
 		if (x < (prev + w) / 2)
 			break;
 		prev = w;
@@ -401,14 +410,13 @@ static void draw_name(struct chooser_view *v, const struct chooser_model *m,
 {
 	SDL_Rect box = field_box(v, &v->name), caret, hl;
 	int t = px(v, 1), room = box.w - t, caret_x, x;
-	char head[PATH_MAX];
+	char shown[4 * PATH_MAX];
 
 	theme_fill(r, &v->name, theme_base);
 	theme_frame(r, &v->name, theme_select, t);
-	memcpy(head, m->name, m->caret);
-	head[m->caret] = '\0';
-	caret_x = text_width(v->font, head);
-	if (text_update(&v->t_name, r, v->font, m->name, m->name_all ?
+	caret_x = name_width(v, m->name, m->caret);
+	text_escape(m->name, shown, sizeof(shown));
+	if (text_update(&v->t_name, r, v->font, shown, m->name_all ?
 			theme_select_text : theme_text, 0, TEXT_LEFT) < 0)
 		return;
 	if (v->t_name.w <= room)

@@ -201,14 +201,50 @@ const char *text_elide(TTF_Font *font, const char *str, int width,
 	return out;
 }
 
+const char *text_escape(const char *str, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	char e[5];
+	int k;
+
+	if (!outsz)
+		return out;
+	for (; *str; str++) {
+		unsigned char c = (unsigned char)*str;
+
+		if (c >= 0x20 && c != 0x7f) {
+			e[0] = (char)c;
+			k = 1;
+		} else if (c == '\n' || c == '\t' || c == '\r') {
+			e[0] = '\\';
+			e[1] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+			k = 2;
+		} else {
+			memcpy(e, "\\x", 2);
+			e[2] = hex[c >> 4];
+			e[3] = hex[c & 15];
+			k = 4;
+		}
+		if (n + (size_t)k >= outsz)
+			break;
+		memcpy(out + n, e, (size_t)k);
+		n += (size_t)k;
+	}
+	out[n] = '\0';
+	return out;
+}
+
 int text_draw_in(struct text_cache *c, SDL_Renderer *r, TTF_Font *font,
 		 const char *str, SDL_Color color, const SDL_Rect *box,
 		 enum text_align align, enum text_elide where)
 {
-	char fit[4096 + 8];
+	/* A path of PATH_MAX bytes, each escaped to four. */
+	char shown[4 * 4096 + 1], fit[sizeof(shown) + 8];
 	int x = box->x;
 
-	text_elide(font, str ? str : "", box->w, where, fit, sizeof(fit));
+	text_escape(str ? str : "", shown, sizeof(shown));
+	text_elide(font, shown, box->w, where, fit, sizeof(fit));
 	/* A box lower than the line (a window below its minimum size)
 	 * shows nothing rather than the top half of the text. */
 	if (text_update(c, r, font, fit, color, 0, TEXT_LEFT) < 0 ||
