@@ -33,3 +33,13 @@ set_tests_properties(chooser PROPERTIES
   TIMEOUT 60
   SKIP_RETURN_CODE 77
   ENVIRONMENT "SDL_VIDEODRIVER=dummy")
+
+# The chooser inside the real window: where it opens after each way of
+# loading, and a name with a newline loaded from its list.
+add_executable(test_chooser_app ${PROJECT_SOURCE_DIR}/tests/test_chooser_app.c)
+target_link_libraries(test_chooser_app PRIVATE app testutil)
+add_dependencies(test_chooser_app shm-decode)
+add_test(NAME chooser.app COMMAND test_chooser_app $<TARGET_FILE:shm-decode>)
+set_tests_properties(chooser.app PROPERTIES
+  TIMEOUT 60
+  ENVIRONMENT "SDL_VIDEODRIVER=dummy")

@@ -774,14 +774,59 @@ static void test_errors(struct chooser *ch)
 	      strstr(chooser_error(ch), "nonexistent-folder-xyz"));
 	key(ch, SDLK_ESCAPE);
 
-	/* NULL: the folder shown last. */
+	/* NULL: the current directory, not the folder browsed last. */
 	chooser_open(ch, tree);
 	type(ch, "many");
 	key(ch, SDLK_RETURN);
 	key(ch, SDLK_ESCAPE);
 	chooser_open(ch, NULL);
+	CHECK(!strcmp(chooser_dir(ch), p));
+	key(ch, SDLK_ESCAPE);
+}
+
+/* Proves: once a file was loaded, the chooser opens in its folder, not in
+ * the one asked for and not in one only browsed since: an absolute path,
+ * a relative one (resolved against the current directory when it was
+ * loaded, "..": by the text), and a folder that is gone falls back to the
+ * current directory with the reason. A fresh chooser, since this one
+ * remembers for good. */
+static void test_reopen(TTF_Font *font)
+{
+	struct chooser *ch = chooser_create(font, 1.0f);
+	char p[PATH_MAX], cwd[PATH_MAX];
+
+	CHECK(ch != NULL && getcwd(cwd, sizeof(cwd)));
+	if (!ch)
+		return;
+	chooser_open(ch, tree);
+	CHECK(is_dir(ch, ""));
+	CHECK(key(ch, SDLK_ESCAPE) == CHOOSER_CANCELLED);
+	path_in(p, "alpha/inner.png");
+	chooser_loaded(ch, p);
+	chooser_open(ch, tree);
+	CHECK(is_dir(ch, "alpha"));
+	/* Browsing elsewhere and cancelling changes nothing. */
+	type(ch, "../many");
+	key(ch, SDLK_RETURN);
 	CHECK(is_dir(ch, "many"));
 	key(ch, SDLK_ESCAPE);
+	chooser_open(ch, NULL);
+	CHECK(is_dir(ch, "alpha"));
+	key(ch, SDLK_ESCAPE);
+
+	CHECK(chdir(tree) == 0);
+	chooser_loaded(ch, "Beta/../zeta/photo.png");
+	CHECK(chdir("/") == 0);
+	chooser_open(ch, NULL);
+	CHECK(is_dir(ch, "zeta"));
+	key(ch, SDLK_ESCAPE);
+
+	chooser_loaded(ch, "/nonexistent-folder-xyz/photo.png");
+	chooser_open(ch, tree);
+	CHECK(!strcmp(chooser_dir(ch), "/") && chooser_error(ch) &&
+	      strstr(chooser_error(ch), "nonexistent-folder-xyz"));
+	CHECK(chdir(cwd) == 0);
+	chooser_destroy(ch);
 }
 
 /* Tab completes the last part of a typed path in the folder it names:
@@ -1644,6 +1689,7 @@ int main(int argc, char **argv)
 		test_types_whole(ch, r, font1, 1.0f);
 		test_types_whole(ch, big_r, font2, 2.0f);
 		test_control_names(ch, r, font1);
+		test_reopen(font1);
 		test_min_size(ch, 1.0f);
 		test_min_size(ch, 2.0f);
 		chooser_set_font(ch, font1, 1.0f);

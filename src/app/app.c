@@ -40,7 +40,6 @@ struct app {
 	struct ui *ui;
 	struct dialog *dialog;
 	struct chooser *chooser;
-	bool chooser_used;		/* opened before: reopen its folder */
 
 	Uint32 wake_event;		/* a dialog job has news */
 	SDL_Texture *tex;		/* the image, as shown */
@@ -421,8 +420,10 @@ struct app *app_create(const struct app_options *o, struct err *err)
 	}, err);
 	if (!a->dialog)
 		goto fail;
-	if (o->load)
+	if (o->load) {
+		chooser_loaded(a->chooser, o->load);
 		dialog_load_from_file(a->dialog, o->load, true);
+	}
 	a->dirty = true;
 	return a;
 fail:
@@ -457,14 +458,14 @@ static void open_chooser(struct app *a)
 
 	ui_pointer_left(a->ui, &redraw);
 	dialog_choose_begin(a->dialog);
-	/* First in the samples, later where the user was last. */
-	chooser_open(a->chooser, a->chooser_used ? NULL : APP_ASSETS_DIR);
-	a->chooser_used = true;
+	/* Where the last file loaded is; before any, in the samples. */
+	chooser_open(a->chooser, APP_ASSETS_DIR);
 	a->dirty = true;
 }
 
 static void load_file(struct app *a, const char *path)
 {
+	chooser_loaded(a->chooser, path);
 	dialog_load_from_file(a->dialog, path, false);
 	a->dirty = true;
 }
@@ -732,6 +733,11 @@ const struct ui_layout *app_layout(const struct app *a)
 bool app_chooser_is_open(const struct app *a)
 {
 	return chooser_is_open(a->chooser);
+}
+
+const struct chooser *app_chooser(const struct app *a)
+{
+	return a->chooser;
 }
 
 float app_scale(const struct app *a)

@@ -64,6 +64,11 @@ void chooser_open(struct chooser *ch, const char *dir)
 	SDL_FlushEvent(SDL_TEXTEDITING);
 }
 
+void chooser_loaded(struct chooser *ch, const char *path)
+{
+	chooser_model_loaded(&ch->m, path);
+}
+
 void chooser_close(struct chooser *ch)
 {
 	if (!ch || !ch->open)

@@ -46,10 +46,18 @@ void chooser_destroy(struct chooser *ch);
 
 void chooser_set_font(struct chooser *ch, TTF_Font *font, float scale);
 
-/* Opens the chooser on folder dir (falls back to the current directory
- * if dir cannot be read; NULL: the folder shown last) and starts SDL text
- * input for the name field, dropping text events already queued. */
+/* Opens the chooser on the folder of the file loaded last (see
+ * chooser_loaded), or, before any, on folder dir (NULL: the current
+ * directory); falls back to the current directory if that cannot be read.
+ * Starts SDL text input for the name field, dropping text events already
+ * queued. */
 void chooser_open(struct chooser *ch, const char *dir);
+
+/* Tells the chooser the file the window loads (path, relative to the
+ * current directory), however it was chosen: through the chooser, a drop
+ * or --load. The next chooser_open shows its folder, where the user was;
+ * a folder only browsed is not remembered. */
+void chooser_loaded(struct chooser *ch, const char *path);
 
 /* Closes without a result (stops text input, frees the listing). */
 void chooser_close(struct chooser *ch);

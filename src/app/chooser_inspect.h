@@ -9,7 +9,7 @@
 
 #include "app/chooser.h"
 
-/* The folder the chooser showed last (absolute), for the next open. */
+/* The folder the chooser shows or showed last (absolute). */
 const char *chooser_dir(const struct chooser *ch);
 
 /* The inline error the chooser shows ("File not found: ..."), or NULL. */

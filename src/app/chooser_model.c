@@ -128,8 +128,10 @@ void chooser_model_open(struct chooser_model *m, const char *dir)
 
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), "/");
-	if (!dir || !*dir)
-		dir = m->dir[0] ? m->dir : cwd;
+	if (m->start[0])
+		dir = m->start;
+	else if (!dir || !*dir)
+		dir = cwd;
 	set_name(m, "");
 	m->error[0] = '\0';
 	m->path[0] = '\0';
@@ -145,6 +147,20 @@ void chooser_model_open(struct chooser_model *m, const char *dir)
 			enter(m, "/", NULL);
 		set_error(m, first);
 	}
+}
+
+void chooser_model_loaded(struct chooser_model *m, const char *path)
+{
+	char cwd[PATH_MAX], file[PATH_MAX], dir[PATH_MAX];
+	struct err e;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), "/");
+	/* Resolved now: the current directory may change before the next
+	 * open, and a relative --load means the one at start. */
+	if (dirlist_resolve(cwd, path, file, sizeof(file), &e) == 0 &&
+	    dirlist_resolve(file, "..", dir, sizeof(dir), &e) == 0)
+		memcpy(m->start, dir, sizeof(dir));
 }
 
 bool chooser_model_can_up(const struct chooser_model *m)
