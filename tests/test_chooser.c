@@ -29,6 +29,10 @@
  *  - Tab completes typed paths in the folder they name (relative,
  *    absolute, "~", ".."); Ctrl+A and an error select the field so that
  *    typing replaces it.
+ *  - Tab with several matches shows just the candidates, in their folder;
+ *    control characters in names are drawn escaped on one line; after a
+ *    file is loaded the chooser opens in its folder; at the window's
+ *    minimum size the list shows three rows and every control fits.
  *  - too long for their place, a list name, the folder shown, the error
  *    and the type filter end or start with an ellipsis; the "Files of
  *    type" text is drawn whole, descenders included, at 1x and 2x.
@@ -829,9 +833,54 @@ static void test_reopen(TTF_Font *font)
 	chooser_destroy(ch);
 }
 
+/* How many rows the list shows (after a draw). */
+static int rows_listed(struct chooser *ch, SDL_Renderer *r)
+{
+	SDL_Rect all = { 0, 0, WIN_W, WIN_H }, rc;
+	int n = 0;
+
+	chooser_draw(ch, r, &all);
+	while (chooser_part_rect(ch, CHOOSER_PART_ROW, n, &rc))
+		n++;
+	return n;
+}
+
+/* Proves: Tab with several matches works like a shell's: the field gets
+ * what they share, and the list shows just the candidates, in the folder
+ * they are in ("alpha/inn": alpha, listing inner/ and inner.png, field
+ * "inner", which Enter opens there); Down picks a candidate; typing more
+ * brings the whole folder back. */
+static void test_complete_several(struct chooser *ch, SDL_Renderer *r)
+{
+	chooser_open(ch, tree);
+	type(ch, "alpha/inn");
+	key(ch, SDLK_TAB);
+	CHECK(is_dir(ch, "alpha"));
+	CHECK_MSG(rows_listed(ch, r) == 2, "%d rows", rows_listed(ch, r));
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE && is_dir(ch, "alpha/inner"));
+
+	chooser_open(ch, tree);
+	type(ch, "im");
+	key(ch, SDLK_TAB);
+	CHECK(is_dir(ch, ""));
+	CHECK_MSG(rows_listed(ch, r) == 2, "%d rows", rows_listed(ch, r));
+	key(ch, SDLK_DOWN);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN &&
+	      is_path(ch, "img2.png"));
+
+	chooser_open(ch, tree);
+	type(ch, "im");
+	key(ch, SDLK_TAB);
+	type(ch, "1");
+	CHECK(rows_listed(ch, r) > 2);
+	CHECK(key(ch, SDLK_TAB) == CHOOSER_NONE);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN &&
+	      is_path(ch, "img10.png"));
+}
+
 /* Tab completes the last part of a typed path in the folder it names:
  * relative to the folder shown, absolute, from "~", through "..". */
-static void test_complete(struct chooser *ch)
+static void test_complete(struct chooser *ch, SDL_Renderer *r)
 {
 	char p[PATH_MAX], out[PATH_MAX];
 
@@ -879,6 +928,7 @@ static void test_complete(struct chooser *ch)
 	type(ch, ".png");
 	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
 	CHECK(is_path(ch, "alpha/inner.png"));
+	test_complete_several(ch, r);
 }
 
 /* Ctrl+A selects the field's text, and so does an error: what is typed
@@ -1678,7 +1728,7 @@ int main(int argc, char **argv)
 		test_typed_paths(ch);
 		test_list_keys(ch);
 		test_errors(ch);
-		test_complete(ch);
+		test_complete(ch, r);
 		test_select_all(ch);
 		test_stray_f(ch);
 		test_unreadable(ch);

@@ -9,11 +9,15 @@
  * Keys: typed text goes to the name field (Left/Right/Delete/Backspace
  * edit it, Ctrl+A selects it all, Ctrl+V pastes,
  * Tab completes the last part of the path typed, in whichever folder it
- * names); Up/Down/PageUp/PageDown/Home/End move the list selection; Enter
+ * names, as far as the matches agree - and, when several match, the list
+ * shows just them, in their folder, until the field is edited); Up/Down/PageUp/PageDown/Home/End move the list selection; Enter
  * opens what the field names (a relative path starts at the folder shown,
  * "~" at $HOME), or the selected row when the field is empty; Backspace on
  * an empty field goes to the parent folder; Esc cancels. After an error
- * the field's text is selected, so typing replaces it.
+ * the field's text is selected, so typing replaces it. Control characters
+ * in names are shown escaped (\n, \t, \xHH), on one line. A short area
+ * drops the type row, the title and the list header, in that order, to
+ * keep three rows of the list.
  *
  * The chooser is a model (chooser_model.c: folder, list, field, keys) and
  * a view (chooser_view.c: layout, hit tests, drawing); this file joins

@@ -27,6 +27,9 @@ struct chooser_model {
 	char error[ERR_MAX];	/* "" when there is none */
 
 	struct dirlist list;
+	char filter[NAME_MAX + 1];	/* after an ambiguous Tab, the list
+					 * holds only names starting with
+					 * this (any case); "" otherwise */
 	int sel;		/* -1: nothing selected */
 	int top;		/* first row shown */
 	int rows;		/* rows the view shows whole */
