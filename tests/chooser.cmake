@@ -10,10 +10,12 @@ add_executable(test_chooser
   ${PROJECT_SOURCE_DIR}/src/app/dirlist.c
   ${PROJECT_SOURCE_DIR}/src/app/theme.c
   ${PROJECT_SOURCE_DIR}/src/app/ui.c
-  ${PROJECT_SOURCE_DIR}/src/app/text.c)
+  ${PROJECT_SOURCE_DIR}/src/app/text.c
+  ${PROJECT_SOURCE_DIR}/src/app/font.c)
 target_include_directories(test_chooser PRIVATE ${PROJECT_SOURCE_DIR}/tests)
 target_link_libraries(test_chooser PRIVATE imgsdl PkgConfig::SDL2
-                      PkgConfig::SDL2_TTF PkgConfig::SDL2_IMAGE m)
+                      PkgConfig::SDL2_TTF PkgConfig::SDL2_IMAGE
+                      PkgConfig::FONTCONFIG m)
 
 # The font the window would use; the test also asks fc-match itself and
 # falls back to DejaVu, and skips (77, with the reason) if none is found.
@@ -30,6 +32,13 @@ endif()
 
 add_test(NAME chooser COMMAND test_chooser)
 set_tests_properties(chooser PROPERTIES
+  TIMEOUT 60
+  SKIP_RETURN_CODE 77
+  ENVIRONMENT "SDL_VIDEODRIVER=dummy")
+# Glyphs the UI font lacks, drawn with a font fontconfig finds (skipped
+# where none with emoji and CJK is installed; .ci/deps installs them).
+add_test(NAME chooser.fallback COMMAND test_chooser --fallback)
+set_tests_properties(chooser.fallback PROPERTIES
   TIMEOUT 60
   SKIP_RETURN_CODE 77
   ENVIRONMENT "SDL_VIDEODRIVER=dummy")

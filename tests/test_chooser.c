@@ -60,6 +60,7 @@
 #include "app/chooser_model.h"
 #include "app/chooser_view.h"
 #include "app/dirlist_inspect.h"
+#include "app/font.h"
 #include "common/bytes.h"
 #include "app/text.h"
 #include "app/theme.h"
@@ -1623,6 +1624,121 @@ static void test_text(SDL_Renderer *r, TTF_Font *font)
 	text_finish(&c);
 }
 
+/* The ink in rc as r has drawn it on white: how far below white its
+ * pixels are, summed (antialiased strokes a pixel thin count too). */
+static int dark_pixels(SDL_Renderer *r, const SDL_Rect *rc)
+{
+	Uint8 *buf = malloc((size_t)rc->w * rc->h * 4 + 4);
+	int n = 0, i;
+
+	if (buf && SDL_RenderReadPixels(r, rc, SDL_PIXELFORMAT_RGBA32, buf,
+					rc->w * 4) == 0)
+		for (i = 0; i < rc->w * rc->h; i++)
+			n += 255 - buf[4 * i];
+	free(buf);
+	return n;
+}
+
+/* Dark pixels of surface s drawn on white by r at (0, 0); s is freed. */
+static int ink_of(SDL_Renderer *r, SDL_Surface *s)
+{
+	SDL_Texture *t = s ? SDL_CreateTextureFromSurface(r, s) : NULL;
+	SDL_Rect rc = { 0, 0, s ? s->w : 0, s ? s->h : 0 };
+	int n;
+
+	SDL_FreeSurface(s);
+	if (!t)
+		return -1;
+	SDL_SetRenderDrawColor(r, 255, 255, 255, 255);
+	SDL_RenderClear(r);
+	SDL_RenderCopy(r, t, NULL, &rc);
+	n = dark_pixels(r, &rc);
+	SDL_DestroyTexture(t);
+	return n;
+}
+
+/* Ink of str as text_update draws it, checking it keeps the line's
+ * height and text_width's width. */
+static int ink_drawn(SDL_Renderer *r, TTF_Font *font, const char *str)
+{
+	SDL_Color black = { 0, 0, 0, 255 };
+	struct text_cache c = { 0 };
+	SDL_Rect rc;
+	int n;
+
+	CHECK(text_update(&c, r, font, str, black, 0, TEXT_LEFT) == 0);
+	CHECK_MSG(c.h == TTF_FontHeight(font) && c.w == text_width(font, str),
+		  "%s: %dx%d, line %d, width %d", str, c.w, c.h,
+		  TTF_FontHeight(font), text_width(font, str));
+	rc = (SDL_Rect){ 0, 0, c.w, c.h };
+	SDL_SetRenderDrawColor(r, 255, 255, 255, 255);
+	SDL_RenderClear(r);
+	text_draw(&c, r, 0, 0, NULL);
+	n = dark_pixels(r, &rc);
+	text_finish(&c);
+	return n;
+}
+
+/* The fallback font file at the size whose lines are as tall as font's. */
+static TTF_Font *open_like(const char *path, TTF_Font *font)
+{
+	TTF_Font *f = NULL;
+	int size;
+
+	for (size = 4; size < 200; size++) {
+		f = TTF_OpenFont(path, size);
+		if (!f || TTF_FontHeight(f) >= TTF_FontHeight(font))
+			break;
+		TTF_CloseFont(f);
+		f = NULL;
+	}
+	return f;
+}
+
+/* Proves: a glyph the UI font lacks is drawn with the font fontconfig
+ * finds for it. For U+1F44D (an emoji) and U+4E2D (CJK) font_fallback_find
+ * names an installed font that has it; text_update's line is not the UI
+ * font's box (its ink differs by more than a third) but about the
+ * fallback font's own glyph (ink within a third), keeps the line height,
+ * and is as wide as text_width says, mixed with Latin too. U+0378 (no
+ * font has it) is the UI font's box, pixel for pixel. Skipped, with the
+ * reason, where no font with those glyphs is installed. */
+static int test_fallback(SDL_Renderer *r, TTF_Font *font)
+{
+	/* DejaVu Sans has the smileys (U+1F600...), not the hands. */
+	static const char *const glyph[] = { "\U0001F44D", "\u4E2D" };
+	static const uint32_t cp[] = { 0x1F44D, 0x4E2D };
+	SDL_Color black = { 0, 0, 0, 255 };
+	char path[PATH_MAX];
+	int drawn, box, own, i;
+	TTF_Font *fb;
+
+	for (i = 0; i < 2; i++) {
+		if (font_fallback_find(cp[i], path, sizeof(path)) < 0)
+			SKIP("no installed font has U+%04X (Debian: "
+			     "fonts-symbola for emoji, fonts-wqy-microhei "
+			     "for CJK)", (unsigned)cp[i]);
+		CHECK(!TTF_GlyphIsProvided32(font, cp[i]));
+		fb = open_like(path, font);
+		CHECK_MSG(fb != NULL, "cannot open %s", path);
+		drawn = ink_drawn(r, font, glyph[i]);
+		box = ink_of(r, TTF_RenderUTF8_Blended(font, glyph[i], black));
+		own = fb ? ink_of(r, TTF_RenderUTF8_Blended(fb, glyph[i],
+							    black)) : -1;
+		CHECK_MSG(abs(drawn - box) * 3 > box &&
+			  abs(drawn - own) * 3 <= own,
+			  "U+%04X: ink %d; the box has %d, %s %d",
+			  (unsigned)cp[i], drawn, box, path, own);
+		if (fb)
+			TTF_CloseFont(fb);
+	}
+	CHECK(ink_drawn(r, font, "ok \U0001F44D \u4E2D\u6587 done") > 0);
+	CHECK(font_fallback_find(0x378, path, sizeof(path)) < 0);
+	CHECK(ink_drawn(r, font, "\u0378") ==
+	      ink_of(r, TTF_RenderUTF8_Blended(font, "\u0378", black)));
+	return check_done();
+}
+
 static void save_shot(struct chooser *ch, TTF_Font *font, float scale,
 		      const char *dir, const char *file, const char *setup)
 {
@@ -1682,6 +1798,7 @@ static void save_shot(struct chooser *ch, TTF_Font *font, float scale,
 int main(int argc, char **argv)
 {
 	const char *shots = NULL;
+	bool fallback;
 	TTF_Font *font1 = NULL, *font2 = NULL;
 	SDL_Window *win;
 	SDL_Renderer *r, *big_r;
@@ -1690,6 +1807,7 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--shots"))
 		shots = argv[2];
+	fallback = argc == 2 && !strcmp(argv[1], "--fallback");
 	SDL_setenv("SDL_VIDEODRIVER", "dummy", 0);
 	if (!find_font())
 		SKIP("no TrueType font found (fc-match sans-serif, DejaVu)");
@@ -1713,6 +1831,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "renderer: %s\n", SDL_GetError());
 		return 1;
 	}
+	if (fallback)
+		return test_fallback(r, font1);
 	make_tree();
 
 	test_image_names();
@@ -1764,6 +1884,7 @@ int main(int argc, char **argv)
 	SDL_DestroyRenderer(r);
 	SDL_DestroyWindow(win);
 	IMG_Quit();
+	text_fallback_finish();
 	TTF_Quit();
 	SDL_Quit();
 	return check_done();

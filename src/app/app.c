@@ -445,8 +445,10 @@ void app_destroy(struct app *a)
 		SDL_DestroyRenderer(a->ren);
 	if (a->win)
 		SDL_DestroyWindow(a->win);
-	if (a->ttf_up)
+	if (a->ttf_up) {
+		text_fallback_finish();
 		TTF_Quit();
+	}
 	if (a->sdl_up)
 		SDL_Quit();
 	free(a);

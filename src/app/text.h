@@ -29,6 +29,16 @@ struct text_cache {
 	int w, h;		/* size of tex in pixels */
 };
 
+/* One-line text (wrap <= 0, no newline) that the font has no glyph for is
+ * drawn with the font fontconfig finds for it (font_fallback_find), sized
+ * to the same line height, and measured the same way by text_width(); a
+ * box only where no installed font has the glyph. Wrapped text is drawn
+ * by SDL_ttf alone. */
+
+/* Closes the fallback fonts and forgets what fontconfig answered. Call
+ * before TTF_Quit(). */
+void text_fallback_finish(void);
+
 /* Makes sure c holds str rendered with these settings; wrap > 0 wraps at
  * that many pixels (lines aligned as align says). Returns 0, or -1 if
  * SDL_ttf fails (c then holds nothing). An empty string gives w = h = 0. */
