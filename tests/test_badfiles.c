@@ -357,6 +357,43 @@ static void case_usage(void)
 	usage_ranges();
 }
 
+/* case_output's names, with an image shared under key: img's pixels. */
+static void output_names(const char *key, SDL_Surface *img)
+{
+	char out[PATH_LEN], why[256];
+	struct tu_proc p;
+	const char *args[] = { "get", "--key", key, out, NULL };
+
+	in_dir(out, sizeof(out), "out.jpg");
+	run(&p, args, 5000);
+	expect_refusal("get into .jpg", &p, ".png");
+	CHECK_MSG(strstr(p.err, ".bmp"), "get into .jpg: %s", p.err);
+	CHECK_MSG(!tu_exists(out), "get into .jpg wrote %s", out);
+	tu_proc_close(&p);
+
+	in_dir(out, sizeof(out), "no-such-folder/out.png");
+	run(&p, args, 5000);
+	expect_refusal("get into a missing folder", &p, "out.png");
+	CHECK_MSG(strstr(p.err, strerror(ENOENT)),
+		  "get into a missing folder: no reason: %s", p.err);
+	CHECK(!tu_exists(out));
+	tu_proc_close(&p);
+
+	in_dir(out, sizeof(out), "OUT.PNG");
+	run(&p, args, 5000);
+	CHECK_MSG(tu_exit_code(&p) == 0, "get OUT.PNG: %s", p.err);
+	CHECK_MSG(tu_file_has_pixels(out, img, why, sizeof(why)),
+		  "OUT.PNG: %s", why);
+	tu_proc_close(&p);
+
+	in_dir(out, sizeof(out), "x.Bmp");
+	run(&p, args, 5000);
+	CHECK_MSG(tu_exit_code(&p) == 0, "get x.Bmp: %s", p.err);
+	CHECK_MSG(tu_file_has_pixels(out, img, why, sizeof(why)),
+		  "x.Bmp: %s", why);
+	tu_proc_close(&p);
+}
+
 /* Proves: `get` writes only what it can write correctly. With an image
  * shared: an output name ending in .jpg is refused with exit 1 (decided:
  * the name is judged when saving, after attaching, so it is a runtime
@@ -367,7 +404,7 @@ static void case_usage(void)
 static void case_output(void)
 {
 	SDL_Surface *img = tu_make_image(30, 20, 9);
-	char key[80], src[PATH_LEN], out[PATH_LEN], why[256];
+	char key[80], src[PATH_LEN], out[PATH_LEN];
 	struct tu_proc owner, p;
 
 	tu_key(key, sizeof(key), "output");
@@ -392,38 +429,7 @@ static void case_output(void)
 		SDL_FreeSurface(img);
 		return;
 	}
-	{
-		const char *args[] = { "get", "--key", key, out, NULL };
-
-		in_dir(out, sizeof(out), "out.jpg");
-		run(&p, args, 5000);
-		expect_refusal("get into .jpg", &p, ".png");
-		CHECK_MSG(strstr(p.err, ".bmp"), "get into .jpg: %s", p.err);
-		CHECK_MSG(!tu_exists(out), "get into .jpg wrote %s", out);
-		tu_proc_close(&p);
-
-		in_dir(out, sizeof(out), "no-such-folder/out.png");
-		run(&p, args, 5000);
-		expect_refusal("get into a missing folder", &p, "out.png");
-		CHECK_MSG(strstr(p.err, strerror(ENOENT)),
-			  "get into a missing folder: no reason: %s", p.err);
-		CHECK(!tu_exists(out));
-		tu_proc_close(&p);
-
-		in_dir(out, sizeof(out), "OUT.PNG");
-		run(&p, args, 5000);
-		CHECK_MSG(tu_exit_code(&p) == 0, "get OUT.PNG: %s", p.err);
-		CHECK_MSG(tu_file_has_pixels(out, img, why, sizeof(why)),
-			  "OUT.PNG: %s", why);
-		tu_proc_close(&p);
-
-		in_dir(out, sizeof(out), "x.Bmp");
-		run(&p, args, 5000);
-		CHECK_MSG(tu_exit_code(&p) == 0, "get x.Bmp: %s", p.err);
-		CHECK_MSG(tu_file_has_pixels(out, img, why, sizeof(why)),
-			  "x.Bmp: %s", why);
-		tu_proc_close(&p);
-	}
+	output_names(key, img);
 	CHECK(tu_stop(&owner, SIGTERM, 5000) == 0 && tu_exit_code(&owner) == 0);
 	tu_proc_close(&owner);
 	SDL_FreeSurface(img);

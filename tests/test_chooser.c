@@ -726,10 +726,10 @@ static void test_list_keys(struct chooser *ch)
 }
 
 /* Esc, and the errors the chooser shows in place. */
+static void test_open_fallback(struct chooser *ch);
+
 static void test_errors(struct chooser *ch)
 {
-	char p[PATH_MAX];
-
 	/* Esc cancels. */
 	chooser_open(ch, tree);
 	type(ch, "a.jpg");
@@ -769,8 +769,15 @@ static void test_errors(struct chooser *ch)
 	CHECK(is_dir(ch, ".hiddendir"));
 	key(ch, SDLK_ESCAPE);
 
-	/* Opening on a folder that cannot be read falls back to the
-	 * current directory and says why. */
+	test_open_fallback(ch);
+}
+
+/* A folder that cannot be read falls back to the current directory and
+ * says why; NULL is the current directory, whatever was browsed. */
+static void test_open_fallback(struct chooser *ch)
+{
+	char p[PATH_MAX];
+
 	chooser_open(ch, "/nonexistent-folder-xyz");
 	CHECK(chooser_is_open(ch));
 	getcwd(p, sizeof(p));
@@ -1795,19 +1802,55 @@ static void save_shot(struct chooser *ch, TTF_Font *font, float scale,
 	SDL_FreeSurface(s);
 }
 
+/* Every test that drives a chooser, on renderer r (the window's size) and
+ * big_r (twice that); shots: where to save the screenshots, or NULL. */
+static void test_chooser(SDL_Renderer *r, SDL_Renderer *big_r,
+			 TTF_Font *font1, TTF_Font *font2, const char *shots)
+{
+	struct chooser *ch = chooser_create(font1, 1.0f);
+
+	CHECK(ch != NULL);
+	if (!ch)
+		return;
+	test_typed_paths(ch);
+	test_list_keys(ch);
+	test_errors(ch);
+	test_complete(ch, r);
+	test_select_all(ch);
+	test_stray_f(ch);
+	test_unreadable(ch);
+	test_mouse(ch, r);
+	test_scrolling(ch, r);
+	test_long_list(ch, r);
+	test_draw(ch, r, font1, font2);
+	test_types_whole(ch, r, font1, 1.0f);
+	test_types_whole(ch, big_r, font2, 2.0f);
+	test_control_names(ch, r, font1);
+	test_reopen(font1);
+	test_min_size(ch, 1.0f);
+	test_min_size(ch, 2.0f);
+	chooser_set_font(ch, font1, 1.0f);
+	if (shots) {
+		save_shot(ch, font1, 1.0f, shots, "chooser.png", "");
+		save_shot(ch, font2, 2.0f, shots, "chooser-2x.png", "");
+		save_shot(ch, font1, 1.0f, shots, "chooser-error.png",
+			  "error");
+		save_shot(ch, font1, 1.0f, shots, "chooser-min.png", "min");
+	}
+	chooser_destroy(ch);
+	chooser_destroy(NULL);
+}
+
 int main(int argc, char **argv)
 {
-	const char *shots = NULL;
-	bool fallback;
+	const char *shots = argc == 3 && !strcmp(argv[1], "--shots") ?
+			    argv[2] : NULL;
+	bool fallback = argc == 2 && !strcmp(argv[1], "--fallback");
 	TTF_Font *font1 = NULL, *font2 = NULL;
-	SDL_Window *win;
 	SDL_Renderer *r, *big_r;
 	SDL_Surface *big;
-	struct chooser *ch;
+	SDL_Window *win;
 
-	if (argc == 3 && !strcmp(argv[1], "--shots"))
-		shots = argv[2];
-	fallback = argc == 2 && !strcmp(argv[1], "--fallback");
 	SDL_setenv("SDL_VIDEODRIVER", "dummy", 0);
 	if (!find_font())
 		SKIP("no TrueType font found (fc-match sans-serif, DejaVu)");
@@ -1834,49 +1877,15 @@ int main(int argc, char **argv)
 	if (fallback)
 		return test_fallback(r, font1);
 	make_tree();
-
 	test_image_names();
 	test_order();
 	test_listing();
 	test_paths();
 	test_text(r, font1);
 	test_elide(r, font1);
-
-	ch = chooser_create(font1, 1.0f);
-	CHECK(ch != NULL);
-	if (ch) {
-		test_typed_paths(ch);
-		test_list_keys(ch);
-		test_errors(ch);
-		test_complete(ch, r);
-		test_select_all(ch);
-		test_stray_f(ch);
-		test_unreadable(ch);
-		test_mouse(ch, r);
-		test_scrolling(ch, r);
-		test_long_list(ch, r);
-		test_draw(ch, r, font1, font2);
-		test_types_whole(ch, r, font1, 1.0f);
-		test_types_whole(ch, big_r, font2, 2.0f);
-		test_control_names(ch, r, font1);
-		test_reopen(font1);
-		test_min_size(ch, 1.0f);
-		test_min_size(ch, 2.0f);
-		chooser_set_font(ch, font1, 1.0f);
-		if (shots) {
-			save_shot(ch, font1, 1.0f, shots, "chooser.png", "");
-			save_shot(ch, font2, 2.0f, shots, "chooser-2x.png",
-				  "");
-			save_shot(ch, font1, 1.0f, shots, "chooser-error.png",
-				  "error");
-			save_shot(ch, font1, 1.0f, shots, "chooser-min.png",
-				  "min");
-		}
-	}
-	chooser_destroy(ch);
-	chooser_destroy(NULL);
-
+	test_chooser(r, big_r, font1, font2, shots);
 	remove_tree();
+
 	TTF_CloseFont(font1);
 	TTF_CloseFont(font2);
 	SDL_DestroyRenderer(big_r);
