@@ -1702,6 +1702,31 @@ static TTF_Font *open_like(const char *path, TTF_Font *font)
 	return f;
 }
 
+/* Wrapped text takes the fallback too: "<CJK> <CJK>" at the width of one
+ * word is two lines, aligned in the middle, and not SDL_ttf's boxes. */
+static void test_fallback_wrapped(SDL_Renderer *r, TTF_Font *font)
+{
+	static const char two[] = "\u4E2D\u6587 \u6587\u4E2D";
+	SDL_Color black = { 0, 0, 0, 255 };
+	int wrap = text_width(font, "\u4E2D\u6587") + 2, box, drawn;
+	struct text_cache c = { 0 };
+	SDL_Rect rc;
+
+	CHECK(text_update(&c, r, font, two, black, wrap, TEXT_CENTER) == 0);
+	CHECK_MSG(c.h >= TTF_FontLineSkip(font) + TTF_FontHeight(font) &&
+		  c.w <= wrap, "wrapped: %dx%d at %d", c.w, c.h, wrap);
+	rc = (SDL_Rect){ 0, 0, c.w, c.h };
+	SDL_SetRenderDrawColor(r, 255, 255, 255, 255);
+	SDL_RenderClear(r);
+	text_draw(&c, r, 0, 0, NULL);
+	drawn = dark_pixels(r, &rc);
+	box = ink_of(r, TTF_RenderUTF8_Blended_Wrapped(font, two, black,
+						       (Uint32)wrap));
+	CHECK_MSG(abs(drawn - box) * 3 > box, "wrapped: ink %d, boxes %d",
+		  drawn, box);
+	text_finish(&c);
+}
+
 /* Proves: a glyph the UI font lacks is drawn with the font fontconfig
  * finds for it. For U+1F44D (an emoji) and U+4E2D (CJK) font_fallback_find
  * names an installed font that has it; text_update's line is not the UI
@@ -1740,6 +1765,7 @@ static int test_fallback(SDL_Renderer *r, TTF_Font *font)
 			TTF_CloseFont(fb);
 	}
 	CHECK(ink_drawn(r, font, "ok \U0001F44D \u4E2D\u6587 done") > 0);
+	test_fallback_wrapped(r, font);
 	CHECK(font_fallback_find(0x378, path, sizeof(path)) < 0);
 	CHECK(ink_drawn(r, font, "\u0378") ==
 	      ink_of(r, TTF_RenderUTF8_Blended(font, "\u0378", black)));

@@ -121,7 +121,8 @@ static TTF_Font *font_for(TTF_Font *main, uint32_t cp)
 	TTF_Font *f;
 	int p;
 
-	if (TTF_GlyphIsProvided32(main, cp))
+	/* Control characters are layout (a newline), not glyphs. */
+	if (cp < 0x20 || TTF_GlyphIsProvided32(main, cp))
 		return main;
 	p = fallback_path(cp);
 	f = p < 0 ? NULL : fallback_font(p, TTF_FontHeight(main));
@@ -244,6 +245,69 @@ static SDL_Surface *render_line(TTF_Font *main, const char *str,
 	return line;
 }
 
+/* Where the line starting at from ends: before the last space that keeps
+ * it within wrap pixels, at a newline, or at the end. A word wider than
+ * wrap gets a line of its own. tmp holds strlen(str) + 1 bytes. */
+static size_t line_end(TTF_Font *font, const char *str, size_t from,
+		       int wrap, char *tmp)
+{
+	size_t i = from, e, best = from;
+
+	for (;;) {
+		e = i + strcspn(str + i, " \n");
+		memcpy(tmp, str + from, e - from);
+		tmp[e - from] = '\0';
+		if (best > from && text_width(font, tmp) > wrap)
+			return best;
+		best = e;
+		if (str[e] != ' ')
+			return e;
+		i = e + 1;
+	}
+}
+
+/* Lines of str as render_line draws them, wrapped at wrap pixels and
+ * aligned as align says: SDL_ttf's own wrapping knows nothing of the
+ * fallback fonts. */
+static SDL_Surface *render_wrapped(TTF_Font *font, const char *str,
+				   SDL_Color color, int wrap,
+				   enum text_align align)
+{
+	size_t from = 0, e, n = 0, i, len = strlen(str);
+	int skip = TTF_FontLineSkip(font), w = 0, x;
+	SDL_Surface **line = calloc(len + 1, sizeof(*line)), *all = NULL;
+	char *tmp = malloc(len + 1);
+
+	for (; line && tmp; from = e + 1, n++) {
+		e = line_end(font, str, from, wrap > 0 ? wrap : INT_MAX, tmp);
+		memcpy(tmp, str + from, e - from);
+		tmp[e - from] = '\0';
+		line[n] = tmp[0] ? render_line(font, tmp, color) : NULL;
+		if (line[n] && line[n]->w > w)
+			w = line[n]->w;
+		if (!str[e])
+			break;
+	}
+	if (line && tmp)
+		all = SDL_CreateRGBSurfaceWithFormat(0, w > 0 ? w : 1,
+			(int)n * skip + TTF_FontHeight(font), 32,
+			SDL_PIXELFORMAT_ARGB8888);
+	for (i = 0; all && i <= n; i++) {
+		if (!line[i])
+			continue;
+		x = align == TEXT_CENTER ? (w - line[i]->w) / 2 :
+		    align == TEXT_RIGHT ? w - line[i]->w : 0;
+		SDL_SetSurfaceBlendMode(line[i], SDL_BLENDMODE_NONE);
+		SDL_BlitSurface(line[i], NULL, all, &(SDL_Rect){
+			x, (int)i * skip, line[i]->w, line[i]->h });
+	}
+	for (i = 0; line && i <= n; i++)
+		SDL_FreeSurface(line[i]);
+	free(line);
+	free(tmp);
+	return all;
+}
+
 static bool same_color(SDL_Color a, SDL_Color b)
 {
 	return a.r == b.r && a.g == b.g && a.b == b.b && a.a == b.a;
@@ -267,6 +331,8 @@ static SDL_Surface *render(TTF_Font *font, const char *str, SDL_Color color,
 
 	if (wrap <= 0 && !strchr(str, '\n'))
 		return render_line(font, str, color);
+	if (!all_main(font, str))
+		return render_wrapped(font, str, color, wrap, align);
 
 	/* The alignment is a property of the font, which is shared with
 	 * every other cache: set it for this call only. */

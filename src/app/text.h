@@ -32,8 +32,9 @@ struct text_cache {
 /* One-line text (wrap <= 0, no newline) that the font has no glyph for is
  * drawn with the font fontconfig finds for it (font_fallback_find), sized
  * to the same line height, and measured the same way by text_width(); a
- * box only where no installed font has the glyph. Wrapped text is drawn
- * by SDL_ttf alone. */
+ * box only where no installed font has the glyph. Wrapped text that needs
+ * a fallback font is broken into lines here (at spaces and newlines), as
+ * SDL_ttf would. */
 
 /* Closes the fallback fonts and forgets what fontconfig answered. Call
  * before TTF_Quit(). */
