@@ -215,6 +215,85 @@ static void case_files(void)
 	SDL_FreeSurface(good);
 }
 
+/* Proves: `shmimage --help` lists every option of every command: each
+ * command's usage line names each option it takes (put: --key,
+ * --max-bytes, --decode-timeout, --decoder), and every option line of the
+ * table starts its description in one column, wrapped lines included. */
+static void usage_help(void)
+{
+	static const char *const opts[] = {
+		"--key", "--max-bytes", "--decode-timeout", "--decoder",
+		"--count", "--help",
+	};
+	const char *args[] = { "--help", NULL }, *line, *put, *get;
+	struct tu_proc p;
+	int col = -1, rows = 0;
+
+	run(&p, args, 5000);
+	CHECK_MSG(tu_exit_code(&p) == 0 && p.err_len == 0, "--help: exit %d",
+		  tu_exit_code(&p));
+	put = strstr(p.out, "shmimage put");
+	get = strstr(p.out, "shmimage get");
+	CHECK_MSG(put && get, "--help has no put and get lines: %s", p.out);
+	for (size_t i = 0; put && get && i < 4; i++) {
+		const char *at = strstr(put, opts[i]);
+
+		CHECK_MSG(at && at < get, "put's usage lacks %s", opts[i]);
+	}
+	for (size_t i = 0; i < SDL_arraysize(opts); i++)
+		CHECK_MSG(strstr(p.out, opts[i]), "--help lacks %s", opts[i]);
+	/* "  --opt ARG   text", then "      text" lines that wrap it. */
+	for (line = p.out; *line; line = strchr(line, '\n') + 1) {
+		const char *end = strchr(line, '\n'), *t = line;
+
+		if (!end)
+			break;
+		if (!strncmp(line, "  --", 4))
+			t = strstr(line + 2, "  ");
+		else if (rows == 0 || strncmp(line, "      ", 6))
+			continue;
+		while (t && *t == ' ')
+			t++;
+		if (col < 0)
+			col = (int)(t - line);
+		CHECK_MSG(t && (int)(t - line) == col, "column %d, not %d: "
+			  "%.*s", t ? (int)(t - line) : -1, col,
+			  (int)(end - line), line);
+		rows++;
+	}
+	CHECK_MSG(rows >= 6, "only %d option lines in --help", rows);
+	tu_proc_close(&p);
+}
+
+/* Proves: a value out of range is refused with the range: --decode-timeout
+ * 0 names "1 to 86400", --max-bytes one byte over 16384 x 16384 x 4 names
+ * the largest image, and 1G itself (the largest) is accepted (the answer
+ * is then "nothing is shared", a runtime one). */
+static void usage_ranges(void)
+{
+	const char *const bad[][6] = {
+		{ "put", "--decode-timeout", "0", "x.png", NULL, "1 to 86400" },
+		{ "put", "--decode-timeout", "86401", "x.png", NULL,
+		  "1 to 86400" },
+		{ "info", "--max-bytes", "1073741825", NULL, NULL,
+		  "largest image" },
+	};
+	const char *ok[] = { "info", "--key", "RangesNobody", "--max-bytes",
+			     "1G", NULL };
+	struct tu_proc p;
+
+	for (size_t i = 0; i < SDL_arraysize(bad); i++) {
+		run(&p, bad[i], 5000);
+		CHECK_MSG(tu_exit_code(&p) == 2 && strstr(p.err, bad[i][5]),
+			  "%s %s: exit %d, stderr: %s", bad[i][1], bad[i][2],
+			  tu_exit_code(&p), p.err);
+		tu_proc_close(&p);
+	}
+	run(&p, ok, 5000);
+	expect_refusal("--max-bytes 1G", &p, "nothing is shared");
+	tu_proc_close(&p);
+}
+
 /* Proves: every malformed command line is a usage error (exit 2, the
  * reason on stderr, nothing on stdout), including keys one character
  * outside the rule (65 characters, empty, a space, non-ASCII); and the
@@ -274,6 +353,45 @@ static void case_usage(void)
 		expect_refusal(edge[i][2], &p, "nothing is shared");
 		tu_proc_close(&p);
 	}
+	usage_help();
+	usage_ranges();
+}
+
+/* case_output's names, with an image shared under key: img's pixels. */
+static void output_names(const char *key, SDL_Surface *img)
+{
+	char out[PATH_LEN], why[256];
+	struct tu_proc p;
+	const char *args[] = { "get", "--key", key, out, NULL };
+
+	in_dir(out, sizeof(out), "out.jpg");
+	run(&p, args, 5000);
+	expect_refusal("get into .jpg", &p, ".png");
+	CHECK_MSG(strstr(p.err, ".bmp"), "get into .jpg: %s", p.err);
+	CHECK_MSG(!tu_exists(out), "get into .jpg wrote %s", out);
+	tu_proc_close(&p);
+
+	in_dir(out, sizeof(out), "no-such-folder/out.png");
+	run(&p, args, 5000);
+	expect_refusal("get into a missing folder", &p, "out.png");
+	CHECK_MSG(strstr(p.err, strerror(ENOENT)),
+		  "get into a missing folder: no reason: %s", p.err);
+	CHECK(!tu_exists(out));
+	tu_proc_close(&p);
+
+	in_dir(out, sizeof(out), "OUT.PNG");
+	run(&p, args, 5000);
+	CHECK_MSG(tu_exit_code(&p) == 0, "get OUT.PNG: %s", p.err);
+	CHECK_MSG(tu_file_has_pixels(out, img, why, sizeof(why)),
+		  "OUT.PNG: %s", why);
+	tu_proc_close(&p);
+
+	in_dir(out, sizeof(out), "x.Bmp");
+	run(&p, args, 5000);
+	CHECK_MSG(tu_exit_code(&p) == 0, "get x.Bmp: %s", p.err);
+	CHECK_MSG(tu_file_has_pixels(out, img, why, sizeof(why)),
+		  "x.Bmp: %s", why);
+	tu_proc_close(&p);
 }
 
 /* Proves: `get` writes only what it can write correctly. With an image
@@ -286,7 +404,7 @@ static void case_usage(void)
 static void case_output(void)
 {
 	SDL_Surface *img = tu_make_image(30, 20, 9);
-	char key[80], src[PATH_LEN], out[PATH_LEN], why[256];
+	char key[80], src[PATH_LEN], out[PATH_LEN];
 	struct tu_proc owner, p;
 
 	tu_key(key, sizeof(key), "output");
@@ -311,36 +429,7 @@ static void case_output(void)
 		SDL_FreeSurface(img);
 		return;
 	}
-	{
-		const char *args[] = { "get", "--key", key, out, NULL };
-
-		in_dir(out, sizeof(out), "out.jpg");
-		run(&p, args, 5000);
-		expect_refusal("get into .jpg", &p, ".png");
-		CHECK_MSG(strstr(p.err, ".bmp"), "get into .jpg: %s", p.err);
-		CHECK_MSG(!tu_exists(out), "get into .jpg wrote %s", out);
-		tu_proc_close(&p);
-
-		in_dir(out, sizeof(out), "no-such-folder/out.png");
-		run(&p, args, 5000);
-		expect_refusal("get into a missing folder", &p, "out.png");
-		CHECK(!tu_exists(out));
-		tu_proc_close(&p);
-
-		in_dir(out, sizeof(out), "OUT.PNG");
-		run(&p, args, 5000);
-		CHECK_MSG(tu_exit_code(&p) == 0, "get OUT.PNG: %s", p.err);
-		CHECK_MSG(tu_file_has_pixels(out, img, why, sizeof(why)),
-			  "OUT.PNG: %s", why);
-		tu_proc_close(&p);
-
-		in_dir(out, sizeof(out), "x.Bmp");
-		run(&p, args, 5000);
-		CHECK_MSG(tu_exit_code(&p) == 0, "get x.Bmp: %s", p.err);
-		CHECK_MSG(tu_file_has_pixels(out, img, why, sizeof(why)),
-			  "x.Bmp: %s", why);
-		tu_proc_close(&p);
-	}
+	output_names(key, img);
 	CHECK(tu_stop(&owner, SIGTERM, 5000) == 0 && tu_exit_code(&owner) == 0);
 	tu_proc_close(&owner);
 	SDL_FreeSurface(img);

@@ -29,12 +29,17 @@
  *  - Tab completes typed paths in the folder they name (relative,
  *    absolute, "~", ".."); Ctrl+A and an error select the field so that
  *    typing replaces it.
+ *  - Tab with several matches shows just the candidates, in their folder;
+ *    control characters in names are drawn escaped on one line; after a
+ *    file is loaded the chooser opens in its folder; at the window's
+ *    minimum size the list shows three rows and every control fits.
  *  - too long for their place, a list name, the folder shown, the error
  *    and the type filter end or start with an ellipsis; the "Files of
  *    type" text is drawn whole, descenders included, at 1x and 2x.
  *
- * Usage: test_chooser [--shots DIR] (DIR gets chooser.png, chooser-2x.png
- * and chooser-error.png to look at).
+ * Usage: test_chooser [--shots DIR] (DIR gets chooser.png, chooser-2x.png,
+ * chooser-error.png and chooser-min.png, at the window's minimum size, to
+ * look at).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,13 +56,15 @@
 #include <SDL_image.h>
 #include <SDL_ttf.h>
 
-#include "app/chooser.h"
+#include "app/chooser_inspect.h"
 #include "app/chooser_model.h"
 #include "app/chooser_view.h"
-#include "app/dirlist.h"
+#include "app/dirlist_inspect.h"
+#include "app/font.h"
 #include "common/bytes.h"
 #include "app/text.h"
 #include "app/theme.h"
+#include "app/ui.h"
 #include "check.h"
 
 #ifndef TEST_FONT
@@ -719,10 +726,10 @@ static void test_list_keys(struct chooser *ch)
 }
 
 /* Esc, and the errors the chooser shows in place. */
+static void test_open_fallback(struct chooser *ch);
+
 static void test_errors(struct chooser *ch)
 {
-	char p[PATH_MAX];
-
 	/* Esc cancels. */
 	chooser_open(ch, tree);
 	type(ch, "a.jpg");
@@ -762,8 +769,15 @@ static void test_errors(struct chooser *ch)
 	CHECK(is_dir(ch, ".hiddendir"));
 	key(ch, SDLK_ESCAPE);
 
-	/* Opening on a folder that cannot be read falls back to the
-	 * current directory and says why. */
+	test_open_fallback(ch);
+}
+
+/* A folder that cannot be read falls back to the current directory and
+ * says why; NULL is the current directory, whatever was browsed. */
+static void test_open_fallback(struct chooser *ch)
+{
+	char p[PATH_MAX];
+
 	chooser_open(ch, "/nonexistent-folder-xyz");
 	CHECK(chooser_is_open(ch));
 	getcwd(p, sizeof(p));
@@ -772,19 +786,109 @@ static void test_errors(struct chooser *ch)
 	      strstr(chooser_error(ch), "nonexistent-folder-xyz"));
 	key(ch, SDLK_ESCAPE);
 
-	/* NULL: the folder shown last. */
+	/* NULL: the current directory, not the folder browsed last. */
 	chooser_open(ch, tree);
 	type(ch, "many");
 	key(ch, SDLK_RETURN);
 	key(ch, SDLK_ESCAPE);
 	chooser_open(ch, NULL);
+	CHECK(!strcmp(chooser_dir(ch), p));
+	key(ch, SDLK_ESCAPE);
+}
+
+/* Proves: once a file was loaded, the chooser opens in its folder, not in
+ * the one asked for and not in one only browsed since: an absolute path,
+ * a relative one (resolved against the current directory when it was
+ * loaded, "..": by the text), and a folder that is gone falls back to the
+ * current directory with the reason. A fresh chooser, since this one
+ * remembers for good. */
+static void test_reopen(TTF_Font *font)
+{
+	struct chooser *ch = chooser_create(font, 1.0f);
+	char p[PATH_MAX], cwd[PATH_MAX];
+
+	CHECK(ch != NULL && getcwd(cwd, sizeof(cwd)));
+	if (!ch)
+		return;
+	chooser_open(ch, tree);
+	CHECK(is_dir(ch, ""));
+	CHECK(key(ch, SDLK_ESCAPE) == CHOOSER_CANCELLED);
+	path_in(p, "alpha/inner.png");
+	chooser_loaded(ch, p);
+	chooser_open(ch, tree);
+	CHECK(is_dir(ch, "alpha"));
+	/* Browsing elsewhere and cancelling changes nothing. */
+	type(ch, "../many");
+	key(ch, SDLK_RETURN);
 	CHECK(is_dir(ch, "many"));
 	key(ch, SDLK_ESCAPE);
+	chooser_open(ch, NULL);
+	CHECK(is_dir(ch, "alpha"));
+	key(ch, SDLK_ESCAPE);
+
+	CHECK(chdir(tree) == 0);
+	chooser_loaded(ch, "Beta/../zeta/photo.png");
+	CHECK(chdir("/") == 0);
+	chooser_open(ch, NULL);
+	CHECK(is_dir(ch, "zeta"));
+	key(ch, SDLK_ESCAPE);
+
+	chooser_loaded(ch, "/nonexistent-folder-xyz/photo.png");
+	chooser_open(ch, tree);
+	CHECK(!strcmp(chooser_dir(ch), "/") && chooser_error(ch) &&
+	      strstr(chooser_error(ch), "nonexistent-folder-xyz"));
+	CHECK(chdir(cwd) == 0);
+	chooser_destroy(ch);
+}
+
+/* How many rows the list shows (after a draw). */
+static int rows_listed(struct chooser *ch, SDL_Renderer *r)
+{
+	SDL_Rect all = { 0, 0, WIN_W, WIN_H }, rc;
+	int n = 0;
+
+	chooser_draw(ch, r, &all);
+	while (chooser_part_rect(ch, CHOOSER_PART_ROW, n, &rc))
+		n++;
+	return n;
+}
+
+/* Proves: Tab with several matches works like a shell's: the field gets
+ * what they share, and the list shows just the candidates, in the folder
+ * they are in ("alpha/inn": alpha, listing inner/ and inner.png, field
+ * "inner", which Enter opens there); Down picks a candidate; typing more
+ * brings the whole folder back. */
+static void test_complete_several(struct chooser *ch, SDL_Renderer *r)
+{
+	chooser_open(ch, tree);
+	type(ch, "alpha/inn");
+	key(ch, SDLK_TAB);
+	CHECK(is_dir(ch, "alpha"));
+	CHECK_MSG(rows_listed(ch, r) == 2, "%d rows", rows_listed(ch, r));
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_NONE && is_dir(ch, "alpha/inner"));
+
+	chooser_open(ch, tree);
+	type(ch, "im");
+	key(ch, SDLK_TAB);
+	CHECK(is_dir(ch, ""));
+	CHECK_MSG(rows_listed(ch, r) == 2, "%d rows", rows_listed(ch, r));
+	key(ch, SDLK_DOWN);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN &&
+	      is_path(ch, "img2.png"));
+
+	chooser_open(ch, tree);
+	type(ch, "im");
+	key(ch, SDLK_TAB);
+	type(ch, "1");
+	CHECK(rows_listed(ch, r) > 2);
+	CHECK(key(ch, SDLK_TAB) == CHOOSER_NONE);
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN &&
+	      is_path(ch, "img10.png"));
 }
 
 /* Tab completes the last part of a typed path in the folder it names:
  * relative to the folder shown, absolute, from "~", through "..". */
-static void test_complete(struct chooser *ch)
+static void test_complete(struct chooser *ch, SDL_Renderer *r)
 {
 	char p[PATH_MAX], out[PATH_MAX];
 
@@ -832,6 +936,7 @@ static void test_complete(struct chooser *ch)
 	type(ch, ".png");
 	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN);
 	CHECK(is_path(ch, "alpha/inner.png"));
+	test_complete_several(ch, r);
 }
 
 /* Ctrl+A selects the field's text, and so does an error: what is typed
@@ -1223,6 +1328,86 @@ static void test_draw(struct chooser *ch, SDL_Renderer *r, TTF_Font *font1,
 	key(ch, SDLK_ESCAPE);
 }
 
+/* Parts the user needs, for the minimum-size test. */
+static const enum chooser_part needed[] = {
+	CHOOSER_PART_UP, CHOOSER_PART_PATH, CHOOSER_PART_LIST,
+	CHOOSER_PART_NAME, CHOOSER_PART_OPEN, CHOOSER_PART_CANCEL,
+};
+
+/* Every needed part is on screen inside area, and no two overlap. */
+static void check_parts_fit(struct chooser *ch, const SDL_Rect *area)
+{
+	SDL_Rect rc[SDL_arraysize(needed)];
+	size_t i, j;
+
+	for (i = 0; i < SDL_arraysize(needed); i++) {
+		CHECK_MSG(chooser_part_rect(ch, needed[i], 0, &rc[i]) &&
+			  rc[i].w > 0 && rc[i].h > 0 &&
+			  SDL_HasIntersection(&rc[i], area) &&
+			  rc[i].x + rc[i].w <= area->w &&
+			  rc[i].y + rc[i].h <= area->h,
+			  "part %d: %d,%d %dx%d in %dx%d", needed[i],
+			  rc[i].x, rc[i].y, rc[i].w, rc[i].h, area->w,
+			  area->h);
+		for (j = 0; j < i; j++)
+			CHECK_MSG(!SDL_HasIntersection(&rc[i], &rc[j]),
+				  "parts %d and %d overlap", needed[i],
+				  needed[j]);
+	}
+}
+
+/* At the window's own minimum size (ui_min_size with the window's font
+ * size, at 1x and 2x) the list shows three whole rows, and Up, the folder,
+ * the list, the name field, Open and Cancel are all inside and apart: a
+ * double-click on the third row opens it, Cancel cancels. */
+static void test_min_size(struct chooser *ch, float scale)
+{
+	TTF_Font *font = TTF_OpenFont(font_path, ui_px(scale, UI_FONT_PT));
+	SDL_Surface *s = NULL;
+	SDL_Renderer *r = NULL;
+	SDL_Rect all = { 0, 0, 0, 0 }, row[3];
+	char want[PATH_MAX];
+	int w, h, i;
+
+	CHECK(font != NULL);
+	if (font) {
+		ui_min_size(font, scale, &w, &h);
+		all.w = ui_px(scale, w);
+		all.h = ui_px(scale, h);
+		s = SDL_CreateRGBSurfaceWithFormat(0, all.w, all.h, 32,
+						   SDL_PIXELFORMAT_RGBA32);
+	}
+	r = s ? SDL_CreateSoftwareRenderer(s) : NULL;
+	CHECK(r != NULL);
+	if (r) {
+		chooser_set_font(ch, font, scale);
+		path_in(want, "many");
+		chooser_open(ch, want);
+		chooser_draw(ch, r, &all);
+		for (i = 0; i < 3; i++)
+			CHECK_MSG(chooser_part_rect(ch, CHOOSER_PART_ROW, i,
+						    &row[i]) &&
+				  row[i].h >= TTF_FontLineSkip(font) &&
+				  row[i].h == row[0].h,
+				  "%gx at %dx%d: row %d not whole", scale,
+				  all.w, all.h, i);
+		check_parts_fit(ch, &all);
+		click_part(ch, CHOOSER_PART_ROW, 2, 1);
+		CHECK(click_part(ch, CHOOSER_PART_ROW, 2, 2) ==
+		      CHOOSER_CHOSEN && is_path(ch, "many/f002.png"));
+		chooser_open(ch, want);
+		chooser_draw(ch, r, &all);
+		CHECK(click_part(ch, CHOOSER_PART_CANCEL, 0, 1) ==
+		      CHOOSER_CANCELLED);
+		/* The textures belong to r. */
+		chooser_set_font(ch, NULL, 1.0f);
+		SDL_DestroyRenderer(r);
+	}
+	SDL_FreeSurface(s);
+	if (font)
+		TTF_CloseFont(font);
+}
+
 static bool starts(const char *s, const char *p)
 {
 	return s && !strncmp(s, p, strlen(p));
@@ -1300,6 +1485,50 @@ static int ink_rows(SDL_Renderer *r, const SDL_Rect *rc)
 				}
 	free(buf);
 	return last - first + 1;
+}
+
+/* Proves: control characters in a name are drawn escaped, on one line:
+ * text_escape() writes \n, \t, \r and \xHH and never cuts an escape; a
+ * list row named "new<newline>line.png" shows ink (it was blank), the name
+ * field shows it within one line's height (it spilled over two), and
+ * Enter opens the file by its real name. */
+static void test_control_names(struct chooser *ch, SDL_Renderer *r,
+			       TTF_Font *font)
+{
+	SDL_Rect all = { 0, 0, WIN_W, WIN_H }, row, name;
+	char out[64], p[PATH_MAX];
+	int ink;
+
+	CHECK(!strcmp(text_escape("a\nb\tc\rd", out, sizeof(out)),
+		      "a\\nb\\tc\\rd"));
+	CHECK(!strcmp(text_escape("\x1b\x7f\x01\xc3\xa9\\", out,
+				  sizeof(out)), "\\x1b\\x7f\\x01\xc3\xa9\\"));
+	CHECK(!strcmp(text_escape("ab\n", out, 4), "ab"));
+	CHECK(!strcmp(text_escape("ab\n", out, 5), "ab\\n"));
+
+	chooser_set_font(ch, font, 1.0f);
+	make_dir("ctl");
+	make_file("ctl/new\nline.png", 10);
+	make_file("ctl/tab\there.png", 10);
+	path_in(p, "ctl");
+	chooser_open(ch, p);
+	chooser_draw(ch, r, &all);
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_ROW, 0, &row));
+	/* The name's cell: right of the icon, left of the size. */
+	row = (SDL_Rect){ row.x + 30, row.y, row.w / 2 - 30, row.h };
+	ink = ink_rows(r, &row);
+	CHECK_MSG(ink > TTF_FontAscent(font) / 2 && ink <= row.h,
+		  "row of new\\nline.png: %d rows of ink", ink);
+	key(ch, SDLK_DOWN);
+	chooser_draw(ch, r, &all);
+	CHECK(chooser_part_rect(ch, CHOOSER_PART_NAME, 0, &name));
+	name = (SDL_Rect){ name.x + 2, name.y + 2, name.w - 4, name.h - 4 };
+	ink = ink_rows(r, &name);
+	CHECK_MSG(ink > 0 && ink <= TTF_FontHeight(font),
+		  "name field: %d rows of ink, one line is %d", ink,
+		  TTF_FontHeight(font));
+	CHECK(key(ch, SDLK_RETURN) == CHOOSER_CHOSEN &&
+	      is_path(ch, "ctl/new\nline.png"));
 }
 
 /* The "Files of type" text keeps its descenders: its ink is as tall in
@@ -1402,16 +1631,166 @@ static void test_text(SDL_Renderer *r, TTF_Font *font)
 	text_finish(&c);
 }
 
+/* The ink in rc as r has drawn it on white: how far below white its
+ * pixels are, summed (antialiased strokes a pixel thin count too). */
+static int dark_pixels(SDL_Renderer *r, const SDL_Rect *rc)
+{
+	Uint8 *buf = malloc((size_t)rc->w * rc->h * 4 + 4);
+	int n = 0, i;
+
+	if (buf && SDL_RenderReadPixels(r, rc, SDL_PIXELFORMAT_RGBA32, buf,
+					rc->w * 4) == 0)
+		for (i = 0; i < rc->w * rc->h; i++)
+			n += 255 - buf[4 * i];
+	free(buf);
+	return n;
+}
+
+/* Dark pixels of surface s drawn on white by r at (0, 0); s is freed. */
+static int ink_of(SDL_Renderer *r, SDL_Surface *s)
+{
+	SDL_Texture *t = s ? SDL_CreateTextureFromSurface(r, s) : NULL;
+	SDL_Rect rc = { 0, 0, s ? s->w : 0, s ? s->h : 0 };
+	int n;
+
+	SDL_FreeSurface(s);
+	if (!t)
+		return -1;
+	SDL_SetRenderDrawColor(r, 255, 255, 255, 255);
+	SDL_RenderClear(r);
+	SDL_RenderCopy(r, t, NULL, &rc);
+	n = dark_pixels(r, &rc);
+	SDL_DestroyTexture(t);
+	return n;
+}
+
+/* Ink of str as text_update draws it, checking it keeps the line's
+ * height and text_width's width. */
+static int ink_drawn(SDL_Renderer *r, TTF_Font *font, const char *str)
+{
+	SDL_Color black = { 0, 0, 0, 255 };
+	struct text_cache c = { 0 };
+	SDL_Rect rc;
+	int n;
+
+	CHECK(text_update(&c, r, font, str, black, 0, TEXT_LEFT) == 0);
+	CHECK_MSG(c.h == TTF_FontHeight(font) && c.w == text_width(font, str),
+		  "%s: %dx%d, line %d, width %d", str, c.w, c.h,
+		  TTF_FontHeight(font), text_width(font, str));
+	rc = (SDL_Rect){ 0, 0, c.w, c.h };
+	SDL_SetRenderDrawColor(r, 255, 255, 255, 255);
+	SDL_RenderClear(r);
+	text_draw(&c, r, 0, 0, NULL);
+	n = dark_pixels(r, &rc);
+	text_finish(&c);
+	return n;
+}
+
+/* The fallback font file at the size whose lines are as tall as font's. */
+static TTF_Font *open_like(const char *path, TTF_Font *font)
+{
+	TTF_Font *f = NULL;
+	int size;
+
+	for (size = 4; size < 200; size++) {
+		f = TTF_OpenFont(path, size);
+		if (!f || TTF_FontHeight(f) >= TTF_FontHeight(font))
+			break;
+		TTF_CloseFont(f);
+		f = NULL;
+	}
+	return f;
+}
+
+/* Wrapped text takes the fallback too: "<CJK> <CJK>" at the width of one
+ * word is two lines, aligned in the middle, and not SDL_ttf's boxes. */
+static void test_fallback_wrapped(SDL_Renderer *r, TTF_Font *font)
+{
+	static const char two[] = "\u4E2D\u6587 \u6587\u4E2D";
+	SDL_Color black = { 0, 0, 0, 255 };
+	int wrap = text_width(font, "\u4E2D\u6587") + 2, box, drawn;
+	struct text_cache c = { 0 };
+	SDL_Rect rc;
+
+	CHECK(text_update(&c, r, font, two, black, wrap, TEXT_CENTER) == 0);
+	CHECK_MSG(c.h >= TTF_FontLineSkip(font) + TTF_FontHeight(font) &&
+		  c.w <= wrap, "wrapped: %dx%d at %d", c.w, c.h, wrap);
+	rc = (SDL_Rect){ 0, 0, c.w, c.h };
+	SDL_SetRenderDrawColor(r, 255, 255, 255, 255);
+	SDL_RenderClear(r);
+	text_draw(&c, r, 0, 0, NULL);
+	drawn = dark_pixels(r, &rc);
+	box = ink_of(r, TTF_RenderUTF8_Blended_Wrapped(font, two, black,
+						       (Uint32)wrap));
+	CHECK_MSG(abs(drawn - box) * 3 > box, "wrapped: ink %d, boxes %d",
+		  drawn, box);
+	text_finish(&c);
+}
+
+/* Proves: a glyph the UI font lacks is drawn with the font fontconfig
+ * finds for it. For U+1F44D (an emoji) and U+4E2D (CJK) font_fallback_find
+ * names an installed font that has it; text_update's line is not the UI
+ * font's box (its ink differs by more than a third) but about the
+ * fallback font's own glyph (ink within a third), keeps the line height,
+ * and is as wide as text_width says, mixed with Latin too. U+0378 (no
+ * font has it) is the UI font's box, pixel for pixel. Skipped, with the
+ * reason, where no font with those glyphs is installed. */
+static int test_fallback(SDL_Renderer *r, TTF_Font *font)
+{
+	/* DejaVu Sans has the smileys (U+1F600...), not the hands. */
+	static const char *const glyph[] = { "\U0001F44D", "\u4E2D" };
+	static const uint32_t cp[] = { 0x1F44D, 0x4E2D };
+	SDL_Color black = { 0, 0, 0, 255 };
+	char path[PATH_MAX];
+	int drawn, box, own, i;
+	TTF_Font *fb;
+
+	for (i = 0; i < 2; i++) {
+		if (font_fallback_find(cp[i], path, sizeof(path)) < 0)
+			SKIP("no installed font has U+%04X (Debian: "
+			     "fonts-symbola for emoji, fonts-wqy-microhei "
+			     "for CJK)", (unsigned)cp[i]);
+		CHECK(!TTF_GlyphIsProvided32(font, cp[i]));
+		fb = open_like(path, font);
+		CHECK_MSG(fb != NULL, "cannot open %s", path);
+		drawn = ink_drawn(r, font, glyph[i]);
+		box = ink_of(r, TTF_RenderUTF8_Blended(font, glyph[i], black));
+		own = fb ? ink_of(r, TTF_RenderUTF8_Blended(fb, glyph[i],
+							    black)) : -1;
+		CHECK_MSG(abs(drawn - box) * 3 > box &&
+			  abs(drawn - own) * 3 <= own,
+			  "U+%04X: ink %d; the box has %d, %s %d",
+			  (unsigned)cp[i], drawn, box, path, own);
+		if (fb)
+			TTF_CloseFont(fb);
+	}
+	CHECK(ink_drawn(r, font, "ok \U0001F44D \u4E2D\u6587 done") > 0);
+	test_fallback_wrapped(r, font);
+	CHECK(font_fallback_find(0x378, path, sizeof(path)) < 0);
+	CHECK(ink_drawn(r, font, "\u0378") ==
+	      ink_of(r, TTF_RenderUTF8_Blended(font, "\u0378", black)));
+	return check_done();
+}
+
 static void save_shot(struct chooser *ch, TTF_Font *font, float scale,
 		      const char *dir, const char *file, const char *setup)
 {
 	int w = (int)(WIN_W * scale), h = (int)(WIN_H * scale);
-	SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32,
-						       SDL_PIXELFORMAT_RGBA32);
-	SDL_Renderer *r = s ? SDL_CreateSoftwareRenderer(s) : NULL;
-	SDL_Rect all = { 0, 0, w, h };
+	SDL_Surface *s;
+	SDL_Renderer *r;
+	SDL_Rect all;
 	char p[PATH_MAX];
 	int i, x, y;
+
+	/* "min": the window's minimum size. */
+	if (!strcmp(setup, "min")) {
+		ui_min_size(font, scale, &w, &h);
+		w = ui_px(scale, w);
+		h = ui_px(scale, h);
+	}
+	all = (SDL_Rect){ 0, 0, w, h };
+	s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGBA32);
+	r = s ? SDL_CreateSoftwareRenderer(s) : NULL;
 
 	if (!r) {
 		SDL_FreeSurface(s);
@@ -1449,17 +1828,55 @@ static void save_shot(struct chooser *ch, TTF_Font *font, float scale,
 	SDL_FreeSurface(s);
 }
 
+/* Every test that drives a chooser, on renderer r (the window's size) and
+ * big_r (twice that); shots: where to save the screenshots, or NULL. */
+static void test_chooser(SDL_Renderer *r, SDL_Renderer *big_r,
+			 TTF_Font *font1, TTF_Font *font2, const char *shots)
+{
+	struct chooser *ch = chooser_create(font1, 1.0f);
+
+	CHECK(ch != NULL);
+	if (!ch)
+		return;
+	test_typed_paths(ch);
+	test_list_keys(ch);
+	test_errors(ch);
+	test_complete(ch, r);
+	test_select_all(ch);
+	test_stray_f(ch);
+	test_unreadable(ch);
+	test_mouse(ch, r);
+	test_scrolling(ch, r);
+	test_long_list(ch, r);
+	test_draw(ch, r, font1, font2);
+	test_types_whole(ch, r, font1, 1.0f);
+	test_types_whole(ch, big_r, font2, 2.0f);
+	test_control_names(ch, r, font1);
+	test_reopen(font1);
+	test_min_size(ch, 1.0f);
+	test_min_size(ch, 2.0f);
+	chooser_set_font(ch, font1, 1.0f);
+	if (shots) {
+		save_shot(ch, font1, 1.0f, shots, "chooser.png", "");
+		save_shot(ch, font2, 2.0f, shots, "chooser-2x.png", "");
+		save_shot(ch, font1, 1.0f, shots, "chooser-error.png",
+			  "error");
+		save_shot(ch, font1, 1.0f, shots, "chooser-min.png", "min");
+	}
+	chooser_destroy(ch);
+	chooser_destroy(NULL);
+}
+
 int main(int argc, char **argv)
 {
-	const char *shots = NULL;
+	const char *shots = argc == 3 && !strcmp(argv[1], "--shots") ?
+			    argv[2] : NULL;
+	bool fallback = argc == 2 && !strcmp(argv[1], "--fallback");
 	TTF_Font *font1 = NULL, *font2 = NULL;
-	SDL_Window *win;
 	SDL_Renderer *r, *big_r;
 	SDL_Surface *big;
-	struct chooser *ch;
+	SDL_Window *win;
 
-	if (argc == 3 && !strcmp(argv[1], "--shots"))
-		shots = argv[2];
 	SDL_setenv("SDL_VIDEODRIVER", "dummy", 0);
 	if (!find_font())
 		SKIP("no TrueType font found (fc-match sans-serif, DejaVu)");
@@ -1483,44 +1900,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "renderer: %s\n", SDL_GetError());
 		return 1;
 	}
+	if (fallback)
+		return test_fallback(r, font1);
 	make_tree();
-
 	test_image_names();
 	test_order();
 	test_listing();
 	test_paths();
 	test_text(r, font1);
 	test_elide(r, font1);
-
-	ch = chooser_create(font1, 1.0f);
-	CHECK(ch != NULL);
-	if (ch) {
-		test_typed_paths(ch);
-		test_list_keys(ch);
-		test_errors(ch);
-		test_complete(ch);
-		test_select_all(ch);
-		test_stray_f(ch);
-		test_unreadable(ch);
-		test_mouse(ch, r);
-		test_scrolling(ch, r);
-		test_long_list(ch, r);
-		test_draw(ch, r, font1, font2);
-		test_types_whole(ch, r, font1, 1.0f);
-		test_types_whole(ch, big_r, font2, 2.0f);
-		chooser_set_font(ch, font1, 1.0f);
-		if (shots) {
-			save_shot(ch, font1, 1.0f, shots, "chooser.png", "");
-			save_shot(ch, font2, 2.0f, shots, "chooser-2x.png",
-				  "");
-			save_shot(ch, font1, 1.0f, shots, "chooser-error.png",
-				  "error");
-		}
-	}
-	chooser_destroy(ch);
-	chooser_destroy(NULL);
-
+	test_chooser(r, big_r, font1, font2, shots);
 	remove_tree();
+
 	TTF_CloseFont(font1);
 	TTF_CloseFont(font2);
 	SDL_DestroyRenderer(big_r);
@@ -1528,6 +1919,7 @@ int main(int argc, char **argv)
 	SDL_DestroyRenderer(r);
 	SDL_DestroyWindow(win);
 	IMG_Quit();
+	text_fallback_finish();
 	TTF_Quit();
 	SDL_Quit();
 	return check_done();

@@ -8,6 +8,6 @@ set_tests_properties(segment PROPERTIES TIMEOUT 30)
 # Byte counts: the one parser and formatter both programs use.
 add_executable(test_bytes ${CMAKE_CURRENT_SOURCE_DIR}/test_bytes.c)
 target_include_directories(test_bytes PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(test_bytes PRIVATE shmcore)
+target_link_libraries(test_bytes PRIVATE imgdecoder)
 add_test(NAME bytes COMMAND test_bytes)
 set_tests_properties(bytes PROPERTIES TIMEOUT 30 LABELS unit)

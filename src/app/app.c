@@ -12,6 +12,7 @@
 
 #include "app/chooser.h"
 #include "app/font.h"
+#include "image/options.h"
 #include "image/texture.h"
 #include "common/bytes.h"
 #include "shm/name.h"
@@ -39,7 +40,6 @@ struct app {
 	struct ui *ui;
 	struct dialog *dialog;
 	struct chooser *chooser;
-	bool chooser_used;		/* opened before: reopen its folder */
 
 	Uint32 wake_event;		/* a dialog job has news */
 	SDL_Texture *tex;		/* the image, as shown */
@@ -125,49 +125,42 @@ static int parse_position(struct app_options *o, const char *s)
 	return 0;
 }
 
+/* The options shmimage takes too go through their one parser. */
+static int shared_option(struct app_options *o, int c, const char *val,
+			 struct err *err)
+{
+	struct img_options io = { o->key, o->limits, o->decoder };
+
+	if (img_option_parse(&io, c, val, err) < 0)
+		return -1;
+	o->key = io.key;
+	o->limits = io.lim;
+	o->decoder = io.decoder;
+	return 0;
+}
+
 /* One option's value into o. Returns 0, or -1 with the reason. */
 static int parse_option(struct app_options *o, int c, const char *val,
 			struct err *err)
 {
-	int secs;
-
 	switch (c) {
-	case 'k':
-		if (name_key_valid(val)) {
-			o->key = val;
-			return 0;
-		}
-		err_set(err, "invalid key '%s': 1-64 characters of A-Z a-z "
-			"0-9 . _ -", val);
-		return -1;
+	case IMG_OPT_KEY:
+	case IMG_OPT_MAX_BYTES:
+	case IMG_OPT_DECODE_TIMEOUT:
+	case IMG_OPT_DECODER:
+		return shared_option(o, c, val, err);
 	case 'p':
 		if (parse_position(o, val) == 0)
 			return 0;
 		err_set(err, "invalid position '%s': left, right or X,Y", val);
 		return -1;
-	case 'b':
-		if (bytes_parse(val, &o->limits.max_bytes) == 0)
-			return 0;
-		err_set(err, "invalid --max-bytes '%s': a positive number of "
-			"bytes, optionally with K, M or G", val);
-		return -1;
-	case 't':
-		if (parse_int(val, val + strlen(val), &secs) == 0 &&
-		    secs >= 1 && secs <= INT_MAX / 2000) {
-			o->limits.decode_timeout_ms = secs * 1000;
-			return 0;
-		}
-		err_set(err, "invalid --decode-timeout '%s': whole seconds",
-			val);
-		return -1;
 	default:
-		/* --load, --font, --decoder: a file name. */
+		/* --load, --font: a file name. */
 		if (!*val) {
 			err_set(err, "a file name must not be empty");
 			return -1;
 		}
-		*(c == 'l' ? &o->load : c == 'f' ? &o->font : &o->decoder) =
-			val;
+		*(c == 'l' ? &o->load : &o->font) = val;
 		return 0;
 	}
 }
@@ -427,8 +420,10 @@ struct app *app_create(const struct app_options *o, struct err *err)
 	}, err);
 	if (!a->dialog)
 		goto fail;
-	if (o->load)
+	if (o->load) {
+		chooser_loaded(a->chooser, o->load);
 		dialog_load_from_file(a->dialog, o->load, true);
+	}
 	a->dirty = true;
 	return a;
 fail:
@@ -450,8 +445,10 @@ void app_destroy(struct app *a)
 		SDL_DestroyRenderer(a->ren);
 	if (a->win)
 		SDL_DestroyWindow(a->win);
-	if (a->ttf_up)
+	if (a->ttf_up) {
+		text_fallback_finish();
 		TTF_Quit();
+	}
 	if (a->sdl_up)
 		SDL_Quit();
 	free(a);
@@ -463,14 +460,14 @@ static void open_chooser(struct app *a)
 
 	ui_pointer_left(a->ui, &redraw);
 	dialog_choose_begin(a->dialog);
-	/* First in the samples, later where the user was last. */
-	chooser_open(a->chooser, a->chooser_used ? NULL : APP_ASSETS_DIR);
-	a->chooser_used = true;
+	/* Where the last file loaded is; before any, in the samples. */
+	chooser_open(a->chooser, APP_ASSETS_DIR);
 	a->dirty = true;
 }
 
 static void load_file(struct app *a, const char *path)
 {
+	chooser_loaded(a->chooser, path);
 	dialog_load_from_file(a->dialog, path, false);
 	a->dirty = true;
 }
@@ -738,6 +735,11 @@ const struct ui_layout *app_layout(const struct app *a)
 bool app_chooser_is_open(const struct app *a)
 {
 	return chooser_is_open(a->chooser);
+}
+
+const struct chooser *app_chooser(const struct app *a)
+{
+	return a->chooser;
 }
 
 float app_scale(const struct app *a)

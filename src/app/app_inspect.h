@@ -19,6 +19,9 @@ SDL_Window *app_window(struct app *a);
 const struct dialog *app_dialog(const struct app *a);
 const struct ui_layout *app_layout(const struct app *a);
 bool app_chooser_is_open(const struct app *a);
+/* The file chooser, for chooser_inspect.h. */
+struct chooser;
+const struct chooser *app_chooser(const struct app *a);
 
 /* Pixels per window point (2 on a HiDPI display, 1 elsewhere). */
 float app_scale(const struct app *a);

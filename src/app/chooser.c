@@ -6,6 +6,7 @@
  * user saw; then the model acts on the part hit.
  */
 #include "app/chooser.h"
+#include "app/chooser_inspect.h"
 
 #include <stdlib.h>
 
@@ -61,6 +62,11 @@ void chooser_open(struct chooser *ch, const char *dir)
 	 * when its key event is handled: it must not land in the field. */
 	SDL_FlushEvent(SDL_TEXTINPUT);
 	SDL_FlushEvent(SDL_TEXTEDITING);
+}
+
+void chooser_loaded(struct chooser *ch, const char *path)
+{
+	chooser_model_loaded(&ch->m, path);
 }
 
 void chooser_close(struct chooser *ch)

@@ -9,11 +9,15 @@
  * Keys: typed text goes to the name field (Left/Right/Delete/Backspace
  * edit it, Ctrl+A selects it all, Ctrl+V pastes,
  * Tab completes the last part of the path typed, in whichever folder it
- * names); Up/Down/PageUp/PageDown/Home/End move the list selection; Enter
+ * names, as far as the matches agree - and, when several match, the list
+ * shows just them, in their folder, until the field is edited); Up/Down/PageUp/PageDown/Home/End move the list selection; Enter
  * opens what the field names (a relative path starts at the folder shown,
  * "~" at $HOME), or the selected row when the field is empty; Backspace on
  * an empty field goes to the parent folder; Esc cancels. After an error
- * the field's text is selected, so typing replaces it.
+ * the field's text is selected, so typing replaces it. Control characters
+ * in names are shown escaped (\n, \t, \xHH), on one line. A short area
+ * drops the type row, the title and the list header, in that order, to
+ * keep three rows of the list.
  *
  * The chooser is a model (chooser_model.c: folder, list, field, keys) and
  * a view (chooser_view.c: layout, hit tests, drawing); this file joins
@@ -30,11 +34,7 @@
 #include <SDL_ttf.h>
 #include <stdbool.h>
 
-enum chooser_result {
-	CHOOSER_NONE,		/* still open (or was not open) */
-	CHOOSER_CHOSEN,		/* a file was picked: chooser_path() */
-	CHOOSER_CANCELLED,	/* Cancel, Esc or closed */
-};
+#include "app/chooser_types.h"
 
 struct chooser;
 
@@ -50,10 +50,18 @@ void chooser_destroy(struct chooser *ch);
 
 void chooser_set_font(struct chooser *ch, TTF_Font *font, float scale);
 
-/* Opens the chooser on folder dir (falls back to the current directory
- * if dir cannot be read; NULL: the folder shown last) and starts SDL text
- * input for the name field, dropping text events already queued. */
+/* Opens the chooser on the folder of the file loaded last (see
+ * chooser_loaded), or, before any, on folder dir (NULL: the current
+ * directory); falls back to the current directory if that cannot be read.
+ * Starts SDL text input for the name field, dropping text events already
+ * queued. */
 void chooser_open(struct chooser *ch, const char *dir);
+
+/* Tells the chooser the file the window loads (path, relative to the
+ * current directory), however it was chosen: through the chooser, a drop
+ * or --load. The next chooser_open shows its folder, where the user was;
+ * a folder only browsed is not remembered. */
+void chooser_loaded(struct chooser *ch, const char *path);
 
 /* Closes without a result (stops text input, frees the listing). */
 void chooser_close(struct chooser *ch);
@@ -74,32 +82,5 @@ void chooser_draw(struct chooser *ch, SDL_Renderer *r, const SDL_Rect *area);
 /* The absolute path of the chosen file (valid after CHOOSER_CHOSEN until
  * the next open). */
 const char *chooser_path(const struct chooser *ch);
-
-/* The folder the chooser showed last (absolute), for the next open. */
-const char *chooser_dir(const struct chooser *ch);
-
-/* The inline error the chooser shows ("File not found: ..."), or NULL. */
-const char *chooser_error(const struct chooser *ch);
-
-enum chooser_part {
-	CHOOSER_PART_UP,	/* parent folder button */
-	CHOOSER_PART_PATH,	/* the folder shown */
-	CHOOSER_PART_LIST,	/* the rows, without header and scroll bar */
-	CHOOSER_PART_SCROLLBAR,	/* empty when the list fits */
-	CHOOSER_PART_THUMB,	/* the scroll bar's handle */
-	CHOOSER_PART_NAME,	/* the file-name field */
-	CHOOSER_PART_OPEN,
-	CHOOSER_PART_CANCEL,
-	CHOOSER_PART_TYPES,	/* the "Files of type" box */
-	CHOOSER_PART_ROW,	/* list row number `row` (0 = first entry) */
-	CHOOSER_PART_NONE,
-};
-
-/* Where a part was put by the last chooser_draw, in renderer pixels, for
- * tests and for callers that drive the chooser with synthetic clicks.
- * row is used by CHOOSER_PART_ROW only; a row scrolled out of view, or any
- * part before the first draw, gives false. */
-bool chooser_part_rect(const struct chooser *ch, enum chooser_part part,
-		       int row, SDL_Rect *out);
 
 #endif

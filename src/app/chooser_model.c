@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,8 +89,11 @@ static void move_sel(struct chooser_model *m, int delta)
 
 /* After an edit the highlight follows the field: the row it names exactly,
  * or none, so the list never suggests a target other than Enter's. */
+static void unfilter(struct chooser_model *m);
+
 static void name_edited(struct chooser_model *m)
 {
+	unfilter(m);
 	m->error[0] = '\0';
 	m->name_all = false;
 	m->sel = m->name[0] ? find_entry(m, m->name) : -1;
@@ -99,26 +103,62 @@ static void name_edited(struct chooser_model *m)
 	}
 }
 
-/* Reads path and shows it; on failure shows why and stays. select names
- * the entry to select afterwards (the folder we came from), or NULL. */
+/* Keeps the entries of dl whose names start with prefix, in any case. */
+static void keep_prefix(struct dirlist *dl, const char *prefix)
+{
+	size_t i, n = 0, len = strlen(prefix);
+
+	for (i = 0; i < dl->n; i++) {
+		if (strncasecmp(dl->v[i].name, prefix, len) == 0)
+			dl->v[n++] = dl->v[i];
+		else
+			free(dl->v[i].name);
+	}
+	dl->n = n;
+}
+
+/* Reads path and shows it, only the names starting with filter when that
+ * is not NULL (a filter starting with a dot shows dot-files, as Tab
+ * completes them); on failure shows why and stays. select names the
+ * entry to select afterwards (the folder we came from), or NULL. */
 static int enter(struct chooser_model *m, const char *path,
-		 const char *select)
+		 const char *select, const char *filter)
 {
 	struct dirlist tmp = { 0 };
 	struct err e;
 
-	if (dirlist_read(&tmp, path, false, &e) < 0) {
+	if (dirlist_read(&tmp, path, filter && filter[0] == '.', &e) < 0) {
 		set_error(m, e.msg);
 		return -1;
 	}
+	if (filter)
+		keep_prefix(&tmp, filter);
 	dirlist_finish(&m->list);
 	m->list = tmp;
+	snprintf(m->filter, sizeof(m->filter), "%s", filter ? filter : "");
 	if (path != m->dir)
 		snprintf(m->dir, sizeof(m->dir), "%s", path);
 	m->top = 0;
 	set_name(m, "");
 	chooser_model_select(m, select ? find_entry(m, select) : -1);
 	return 0;
+}
+
+/* The whole folder again once the field no longer holds what was
+ * completed. */
+static void unfilter(struct chooser_model *m)
+{
+	struct dirlist tmp = { 0 };
+	struct err e;
+
+	if (!m->filter[0])
+		return;
+	m->filter[0] = '\0';
+	if (dirlist_read(&tmp, m->dir, false, &e) < 0)
+		return;
+	dirlist_finish(&m->list);
+	m->list = tmp;
+	m->top = 0;
 }
 
 void chooser_model_open(struct chooser_model *m, const char *dir)
@@ -128,23 +168,39 @@ void chooser_model_open(struct chooser_model *m, const char *dir)
 
 	if (!getcwd(cwd, sizeof(cwd)))
 		snprintf(cwd, sizeof(cwd), "/");
-	if (!dir || !*dir)
-		dir = m->dir[0] ? m->dir : cwd;
+	if (m->start[0])
+		dir = m->start;
+	else if (!dir || !*dir)
+		dir = cwd;
 	set_name(m, "");
 	m->error[0] = '\0';
 	m->path[0] = '\0';
 	if (dirlist_resolve(cwd, dir, path, sizeof(path), &e) < 0)
 		set_error(m, e.msg);
 	else
-		enter(m, path, NULL);
+		enter(m, path, NULL, NULL);
 	/* Fall back to the current directory, then to "/", but keep the
 	 * first reason on screen. */
 	if (m->error[0]) {
 		snprintf(first, sizeof(first), "%s", m->error);
-		if (enter(m, cwd, NULL) < 0)
-			enter(m, "/", NULL);
+		if (enter(m, cwd, NULL, NULL) < 0)
+			enter(m, "/", NULL, NULL);
 		set_error(m, first);
 	}
+}
+
+void chooser_model_loaded(struct chooser_model *m, const char *path)
+{
+	char cwd[PATH_MAX], file[PATH_MAX], dir[PATH_MAX];
+	struct err e;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), "/");
+	/* Resolved now: the current directory may change before the next
+	 * open, and a relative --load means the one at start. */
+	if (dirlist_resolve(cwd, path, file, sizeof(file), &e) == 0 &&
+	    dirlist_resolve(file, "..", dir, sizeof(dir), &e) == 0)
+		memcpy(m->start, dir, sizeof(dir));
 }
 
 bool chooser_model_can_up(const struct chooser_model *m)
@@ -166,7 +222,7 @@ void chooser_model_go_up(struct chooser_model *m)
 	snprintf(from, sizeof(from), "%s", strrchr(m->dir, '/') + 1);
 	if (chooser_model_can_up(m) &&
 	    dirlist_resolve(m->dir, "..", parent, sizeof(parent), &e) == 0)
-		enter(m, parent, from);
+		enter(m, parent, from, NULL);
 }
 
 /* Opens what the absolute path names: a folder is entered, a regular file
@@ -186,7 +242,7 @@ static enum chooser_result open_path(struct chooser_model *m,
 		return CHOOSER_NONE;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		enter(m, path, NULL);
+		enter(m, path, NULL, NULL);
 		return CHOOSER_NONE;
 	}
 	/* A FIFO or device named like an image would block the decoder. */
@@ -262,15 +318,32 @@ void chooser_model_insert(struct chooser_model *m, const char *s)
 	name_edited(m);
 }
 
+/* Tab, as a shell does it: the field is completed as far as the matches
+ * agree; when several match, the list shows just them, in the folder they
+ * are in, with what they share in the field. */
 static void complete(struct chooser_model *m)
 {
-	char buf[PATH_MAX];
+	char buf[PATH_MAX], dir[PATH_MAX], prefix[NAME_MAX + 1];
+	const char *base;
+	struct err e;
+	int n;
 
-	if (m->name[0] && dirlist_complete(m->dir, m->name, buf,
-					   sizeof(buf)) > 0) {
-		set_name(m, buf);
-		name_edited(m);
-	}
+	if (!m->name[0])
+		return;
+	n = dirlist_complete(m->dir, m->name, buf, sizeof(buf));
+	if (n <= 0)
+		return;
+	set_name(m, buf);
+	name_edited(m);
+	base = strrchr(buf, '/');
+	base = base ? base + 1 : buf;
+	if (n == 1 || strlen(base) >= sizeof(prefix))
+		return;
+	memcpy(prefix, base, strlen(base) + 1);
+	buf[base - buf] = '\0';
+	if (dirlist_resolve(m->dir, buf[0] ? buf : ".", dir, sizeof(dir),
+			    &e) == 0 && enter(m, dir, NULL, prefix) == 0)
+		set_name(m, prefix);
 }
 
 static void paste(struct chooser_model *m)

@@ -12,13 +12,14 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "app/chooser.h"
+#include "app/chooser_types.h"
 #include "app/dirlist.h"
 #include "app/text.h"	/* its UTF-8 steps; the model draws nothing */
 #include "common/err.h"
 
 struct chooser_model {
 	char dir[PATH_MAX];	/* the folder shown, clean and absolute */
+	char start[PATH_MAX];	/* the folder of the file loaded last; "" */
 	char path[PATH_MAX];	/* the file chosen */
 	char name[PATH_MAX];	/* the file-name field */
 	size_t caret;		/* byte offset in name */
@@ -26,16 +27,24 @@ struct chooser_model {
 	char error[ERR_MAX];	/* "" when there is none */
 
 	struct dirlist list;
+	char filter[NAME_MAX + 1];	/* after an ambiguous Tab, the list
+					 * holds only names starting with
+					 * this (any case); "" otherwise */
 	int sel;		/* -1: nothing selected */
 	int top;		/* first row shown */
 	int rows;		/* rows the view shows whole */
 	bool follow;		/* scroll sel into view once rows is known */
 };
 
-/* Shows folder dir (NULL or "": the one shown last), relative to the
- * current directory; falls back to that, then to "/", keeping the first
- * reason as the error. The field is emptied. */
+/* Shows the folder of the file loaded last (chooser_model_loaded), or
+ * before any, folder dir (NULL or "": the current directory), relative to
+ * the current directory; falls back to that, then to "/", keeping the
+ * first reason as the error. The field is emptied. */
 void chooser_model_open(struct chooser_model *m, const char *dir);
+
+/* Remembers the folder of path (relative to the current directory) for
+ * the next chooser_model_open. */
+void chooser_model_loaded(struct chooser_model *m, const char *path);
 
 /* One key press. Returns CHOOSER_CHOSEN or CHOOSER_CANCELLED when it ends
  * the choice, else CHOOSER_NONE. */

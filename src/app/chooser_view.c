@@ -1,7 +1,6 @@
 /* chooser_view.c - the chooser's layout, hit tests and drawing. */
 #include "app/chooser_view.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "app/theme.h"
@@ -14,9 +13,7 @@ static const char types_text[] =
 
 static int px(const struct chooser_view *v, int points)
 {
-	int p = (int)lroundf((float)points * v->scale);
-
-	return p < 1 ? 1 : p;
+	return theme_px(v->scale, points);
 }
 
 /* Rectangles of a window too small for the chooser are empty, never
@@ -45,14 +42,15 @@ static int widest(TTF_Font *font, const char *const *s, size_t n)
 	return max;
 }
 
-static void lay_out_list(struct chooser_view *v, struct chooser_model *m,
-			 int line)
+/* The list's header, rows and error banner inside v->list. */
+static void lay_out_list(struct chooser_view *v, const struct chooser_model *m,
+			 int line, bool header)
 {
-	int t = px(v, 1), bh = m->error[0] ? line + px(v, 8) : 0, sw;
+	int t = px(v, 1), bh = m->error[0] ? line + px(v, 8) : 0;
 	const SDL_Rect *l = &v->list;
 
 	v->header = rect(l->x + t, l->y + t, l->w - 2 * t,
-			 SDL_min(line + px(v, 6), l->h - 2 * t));
+			 header ? SDL_min(line + px(v, 6), l->h - 2 * t) : 0);
 	v->body = rect(v->header.x, v->header.y + v->header.h, v->header.w,
 		       l->y + l->h - t - v->header.y - v->header.h);
 	/* The inline error takes the bottom line of the list. */
@@ -62,48 +60,95 @@ static void lay_out_list(struct chooser_view *v, struct chooser_model *m,
 	v->body.h -= bh;
 	v->row_h = line + px(v, 6);
 	v->size_w = text_width(v->font, "1023.9 KiB") + px(v, 16);
+}
+
+/* The scroll bar, once the model knows how many rows fit. */
+static void lay_out_track(struct chooser_view *v, struct chooser_model *m)
+{
+	int sw = px(v, 12);
+
 	chooser_model_set_rows(m, v->body.h / v->row_h);
 	v->track = rect(0, 0, 0, 0);
 	if ((int)m->list.n > m->rows) {
-		sw = px(v, 12);
 		v->track = rect(v->body.x + v->body.w - sw, v->body.y, sw,
 				v->body.h);
 		v->body.w = v->track.x > v->body.x ? v->track.x - v->body.x : 0;
 	}
 }
 
-static void lay_out(struct chooser_view *v, struct chooser_model *m,
-		    const SDL_Rect *a)
+/* Open and Cancel: under each other beside the name and type fields, or,
+ * without the type row, side by side after the name field. */
+static void lay_out_bottom(struct chooser_view *v, const SDL_Rect *a,
+			   int fx, bool types)
+{
+	static const char *const buttons[] = { "Open", "Cancel" };
+	int pad = px(v, 8), gap = px(v, 6), lp = 2 * px(v, THEME_LABEL_PAD);
+	int ctl = TTF_FontLineSkip(v->font) + px(v, 10);
+	int left = a->x + pad, right = a->x + a->w - pad;
+	int bottom = a->y + a->h - pad, label_w = fx - gap - left;
+	int btn_w = widest(v->font, buttons, SDL_arraysize(buttons)) + lp;
+
+	if (types) {
+		btn_w = btn_w > px(v, 84) ? btn_w : px(v, 84);
+		v->cancel = rect(right - btn_w, bottom - ctl, btn_w, ctl);
+		v->open = rect(v->cancel.x, v->cancel.y - gap - ctl, btn_w,
+			       ctl);
+	} else {
+		v->cancel = rect(right - btn_w, bottom - ctl, btn_w, ctl);
+		v->open = rect(v->cancel.x - gap - btn_w, v->cancel.y, btn_w,
+			       ctl);
+	}
+	v->ftypes = rect(left, v->cancel.y, label_w, types ? ctl : 0);
+	v->types = rect(fx, v->cancel.y, v->cancel.x - gap - fx,
+			types ? ctl : 0);
+	v->fname = rect(left, v->open.y, label_w, ctl);
+	v->name = rect(fx, v->open.y, v->open.x - gap - fx, ctl);
+}
+
+/* What a short area goes without, least missed first, so that the list
+ * keeps CHOOSER_VIEW_MIN_ROWS rows: the "Files of type" row, the title,
+ * the Name | Size header. */
+enum { CUT_TYPES = 1, CUT_TITLE = 2, CUT_HEADER = 4 };
+
+static void lay_out_cut(struct chooser_view *v, const struct chooser_model *m,
+			const SDL_Rect *a, int cut)
 {
 	static const char *const labels[] = {
 		"Look in:", "File name:", "Files of type:",
 	};
-	static const char *const buttons[] = { "Open", "Cancel" };
 	int pad = px(v, 8), gap = px(v, 6), lp = 2 * px(v, THEME_LABEL_PAD);
 	int line = TTF_FontLineSkip(v->font), ctl = line + px(v, 10);
-	int left = a->x + pad, right = a->x + a->w - pad;
-	int bottom = a->y + a->h - pad, y, fx;
-	int label_w = widest(v->font, labels, SDL_arraysize(labels));
+	int left = a->x + pad, right = a->x + a->w - pad, y, fx;
+	int label_w = widest(v->font, labels, SDL_arraysize(labels) -
+			     (cut & CUT_TYPES ? 1 : 0));
 	int up_w = text_width(v->font, "Up") + lp;
-	int btn_w = widest(v->font, buttons, SDL_arraysize(buttons)) + lp;
 
-	btn_w = btn_w > px(v, 84) ? btn_w : px(v, 84);
 	v->area = *a;
-	v->title = rect(a->x, a->y, a->w, line + px(v, 12));
+	v->title = rect(a->x, a->y, a->w,
+			cut & CUT_TITLE ? 0 : line + px(v, 12));
 	y = v->title.y + v->title.h + pad;
 	fx = left + label_w + gap;
 	v->lookin = rect(left, y, label_w, ctl);
 	v->up = rect(right - up_w, y, up_w, ctl);
 	v->path = rect(fx, y, v->up.x - gap - fx, ctl);
 	y += ctl + gap;
-	v->cancel = rect(right - btn_w, bottom - ctl, btn_w, ctl);
-	v->open = rect(v->cancel.x, v->cancel.y - gap - ctl, btn_w, ctl);
-	v->ftypes = rect(left, v->cancel.y, label_w, ctl);
-	v->types = rect(fx, v->cancel.y, v->cancel.x - gap - fx, ctl);
-	v->fname = rect(left, v->open.y, label_w, ctl);
-	v->name = rect(fx, v->open.y, v->open.x - gap - fx, ctl);
+	lay_out_bottom(v, a, fx, !(cut & CUT_TYPES));
 	v->list = rect(left, y, right - left, v->open.y - gap - y);
-	lay_out_list(v, m, line);
+	lay_out_list(v, m, line, !(cut & CUT_HEADER));
+}
+
+static void lay_out(struct chooser_view *v, struct chooser_model *m,
+		    const SDL_Rect *a)
+{
+	int cut = 0;
+
+	lay_out_cut(v, m, a, cut);
+	while (v->body.h < CHOOSER_VIEW_MIN_ROWS * v->row_h &&
+	       cut != (CUT_TYPES | CUT_TITLE | CUT_HEADER)) {
+		cut = cut * 2 + 1;
+		lay_out_cut(v, m, a, cut);
+	}
+	lay_out_track(v, m);
 	v->laid_out = true;
 }
 
@@ -183,20 +228,29 @@ enum chooser_part chooser_view_hit(const struct chooser_view *v,
 	return CHOOSER_PART_NONE;
 }
 
+/* The width of the first n bytes of the name field as drawn: control
+ * characters escaped, as in the list. */
+static int name_width(const struct chooser_view *v, const char *name,
+		      size_t n)
+{
+	char head[PATH_MAX], shown[4 * PATH_MAX];
+
+	memcpy(head, name, n);
+	head[n] = '\0';
+	return text_width(v->font, text_escape(head, shown, sizeof(shown)));
+}
+
 size_t chooser_view_caret_at(const struct chooser_view *v,
 			     const struct chooser_model *m, int x)
 {
 	SDL_Rect box = field_box(v, &v->name);
-	char buf[PATH_MAX];
 	size_t i = 0, j;
 	int w, prev = 0;
 
 	x -= box.x - v->name_scroll;
 	while (m->name[i]) {
 		j = text_next_char(m->name, i);
-		memcpy(buf, m->name, j);
-		buf[j] = '\0';
-		w = text_width(v->font, buf);
+		w = name_width(v, m->name, j);
 		if (x < (prev + w) / 2)
 			break;
 		prev = w;
@@ -325,7 +379,8 @@ static void draw_list(struct chooser_view *v, const struct chooser_model *m,
 
 	theme_fill(r, &v->list, theme_base);
 	theme_frame(r, &v->list, theme_border, px(v, 1));
-	draw_header(v, r);
+	if (v->header.h > 0)
+		draw_header(v, r);
 	if (!m->list.n)
 		text_draw_in(&v->t_empty, r, v->font,
 			     "No folders or image files", theme_disabled,
@@ -355,14 +410,13 @@ static void draw_name(struct chooser_view *v, const struct chooser_model *m,
 {
 	SDL_Rect box = field_box(v, &v->name), caret, hl;
 	int t = px(v, 1), room = box.w - t, caret_x, x;
-	char head[PATH_MAX];
+	char shown[4 * PATH_MAX];
 
 	theme_fill(r, &v->name, theme_base);
 	theme_frame(r, &v->name, theme_select, t);
-	memcpy(head, m->name, m->caret);
-	head[m->caret] = '\0';
-	caret_x = text_width(v->font, head);
-	if (text_update(&v->t_name, r, v->font, m->name, m->name_all ?
+	caret_x = name_width(v, m->name, m->caret);
+	text_escape(m->name, shown, sizeof(shown));
+	if (text_update(&v->t_name, r, v->font, shown, m->name_all ?
 			theme_select_text : theme_text, 0, TEXT_LEFT) < 0)
 		return;
 	if (v->t_name.w <= room)
@@ -397,10 +451,13 @@ static void draw_all(struct chooser_view *v, const struct chooser_model *m,
 			  v->area.w, px(v, 1) };
 
 	theme_fill(r, &v->area, theme_window);
-	theme_fill(r, &v->title, theme_panel);
-	theme_fill(r, &line, theme_line);
-	text_draw_in(&v->t_title, r, v->font, "Select an image file",
-		     theme_text, &v->title, TEXT_CENTER, TEXT_ELIDE_END);
+	if (v->title.h > 0) {
+		theme_fill(r, &v->title, theme_panel);
+		theme_fill(r, &line, theme_line);
+		text_draw_in(&v->t_title, r, v->font, "Select an image file",
+			     theme_text, &v->title, TEXT_CENTER,
+			     TEXT_ELIDE_END);
+	}
 	draw_label(v, r, &v->t_lookin, "Look in:", &v->lookin);
 	/* A deep folder shows its end, where the user is. */
 	draw_field(v, r, &v->path, &v->t_dir, m->dir, TEXT_ELIDE_START);
@@ -409,8 +466,11 @@ static void draw_all(struct chooser_view *v, const struct chooser_model *m,
 	draw_label(v, r, &v->t_fname, "File name:", &v->fname);
 	draw_name(v, m, r);
 	draw_button(v, m, r, CHOOSER_PART_OPEN, &v->t_open, "Open");
-	draw_label(v, r, &v->t_ftypes, "Files of type:", &v->ftypes);
-	draw_field(v, r, &v->types, &v->t_types, types_text, TEXT_ELIDE_END);
+	if (v->types.h > 0) {
+		draw_label(v, r, &v->t_ftypes, "Files of type:", &v->ftypes);
+		draw_field(v, r, &v->types, &v->t_types, types_text,
+			   TEXT_ELIDE_END);
+	}
 	draw_button(v, m, r, CHOOSER_PART_CANCEL, &v->t_cancel, "Cancel");
 }
 

@@ -12,7 +12,7 @@
 #include <SDL_ttf.h>
 #include <stdbool.h>
 
-#include "app/chooser.h"
+#include "app/chooser_types.h"
 #include "app/chooser_model.h"
 #include "app/text.h"
 
@@ -20,6 +20,11 @@
  * screen always get distinct slots, and scrolling by one row re-renders
  * one row. 256 rows of the smallest row height cover a 4K screen. */
 #define CHOOSER_VIEW_ROW_SLOTS 256
+
+/* The rows the list keeps in a short area: the "Files of type" row, the
+ * title and the list header give way first, in that order. The window's
+ * minimum size (ui_min_size) shows this many with all three gone. */
+#define CHOOSER_VIEW_MIN_ROWS 3
 
 struct chooser_view {
 	TTF_Font *font;		/* borrowed */

@@ -1,5 +1,6 @@
 /* dirlist.c - folder listing and path arithmetic for the chooser. */
 #include "app/dirlist.h"
+#include "app/dirlist_inspect.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -139,73 +140,72 @@ static bool classify(int dfd, const struct dirent *de, bool *is_dir,
 			   dirlist_is_image_name(de->d_name));
 }
 
+/* Adds an entry at the end of dl, which has room for *cap. Returns 0,
+ * or -1 when out of memory (dl unchanged). */
+static int append(struct dirlist *dl, size_t *cap, const char *name,
+		  bool is_dir, off_t size)
+{
+	struct dirlist_entry *nv;
+	char *copy;
+
+	if (dl->n == *cap) {
+		nv = realloc(dl->v, (*cap ? *cap * 2 : 64) * sizeof(*nv));
+		if (!nv)
+			return -1;
+		dl->v = nv;
+		*cap = *cap ? *cap * 2 : 64;
+	}
+	copy = strdup(name);
+	if (!copy)
+		return -1;
+	dl->v[dl->n++] = (struct dirlist_entry){ copy, size, is_dir };
+	return 0;
+}
+
 int dirlist_read(struct dirlist *dl, const char *dir, bool hidden,
 		 struct err *e)
 {
-	struct dirlist_entry *v = NULL, *nv;
-	size_t n = 0, cap = 0, i;
 	struct dirent *de;
+	size_t cap = 0;
 	DIR *d = NULL;
-	int fd = -1;
+	int fd;
 
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
 		err_errno(e, errno, "Cannot open folder %s", dir);
-		goto err;
+		return -1;
 	}
 	d = fdopendir(fd);
 	if (!d) {
 		err_errno(e, errno, "Cannot read folder %s", dir);
-		goto err;
+		close(fd);
+		return -1;
 	}
-	fd = -1;	/* d owns it now */
-
 	/* readdir() says NULL at the end and on error; errno tells. */
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		bool is_dir;
 		off_t size;
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    (de->d_name[0] == '.' && !hidden) ||
+		    !classify(dirfd(d), de, &is_dir, &size))
 			continue;
-		if (de->d_name[0] == '.' && !hidden)
-			continue;
-		if (!classify(dirfd(d), de, &is_dir, &size))
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv)
-				goto oom;
-			v = nv;
+		if (append(dl, &cap, de->d_name, is_dir, size) < 0) {
+			err_set(e, "Cannot read folder %s: out of memory", dir);
+			goto err;
 		}
-		v[n].name = strdup(de->d_name);
-		if (!v[n].name)
-			goto oom;
-		v[n].is_dir = is_dir;
-		v[n].size = size;
-		n++;
 	}
 	if (errno) {
 		err_errno(e, errno, "Cannot read folder %s", dir);
 		goto err;
 	}
 	closedir(d);
-
-	if (n)
-		qsort(v, n, sizeof(*v), compare_qsort);
-	dl->v = v;
-	dl->n = n;
+	if (dl->n)
+		qsort(dl->v, dl->n, sizeof(*dl->v), compare_qsort);
 	return 0;
-oom:
-	err_set(e, "Cannot read folder %s: out of memory", dir);
 err:
-	for (i = 0; i < n; i++)
-		free(v[i].name);
-	free(v);
-	if (d)
-		closedir(d);
-	if (fd >= 0)
-		close(fd);
+	dirlist_finish(dl);
+	closedir(d);
 	return -1;
 }
 

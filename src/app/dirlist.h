@@ -39,15 +39,6 @@ int dirlist_read(struct dirlist *dl, const char *dir, bool hidden,
 /* Frees the entries; dl is empty again. */
 void dirlist_finish(struct dirlist *dl);
 
-/* The order of the list: folders before files, then names compared without
- * case, runs of digits by their value ("img2" < "img10"), and finally
- * byte by byte so that no two different names compare equal. */
-int dirlist_compare(const struct dirlist_entry *a,
-		    const struct dirlist_entry *b);
-
-/* True when name ends in an extension SDL_image reads (any case). */
-bool dirlist_is_image_name(const char *name);
-
 /* Turns what the user typed into a clean absolute path in out: "~" and
  * "~/x" start at $HOME (falling back to the password database; "~user"
  * is a name like any other), a relative path starts at base (absolute), and

@@ -88,3 +88,67 @@ out:
 		FcConfigDestroy(config);
 	return ret;
 }
+
+/* Loaded once: a configuration costs far more than a lookup, and the
+ * lookups come while a frame is drawn. */
+static FcConfig *fallback_config;
+
+void font_fallback_finish(void)
+{
+	if (fallback_config)
+		FcConfigDestroy(fallback_config);
+	fallback_config = NULL;
+}
+
+/* The file of the first font of set that has cp, into out. */
+static int first_with(FcFontSet *set, uint32_t cp, char *out, size_t outsz)
+{
+	FcCharSet *cs;
+	FcChar8 *file;
+	int i;
+
+	for (i = 0; set && i < set->nfont; i++) {
+		if (FcPatternGetCharSet(set->fonts[i], FC_CHARSET, 0, &cs) !=
+		    FcResultMatch || !FcCharSetHasChar(cs, cp) ||
+		    FcPatternGetString(set->fonts[i], FC_FILE, 0, &file) !=
+		    FcResultMatch || strlen((const char *)file) >= outsz)
+			continue;
+		strcpy(out, (const char *)file);
+		return 0;
+	}
+	return -1;
+}
+
+int font_fallback_find(uint32_t cp, char *out, size_t outsz)
+{
+	FcPattern *pat = NULL;
+	FcCharSet *cs = NULL;
+	FcFontSet *set = NULL;
+	FcResult res;
+	int ret = -1;
+
+	if (!fallback_config)
+		fallback_config = FcInitLoadConfigAndFonts();
+	if (!fallback_config)
+		return -1;
+	pat = FcNameParse((const FcChar8 *)FONT_DEFAULT_FAMILY);
+	cs = FcCharSetCreate();
+	if (!pat || !cs || !FcCharSetAddChar(cs, cp) ||
+	    !FcPatternAddCharSet(pat, FC_CHARSET, cs) ||
+	    !FcPatternAddBool(pat, FC_SCALABLE, FcTrue) ||
+	    !FcConfigSubstitute(fallback_config, pat, FcMatchPattern))
+		goto out;
+	FcDefaultSubstitute(pat);
+	/* Sorted by how well each font matches, the charset included; the
+	 * first that really has cp wins. */
+	set = FcFontSort(fallback_config, pat, FcFalse, NULL, &res);
+	ret = first_with(set, cp, out, outsz);
+out:
+	if (set)
+		FcFontSetDestroy(set);
+	if (cs)
+		FcCharSetDestroy(cs);
+	if (pat)
+		FcPatternDestroy(pat);
+	return ret;
+}

@@ -29,6 +29,17 @@ struct text_cache {
 	int w, h;		/* size of tex in pixels */
 };
 
+/* One-line text (wrap <= 0, no newline) that the font has no glyph for is
+ * drawn with the font fontconfig finds for it (font_fallback_find), sized
+ * to the same line height, and measured the same way by text_width(); a
+ * box only where no installed font has the glyph. Wrapped text that needs
+ * a fallback font is broken into lines here (at spaces and newlines), as
+ * SDL_ttf would. */
+
+/* Closes the fallback fonts and forgets what fontconfig answered. Call
+ * before TTF_Quit(). */
+void text_fallback_finish(void);
+
 /* Makes sure c holds str rendered with these settings; wrap > 0 wraps at
  * that many pixels (lines aligned as align says). Returns 0, or -1 if
  * SDL_ttf fails (c then holds nothing). An empty string gives w = h = 0. */
@@ -49,6 +60,12 @@ size_t text_prev_char(const char *s, size_t i);
 /* The width of str in font, in pixels (0 if SDL_ttf cannot tell). */
 int text_width(TTF_Font *font, const char *str);
 
+/* Writes to out str with each control character (bytes 0x01-0x1f and
+ * 0x7f) as a visible escape: \n, \t, \r, else \xHH. A file name may hold
+ * any of them; escaped, it draws on one line and shows what is there.
+ * Cut at outsz, never inside an escape. Returns out. */
+const char *text_escape(const char *str, char *out, size_t outsz);
+
 /* Writes to out str itself when it is at most width pixels wide and fits
  * in outsz, else the most whole characters of it that fit with an
  * ellipsis placed as where says (just the ellipsis if nothing else fits).
@@ -56,7 +73,8 @@ int text_width(TTF_Font *font, const char *str);
 const char *text_elide(TTF_Font *font, const char *str, int width,
 		       enum text_elide where, char *out, size_t outsz);
 
-/* Draws str on one line in box: elided to the box's width, centred
+/* Draws str on one line in box: control characters escaped
+ * (text_escape), elided to the box's width, centred
  * vertically, aligned as align says, clipped to box. Returns the x the
  * text starts at (c->str then holds what was drawn), or -1 when nothing
  * was drawn: SDL_ttf failed, or box is lower than the line. */

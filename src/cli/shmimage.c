@@ -24,46 +24,53 @@
 
 #include "common/bytes.h"
 #include "image/decoder.h"
+#include "image/options.h"
 #include "image/texture.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 #include "shm/share.h"
 
 struct options {
-	const char *key;
-	struct img_limits lim;
-	const char *decoder;	/* NULL: next to this program */
+	struct img_options img;	/* --key, --max-bytes, --decode-timeout,
+				 * --decoder: shared with the window */
 	long count;		/* watch: stop after this many; 0 = never */
 	const char *arg;
 };
 
+/* Options in one column, what they do in the next: a description that
+ * wraps goes on under itself. */
 static void usage(FILE *out)
 {
+	char cap[32];
+
+	bytes_format(IMG_MAX_BYTES_CAP, cap, sizeof(cap));
 	fprintf(out,
-		"usage: shmimage put   [--key K] [--max-bytes N] FILE\n"
-		"       shmimage get   [--key K] [--max-bytes N] OUT.png|OUT.bmp\n"
-		"       shmimage info  [--key K] [--max-bytes N]\n"
-		"       shmimage watch [--key K] [--max-bytes N] [--count N]\n"
-		"\n"
-		"put    publishes FILE under the key and serves it until SIGINT "
-		"or SIGTERM\n"
-		"get    copies the image shared under the key into a PNG or BMP\n"
-		"info   prints the shared image's size, pitch, bytes and owner\n"
-		"watch  prints a line for the image shared under the key and "
-		"for each\n"
-		"       one published after it, until SIGINT, SIGTERM or N "
-		"images\n"
-		"\n"
-		"--key K             1-64 characters of A-Z a-z 0-9 . _ - "
-		"(default %s)\n"
-		"--max-bytes N[K|M|G] largest image accepted, in bytes of RGBA "
-		"(default 256M)\n"
-		"--decode-timeout S  put: stop a decode after S seconds "
-		"(default %d)\n"
-		"--decoder PATH      put: the decoder helper to run (default: "
-		"shm-decode\n"
-		"                    next to this program)\n",
-		NAME_DEFAULT_KEY, IMG_DEFAULT_DECODE_TIMEOUT_MS / 1000);
+"usage: shmimage put   [--key K] [--max-bytes N] [--decode-timeout S]\n"
+"                      [--decoder PATH] FILE\n"
+"       shmimage get   [--key K] [--max-bytes N] OUT.png|OUT.bmp\n"
+"       shmimage info  [--key K] [--max-bytes N]\n"
+"       shmimage watch [--key K] [--max-bytes N] [--count N]\n"
+"\n"
+"put    publishes FILE under the key and serves it until SIGINT or SIGTERM\n"
+"get    copies the image shared under the key into a PNG or BMP\n"
+"info   prints the shared image's size, pitch, bytes and owner\n"
+"watch  prints a line for the image shared under the key and for each\n"
+"       one published after it, until SIGINT, SIGTERM or N images\n"
+"\n"
+"  --key K               all: 1 to 64 characters of A-Z a-z 0-9 . _ -\n"
+"                        (default %s)\n"
+"  --max-bytes N[K|M|G]  all: the largest image accepted, in bytes of\n"
+"                        RGBA pixels, at most %s (default 256M)\n"
+"  --decode-timeout S    put: stop a decode after S seconds, %d to %d\n"
+"                        (default %d)\n"
+"  --decoder PATH        put: the decoder helper to run (default:\n"
+"                        shm-decode next to this program)\n"
+"  --count N             watch: stop after N images (default: never)\n"
+"  --help                show this help and exit\n"
+"\n"
+"Exit status: 0 done, 1 runtime error, 2 usage error.\n",
+		NAME_DEFAULT_KEY, cap, IMG_DECODE_TIMEOUT_MIN_S,
+		IMG_DECODE_TIMEOUT_MAX_S, IMG_DEFAULT_DECODE_TIMEOUT_MS / 1000);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -138,11 +145,11 @@ static int decode(const struct options *o, int sigfd, struct seg *seg,
 	int rc = -1;
 
 	seg_init(seg);
-	if (o->decoder)
-		snprintf(program, sizeof(program), "%s", o->decoder);
+	if (o->img.decoder)
+		snprintf(program, sizeof(program), "%s", o->img.decoder);
 	else if (img_decoder_path(program, sizeof(program), err) < 0)
 		return -1;
-	dec = img_decoder_start(program, o->key, &o->lim, err);
+	dec = img_decoder_start(program, o->img.key, &o->img.lim, err);
 	if (!dec)
 		return -1;
 	if (img_decoder_send(dec, o->arg, err) == 0) {
@@ -174,7 +181,7 @@ static int cmd_put(const struct options *o)
 		close(sigfd);
 		return rc > 0 ? 0 : fail(&err);
 	}
-	share = share_create(o->key, &err);
+	share = share_create(o->img.key, &err);
 	if (!share || share_publish(share, &seg, &err) < 0) {
 		seg_finish(&seg);
 		share_destroy(share);
@@ -184,7 +191,7 @@ static int cmd_put(const struct options *o)
 	}
 	/* With stdout gone (put | true) the line is lost, not the image:
 	 * SIGPIPE is ignored in main, and serving goes on. */
-	print_shared(share_segment(share), o->key, getpid());
+	print_shared(share_segment(share), o->img.key, getpid());
 	while (!wait_signal_or(sigfd, -1, -1))
 		;
 	share_destroy(share);
@@ -199,7 +206,7 @@ static int cmd_get(const struct options *o)
 	struct err err;
 	int rc = -1;
 
-	if (share_attach(o->key, o->lim.max_bytes, &seg, NULL, &err) < 0) {
+	if (share_attach(o->img.key, o->img.lim.max_bytes, &seg, NULL, &err) < 0) {
 		err_prefix(&err, "Unable to attach to shared memory segment");
 		return fail(&err);
 	}
@@ -217,14 +224,14 @@ static int cmd_info(const struct options *o)
 	struct err err;
 	pid_t owner;
 
-	if (share_attach(o->key, o->lim.max_bytes, &seg, &owner, &err) < 0) {
+	if (share_attach(o->img.key, o->img.lim.max_bytes, &seg, &owner, &err) < 0) {
 		err_prefix(&err, "Unable to attach to shared memory segment");
 		return fail(&err);
 	}
 	/* The pid is the kernel's (SO_PEERCRED); the header's is only
 	 * what the owner claims. */
 	printf("key %s\nwidth %" PRIu32 "\nheight %" PRIu32 "\npitch %" PRIu32
-	       "\nbytes %" PRIu64 "\nowner pid %d (claims pid %d)\n", o->key,
+	       "\nbytes %" PRIu64 "\nowner pid %d (claims pid %d)\n", o->img.key,
 	       seg.info.width, seg.info.height, seg.info.pitch,
 	       seg.info.pixel_bytes, (int)owner, (int)seg.info.claimed_pid);
 	seg_finish(&seg);
@@ -245,13 +252,13 @@ static bool watch_news(void *ctx, pid_t owner)
 	struct err err;
 
 	(void)owner;	/* the attach asks the kernel again */
-	if (share_attach(w->o->key, w->o->lim.max_bytes, &seg, &owner,
+	if (share_attach(w->o->img.key, w->o->img.lim.max_bytes, &seg, &owner,
 			 &err) < 0) {
 		err_prefix(&err, "Unable to attach to shared memory segment");
 		fail(&err);
 		return true;
 	}
-	print_shared(&seg, w->o->key, owner);
+	print_shared(&seg, w->o->img.key, owner);
 	seg_finish(&seg);
 	w->seen++;
 	return w->o->count == 0 || w->seen < w->o->count;
@@ -270,7 +277,7 @@ static bool watch_refused(void *ctx, pid_t owner, const char *reason)
 	struct watching *w = ctx;
 
 	(void)owner;	/* the reason names it */
-	fprintf(stderr, "shmimage: watching key \"%s\": %s\n", w->o->key,
+	fprintf(stderr, "shmimage: watching key \"%s\": %s\n", w->o->img.key,
 		reason);
 	return true;
 }
@@ -280,11 +287,49 @@ static int cmd_watch(const struct options *o)
 	struct watching w = { .o = o };
 	int sigfd = signals_fd();
 
-	share_watch(o->key, sigfd, true, &(struct share_watch_events){
+	share_watch(o->img.key, sigfd, true, &(struct share_watch_events){
 		.ctx = &w, .news = watch_news, .gone = watch_gone,
 		.refused = watch_refused });
 	close(sigfd);
 	return 0;
+}
+
+/* One option of cmd. Returns -1 to go on, or the exit status. */
+static int parse_one(struct options *o, const char *cmd, int c,
+		     const char *opt)
+{
+	bool put = !strcmp(cmd, "put");
+	struct err err;
+	char *end;
+
+	switch (c) {
+	case IMG_OPT_DECODE_TIMEOUT:
+	case IMG_OPT_DECODER:
+		if (!put)
+			return usage_error("%s is for put only",
+					   c == IMG_OPT_DECODER ? "--decoder" :
+					   "--decode-timeout");
+		/* fall through */
+	case IMG_OPT_KEY:
+	case IMG_OPT_MAX_BYTES:
+		if (img_option_parse(&o->img, c, optarg, &err) < 0)
+			return usage_error("%s", err.msg);
+		return -1;
+	case 'c':
+		if (strcmp(cmd, "watch"))
+			return usage_error("%s is for watch only", "--count");
+		o->count = strtol(optarg, &end, 10);
+		if (*end || end == optarg ||
+		    o->count < 1 || o->count == LONG_MAX)
+			return usage_error("invalid --count '%s': a whole "
+					   "number of images", optarg);
+		return -1;
+	case 'h':
+		usage(stdout);
+		return 0;
+	default:
+		return usage_error("unknown or incomplete option '%s'", opt);
+	}
 }
 
 /* Parses options after the command. Returns -1 to go on, or the exit
@@ -292,80 +337,39 @@ static int cmd_watch(const struct options *o)
 static int parse(struct options *o, const char *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "key", required_argument, NULL, 'k' },
-		{ "max-bytes", required_argument, NULL, 'b' },
-		{ "decode-timeout", required_argument, NULL, 't' },
-		{ "decoder", required_argument, NULL, 'd' },
+		{ "key", required_argument, NULL, IMG_OPT_KEY },
+		{ "max-bytes", required_argument, NULL, IMG_OPT_MAX_BYTES },
+		{ "decode-timeout", required_argument, NULL,
+		  IMG_OPT_DECODE_TIMEOUT },
+		{ "decoder", required_argument, NULL, IMG_OPT_DECODER },
 		{ "count", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool put = !strcmp(cmd, "put"), watch = !strcmp(cmd, "watch");
-	char *end;
-	long v;
-	int c;
+	bool needs_file = !strcmp(cmd, "put") || !strcmp(cmd, "get");
+	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			o->key = optarg;
-			break;
-		case 'b':
-			if (bytes_parse(optarg, &o->lim.max_bytes) < 0)
-				return usage_error("invalid --max-bytes "
-						   "\"%s\"", optarg);
-			break;
-		case 't':
-			v = strtol(optarg, &end, 10);
-			if (!put || *end || v < 1 || v > INT_MAX / 1000)
-				return usage_error("invalid --decode-timeout "
-						   "\"%s\"", optarg);
-			o->lim.decode_timeout_ms = (int)v * 1000;
-			break;
-		case 'd':
-			if (!put)
-				return usage_error("%s", "--decoder is for put");
-			o->decoder = optarg;
-			break;
-		case 'c':
-			v = strtol(optarg, &end, 10);
-			if (!watch || *end || v < 1)
-				return usage_error("invalid --count \"%s\"",
-						   optarg);
-			o->count = v;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			return usage_error("unknown or incomplete option "
-					   "\"%s\"", argv[optind - 1]);
-		}
-	}
-	if (!name_key_valid(o->key))
-		return usage_error("invalid key \"%s\": use 1 to 64 characters "
-				   "of A-Z a-z 0-9 . _ -", o->key);
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1)
+		if ((rc = parse_one(o, cmd, c, argv[optind - 1])) >= 0)
+			return rc;
 	if (optind < argc)
 		o->arg = argv[optind++];
-	if (optind < argc)
-		return usage_error("unexpected argument \"%s\"", argv[optind]);
-	if ((put || !strcmp(cmd, "get")) && !o->arg)
+	if (optind < argc || (o->arg && !needs_file))
+		return usage_error("unexpected argument '%s'",
+				   optind < argc ? argv[optind] : o->arg);
+	if (needs_file && !o->arg)
 		return usage_error("%s needs a file name", cmd);
-	if (!put && strcmp(cmd, "get") && o->arg)
-		return usage_error("unexpected argument \"%s\"", o->arg);
 	return -1;
 }
 
 int main(int argc, char **argv)
 {
-	struct options o = {
-		.key = NAME_DEFAULT_KEY,
-		.lim = { .max_bytes = SEG_DEFAULT_MAX_BYTES,
-			 .decode_timeout_ms = IMG_DEFAULT_DECODE_TIMEOUT_MS },
-	};
+	struct options o = { .count = 0 };
 	const char *cmd;
 	int rc;
+
+	img_options_init(&o.img);
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);

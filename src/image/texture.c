@@ -1,7 +1,10 @@
 #include "image/texture.h"
 
 #include <SDL_image.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -77,19 +80,32 @@ SDL_Surface *img_from_segment(const struct seg *seg, struct err *err)
 int img_save(SDL_Surface *surf, const char *path, struct err *err)
 {
 	const char *ext = path_extension(path);
-	int rc;
+	bool png = strcasecmp(ext, "png") == 0;
+	SDL_RWops *rw;
+	FILE *f;
 
-	if (strcasecmp(ext, "png") == 0)
-		rc = IMG_SavePNG(surf, path);
-	else if (strcasecmp(ext, "bmp") == 0)
-		rc = SDL_SaveBMP(surf, path);
-	else {
+	if (!png && strcasecmp(ext, "bmp") != 0) {
 		err_set(err, "%s: the output name must end in .png or .bmp",
 			path);
 		return -1;
 	}
-	if (rc < 0) {
-		err_set(err, "%s: %s", path, SDL_GetError());
+	/* Opened here, not by SDL, whose message drops errno's reason
+	 * ("Couldn't open x"). */
+	f = fopen(path, "wbe");
+	if (!f) {
+		err_errno(err, errno, "cannot write %s", path);
+		return -1;
+	}
+	rw = SDL_RWFromFP(f, SDL_TRUE);
+	if (!rw) {
+		err_set(err, "cannot write %s: %s", path, SDL_GetError());
+		fclose(f);
+		return -1;
+	}
+	/* Both close rw, and with it f, whatever the outcome. */
+	if ((png ? IMG_SavePNG_RW(surf, rw, 1) : SDL_SaveBMP_RW(surf, rw, 1))
+	    < 0) {
+		err_set(err, "cannot write %s: %s", path, SDL_GetError());
 		return -1;
 	}
 	return 0;

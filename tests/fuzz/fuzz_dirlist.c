@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/dirlist.h"
+#include "app/dirlist_inspect.h"
 #include "common/bytes.h"
 
 #define BIG 4096
