@@ -23,8 +23,9 @@
 #include <unistd.h>
 
 #include "common/bytes.h"
+#include "common/clock.h"
 #include "image/decoder.h"
-#include "image/texture.h"
+#include "image/export.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 #include "shm/share.h"
@@ -34,6 +35,7 @@ struct options {
 	struct img_limits lim;
 	const char *decoder;	/* NULL: next to this program */
 	long count;		/* watch: stop after this many; 0 = never */
+	bool small;		/* get: PNG for size, not speed */
 	const char *arg;
 };
 
@@ -41,7 +43,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: shmimage put   [--key K] [--max-bytes N] FILE\n"
-		"       shmimage get   [--key K] [--max-bytes N] OUT.png|OUT.bmp\n"
+		"       shmimage get   [--key K] [--max-bytes N] [--small] "
+		"OUT.png|OUT.bmp\n"
 		"       shmimage info  [--key K] [--max-bytes N]\n"
 		"       shmimage watch [--key K] [--max-bytes N] [--count N]\n"
 		"\n"
@@ -58,6 +61,8 @@ static void usage(FILE *out)
 		"(default %s)\n"
 		"--max-bytes N[K|M|G] largest image accepted, in bytes of RGBA "
 		"(default 256M)\n"
+		"--small             get: a smaller PNG, written several "
+		"times slower\n"
 		"--decode-timeout S  put: stop a decode after S seconds "
 		"(default %d)\n"
 		"--decoder PATH      put: the decoder helper to run (default: "
@@ -192,22 +197,46 @@ static int cmd_put(const struct options *o)
 	return 0;
 }
 
+/* Progress of an export on a terminal: nothing during its first second
+ * (a quick export stays silent), then "get: 42%" redrawn in place at most
+ * every tenth of a second, and the line cleared at the end. */
+struct progress {
+	int64_t start_ms, last_ms;
+	bool shown;
+};
+
+static void show_progress(void *ctx, uint32_t done, uint32_t rows)
+{
+	struct progress *p = ctx;
+	int64_t now = clock_ms();
+
+	if (done == rows) {
+		if (p->shown)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	if (now - p->start_ms < 1000 || now - p->last_ms < 100)
+		return;
+	p->last_ms = now;
+	p->shown = true;
+	fprintf(stderr, "\rget: %u%%", (unsigned)((uint64_t)done * 100 / rows));
+}
+
 static int cmd_get(const struct options *o)
 {
-	SDL_Surface *surf = NULL;
+	struct progress prog = { .start_ms = clock_ms() };
+	bool tty = isatty(STDERR_FILENO);
 	struct seg seg;
 	struct err err;
-	int rc = -1;
+	int rc;
 
 	if (share_attach(o->key, o->lim.max_bytes, &seg, NULL, &err) < 0) {
 		err_prefix(&err, "Unable to attach to shared memory segment");
 		return fail(&err);
 	}
-	surf = img_from_segment(&seg, &err);
+	rc = img_export(&seg, o->arg, o->small ? IMG_EXPORT_SMALL : 0,
+			tty ? show_progress : NULL, &prog, &err);
 	seg_finish(&seg);
-	if (surf)
-		rc = img_save(surf, o->arg, &err);
-	SDL_FreeSurface(surf);
 	return rc < 0 ? fail(&err) : 0;
 }
 
@@ -285,6 +314,7 @@ static int parse(struct options *o, const char *cmd, int argc, char **argv)
 		{ "decode-timeout", required_argument, NULL, 't' },
 		{ "decoder", required_argument, NULL, 'd' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "small", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -322,6 +352,11 @@ static int parse(struct options *o, const char *cmd, int argc, char **argv)
 				return usage_error("invalid --count \"%s\"",
 						   optarg);
 			o->count = v;
+			break;
+		case 's':
+			if (strcmp(cmd, "get"))
+				return usage_error("%s", "--small is for get");
+			o->small = true;
 			break;
 		case 'h':
 			usage(stdout);
