@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -29,6 +30,7 @@
 
 #include "check.h"
 #include "common/clock.h"
+#include "common/path.h"
 #include "image/texture.h"
 #include "shm/name.h"
 #include "shm/segment.h"
@@ -98,19 +100,132 @@ static void run_cmd(struct tu_proc *p, const char *cmd, const char *key,
 			  cmd, key);
 }
 
-/* `get` into out must succeed and out must hold exactly want's pixels. */
-static void expect_get(const char *key, const char *out, SDL_Surface *want)
+/* A PNG decoder in Python's standard library (zlib, struct): every chunk's
+ * CRC, IHDR = W x H RGBA 8-bit, all five row filters undone, then the
+ * pixels compared with the raw RGBA file. Exit 0 when equal. */
+static const char py_png_check[] =
+"import sys, struct, zlib\n"
+"png, raw, w, h = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])\n"
+"d = open(png, 'rb').read()\n"
+"if d[:8] != b'\\x89PNG\\r\\n\\x1a\\n': sys.exit('not a PNG signature')\n"
+"pos, idat, ihdr = 8, [], None\n"
+"while pos < len(d):\n"
+"    n, kind = struct.unpack('>I4s', d[pos:pos + 8])\n"
+"    data = d[pos + 8:pos + 8 + n]\n"
+"    if zlib.crc32(kind + data) != struct.unpack('>I', d[pos + 8 + n:pos + 12 + n])[0]:\n"
+"        sys.exit('bad CRC in %r' % kind)\n"
+"    if kind == b'IHDR': ihdr = struct.unpack('>IIBBBBB', data)\n"
+"    if kind == b'IDAT': idat.append(data)\n"
+"    if kind == b'IEND': break\n"
+"    pos += 12 + n\n"
+"if ihdr != (w, h, 8, 6, 0, 0, 0): sys.exit('IHDR %r' % (ihdr,))\n"
+"z, n = zlib.decompress(b''.join(idat)), w * 4\n"
+"if len(z) != h * (n + 1): sys.exit('%d bytes of rows, not %d' % (len(z), h * (n + 1)))\n"
+"out, prev = bytearray(), bytearray(n)\n"
+"H = int.from_bytes(b'\\x80' * n, 'little')\n"
+"for y in range(h):\n"
+"    f, row = z[y * (n + 1)], bytearray(z[y * (n + 1) + 1:(y + 1) * (n + 1)])\n"
+"    if f > 4: sys.exit('filter %d' % f)\n"
+"    if f == 2:  # UP, every byte at once: a bytewise add, carries cut\n"
+"        x, u = int.from_bytes(row, 'little'), int.from_bytes(prev, 'little')\n"
+"        row = bytearray((((x & ~H) + (u & ~H)) ^ ((x ^ u) & H)).to_bytes(n, 'little'))\n"
+"    for i in range(n if f not in (0, 2) else 0):\n"
+"        a, b = row[i - 4] if i >= 4 else 0, prev[i]\n"
+"        c = prev[i - 4] if i >= 4 else 0\n"
+"        p = a + b - c\n"
+"        pr = a if abs(p - a) <= abs(p - b) and abs(p - a) <= abs(p - c) else b if abs(p - b) <= abs(p - c) else c\n"
+"        row[i] = (row[i] + (a, b, (a + b) // 2, pr)[f - 1]) & 255\n"
+"    out += row\n"
+"    prev = row\n"
+"want = open(raw, 'rb').read()\n"
+"if out != want:\n"
+"    i = next(i for i in range(len(want)) if out[i] != want[i])\n"
+"    sys.exit('pixel %d,%d differs' % (i // 4 % w, i // 4 // w))\n";
+
+/* python3 from PATH into buf, or false. */
+static bool find_python(char *buf, size_t size)
 {
+	const char *path = getenv("PATH");
+	char dirs[4096], *save = NULL;
+
+	snprintf(dirs, sizeof(dirs), "%s", path ? path : "/usr/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		snprintf(buf, size, "%s/python3", d);
+		if (access(buf, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The PNG at path decodes, with Python's own zlib and no image library,
+ * to exactly want's pixels. */
+static void expect_python_decodes(const char *path, SDL_Surface *want)
+{
+	static char python[PATH_LEN];
+	static bool looked, found;
+	char raw[PATH_LEN], w[16], h[16];
+	char *argv[] = { python, "-S", "-c", (char *)py_png_check, (char *)path, raw,
+			 w, h, NULL };
+	struct tu_buf b = { 0 };
+	struct tu_proc p;
+
+	if (!looked) {
+		looked = true;
+		found = find_python(python, sizeof(python));
+		if (!found)
+			printf("note: no python3 on PATH, PNGs checked with "
+			       "SDL_image only\n");
+	}
+	if (!found)
+		return;
+	for (int y = 0; y < want->h; y++)
+		tu_buf_put(&b, (uint8_t *)want->pixels + (size_t)y * want->pitch,
+			   (size_t)want->w * 4);
+	snprintf(raw, sizeof(raw), "%s.raw", path);
+	snprintf(w, sizeof(w), "%d", want->w);
+	snprintf(h, sizeof(h), "%d", want->h);
+	CHECK(tu_write_file(raw, b.b, b.len) == 0);
+	tu_buf_free(&b);
+	CHECK_MSG(tu_run(&p, argv, NULL, 60000) == 0 && tu_exit_code(&p) == 0,
+		  "%s: Python's zlib decodes other pixels: exit %d %s", path,
+		  tu_exit_code(&p), p.err);
+	tu_proc_close(&p);
+	unlink(raw);
+}
+
+/* `get` into out must succeed and out must hold exactly want's pixels,
+ * read by SDL_image and, for a PNG, by Python's zlib too. With small,
+ * `get --small`. */
+static void expect_get_as(const char *key, const char *out, SDL_Surface *want,
+			  bool small)
+{
+	char *argv[] = { (char *)shmimage, "get", "--key", (char *)key,
+			 small ? "--small" : (char *)out, (char *)out, NULL };
 	struct tu_proc p;
 	char why[256];
 
-	run_cmd(&p, "get", key, out);
+	if (!small)
+		argv[5] = NULL;
+	CHECK_MSG(tu_run(&p, argv, NULL, 10000) == 0, "get --key %s did not "
+		  "finish within 10 s", key);
 	CHECK_MSG(tu_exit_code(&p) == 0, "get --key %s exit %d; stderr: %s",
 		  key, tu_exit_code(&p), p.err);
-	if (tu_exit_code(&p) == 0)
+	CHECK_MSG(p.err_len == 0, "get wrote to a stderr that is no terminal: "
+		  "%s", p.err);
+	if (tu_exit_code(&p) == 0) {
 		CHECK_MSG(tu_file_has_pixels(out, want, why, sizeof(why)),
 			  "%s: %s", out, why);
+		if (!strcasecmp(path_extension(out), "png"))
+			expect_python_decodes(out, want);
+	}
 	tu_proc_close(&p);
+}
+
+/* `get` into out must succeed and out must hold exactly want's pixels. */
+static void expect_get(const char *key, const char *out, SDL_Surface *want)
+{
+	expect_get_as(key, out, want, false);
 }
 
 /* `get` must fail with exit 1 and one line "shmimage: ..." naming words. */
@@ -185,9 +300,12 @@ static void case_sizes(void)
 
 		snprintf(name, sizeof(name), "out-%dx%d.png", w, h);
 		expect_get(key, in_dir(out, sizeof(out), name), img);
-		if (w == 37) {
+		if (w == 37 || w == 1021) {
 			snprintf(name, sizeof(name), "out-%dx%d.bmp", w, h);
 			expect_get(key, in_dir(out, sizeof(out), name), img);
+			snprintf(name, sizeof(name), "small-%dx%d.png", w, h);
+			expect_get_as(key, in_dir(out, sizeof(out), name), img,
+				      true);
 		}
 
 		run_cmd(&info, "info", key, NULL);
@@ -313,6 +431,8 @@ static void case_pitch(void)
 		close(fd);	/* the server keeps its own copy */
 
 		snprintf(want, sizeof(want), "pitch-%zu.png", i);
+		expect_get(key, in_dir(out, sizeof(out), want), img);
+		snprintf(want, sizeof(want), "pitch-%zu.bmp", i);
 		expect_get(key, in_dir(out, sizeof(out), want), img);
 		run_cmd(&info, "info", key, NULL);
 		snprintf(want, sizeof(want), "pitch %" PRIu32 "\n", c[i].pitch);
