@@ -147,14 +147,19 @@ def write_png(f, mm, hsize, w, h, pitch, progress):
     # borrow chain, then put back).
     hi = int.from_bytes(b"\x80" * n, "little")
     lo = int.from_bytes(b"\x7f" * n, "little")
-    above, pending = 0, []
+    above, above_raw, pending = 0, None, []
     pending_len, step = 0, max(h // 100, 1)
+    zeros = bytes(n)
     for y in range(h):
         off = hsize + y * pitch
-        x = int.from_bytes(mm[off:off + n], "little")  # width * 4 bytes only
-        d = ((x | hi) - (above & lo)) ^ (((x ^ above) & hi) ^ hi)
-        out = z.compress(b"\2" + d.to_bytes(n, "little"))
-        above = x
+        raw = mm[off:off + n]  # width * 4 bytes only: the pitch tail stays unread
+        if raw == above_raw:  # flat areas: no arithmetic, a row of zeros
+            d = zeros
+        else:
+            x = int.from_bytes(raw, "little")
+            d = (((x | hi) - (above & lo)) ^ (((x ^ above) & hi) ^ hi)).to_bytes(n, "little")
+            above, above_raw = x, raw
+        out = z.compress(b"\2" + d)
         if out:
             pending.append(out)
             pending_len += len(out)
