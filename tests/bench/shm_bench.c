@@ -1350,6 +1350,35 @@ static int child_resize(char **argv)
 
 	app_settle(a, 300);
 	print_renderer(SDL_GetRenderer(win));
+	/* The same drag with no image: what a step costs the window
+	 * without the image's part (layout, text, present, the X server). */
+	{
+		double e[10];
+
+		for (int i = 0; i < 10; i++) {
+			int k = i < 5 ? i + 1 : 9 - i;
+			int pw = 0, ph = 0, nw, nh;
+			double t0 = now_ms();
+
+			SDL_SetWindowSize(win, 451 + 12 * k, 322 + 8 * k);
+			for (;;) {
+				if (!app_pump(a, 2))
+					child_fail("the window closed");
+				SDL_GetWindowSize(win, &nw, &nh);
+				if (nw == 451 + 12 * k && nh == 322 + 8 * k &&
+				    (nw != pw || nh != ph))
+					break;
+				if (now_ms() - t0 > 3000)
+					child_fail("no resize within 3 s");
+			}
+			pw = nw;
+			ph = nh;
+			e[i] = now_ms() - t0;
+		}
+		fprintf(child_out, "empty %.4f\n", median(e, 10));
+		SDL_SetWindowSize(win, 451, 322);
+		app_settle(a, 200);
+	}
 	rss0 = rss_max = proc_status_kb(getpid(), "RssAnon");
 	push_key(a, SDLK_m, SDL_SCANCODE_M);
 	deadline = now_ms() + 20000;
@@ -1361,14 +1390,16 @@ static int child_resize(char **argv)
 	}
 	for (int i = 0; i < steps; i++) {
 		int k = i <= steps / 2 ? i + 1 : steps - i - 1;
-		double t0;
+		double t0, t1;
 
 		SDL_QueryTexture(app_image_texture(a), NULL, NULL, &tw, &th);
 		t0 = now_ms();
 		SDL_SetWindowSize(win, 451 + 12 * k, 322 + 8 * k);
+		t1 = now_ms();
 		if (!app_resized(a, tw, th))
 			child_fail("step %d: no new frame within 3 s", i);
-		fprintf(child_out, "step %.4f\n", now_ms() - t0);
+		fprintf(child_out, "step %.4f %.4f\n", now_ms() - t0,
+			t1 - t0);
 		rss = proc_status_kb(getpid(), "RssAnon");
 		rss_max = rss > rss_max ? rss : rss_max;
 	}
@@ -2359,7 +2390,8 @@ static void case_resize(void)
 	struct image im;
 	char key[96], steps[16], why[256];
 	char *argv[] = { (char *)"resize", key, steps, NULL };
-	double v[MAX_RUNS * 8], direct = NAN, first = NAN, texture = NAN;
+	double v[MAX_RUNS * 8], set[MAX_RUNS * 8], direct = NAN, first = NAN;
+	double texture = NAN, empty = NAN;
 	double ready;
 	long rss0 = -1, rss_max = -1;
 	struct result *r;
@@ -2397,14 +2429,19 @@ static void case_resize(void)
 			continue;
 		if (sscanf(line, "texture %lf", &texture) == 1)
 			continue;
-		if (n < MAX_RUNS * 8 && sscanf(line, "step %lf", &v[n]) == 1)
+		if (sscanf(line, "empty %lf", &empty) == 1)
+			continue;
+		if (n < MAX_RUNS * 8 &&
+		    sscanf(line, "step %lf %lf", &v[n], &set[n]) == 2)
 			n++;
 	}
 	free(out);
 	first = n ? v[0] : NAN;
 	result_runs(r, v, n);
 	result_extra(r, "first_ms", first, 1);
+	result_extra(r, "in_SetWindowSize_ms", median(set, n), 1);
 	result_extra(r, "texture_ms", texture, 1);
+	result_extra(r, "no_image_step_ms", empty, 1);
 	result_extra(r, "from_mapping_ms", direct, 1);
 	result_extra(r, "rssanon_growth_MiB", (rss_max - rss0) / 1024.0, 1);
 	result_target(r, "median<=16ms,growth<=16MiB",
