@@ -19,5 +19,5 @@ add_test(NAME core.reader_py.hostile
          COMMAND test_reader_py ${_reader_args} hostile)
 set_tests_properties(core.reader_py core.reader_py.hostile
                      core.reader_py.progress PROPERTIES
-  TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS "multiprocess"
+  TIMEOUT 300 SKIP_RETURN_CODE 77 LABELS "multiprocess"
   ENVIRONMENT SDL_VIDEODRIVER=dummy)

@@ -7,7 +7,7 @@ target_include_directories(test_scale PRIVATE ${CMAKE_CURRENT_LIST_DIR}
                            ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(test_scale PRIVATE common m)
 add_test(NAME scale COMMAND test_scale)
-set_tests_properties(scale PROPERTIES TIMEOUT 30 LABELS unit)
+set_tests_properties(scale PROPERTIES TIMEOUT 120 LABELS unit)
 
 # The same with the two-thread split off, to measure what it buys:
 #   cmake --build build --target test_scale_1thread

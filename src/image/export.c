@@ -1,10 +1,11 @@
-/* export.c - PNG (libpng) and BMP written row by row from the mapping. */
+/* export.c - PNG (libpng) and BMP written row by row from the segment. */
 #include "image/export.h"
 
 #include <errno.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@ struct out {
 	img_export_progress *progress;
 	void *ctx;
 	uint32_t step;		/* rows between two progress calls */
+	uint8_t *row;		/* one row, width * 4 bytes */
 };
 
 bool img_export_name_ok(const char *path)
@@ -43,6 +45,34 @@ bool img_export_name_ok(const char *path)
 	const char *ext = path_extension(path);
 
 	return !strcasecmp(ext, "png") || !strcasecmp(ext, "bmp");
+}
+
+/* Row y of the image into buf (width * 4 bytes), read from the fd, not
+ * the mapping: the kernel copies just those bytes, so a pitch far wider
+ * than the row never brings the rest of its pages into this process (a
+ * 1 x 16384 image with 64 KiB rows would otherwise cost 64 MiB of RSS).
+ * Returns 0, or -1 with errno set (EIO for a short read: the segment is
+ * sealed at its checked size, so none is expected). */
+static int read_row(const struct seg *seg, uint32_t y, uint8_t *buf)
+{
+	size_t n = (size_t)seg->info.width * 4, done = 0;
+	off_t off = (off_t)(seg->info.header_size +
+			    (uint64_t)y * seg->info.pitch);
+
+	while (done < n) {
+		ssize_t r = pread(seg->fd, buf + done, n - done,
+				  off + (off_t)done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return -1;
+		}
+		done += (size_t)r;
+	}
+	return 0;
 }
 
 static void tell(const struct out *o, uint32_t done, uint32_t rows)
@@ -113,7 +143,9 @@ static int write_png(const struct seg *seg, struct out *o, unsigned flags,
 	png_set_compression_buffer_size(png, EXPORT_ZBUF);
 	png_write_info(png, info);
 	for (uint32_t y = 0; y < in->height; y++) {
-		png_write_row(png, seg_pixels(seg) + (size_t)y * in->pitch);
+		if (read_row(seg, y, o->row) < 0)
+			png_error(png, strerror(errno));
+		png_write_row(png, o->row);
 		tell(o, y + 1, in->height);
 	}
 	png_write_end(png, info);
@@ -164,24 +196,23 @@ static void bmp_header(uint8_t h[122], uint32_t w, uint32_t hgt)
 static int write_bmp(const struct seg *seg, struct out *o, struct err *err)
 {
 	const struct seg_info *in = &seg->info;
-	uint8_t head[122], row[SEG_MAX_PITCH];
+	uint8_t head[122], *p = o->row;
 
 	bmp_header(head, in->width, in->height);
 	if (fwrite(head, 1, sizeof(head), o->f) != sizeof(head))
 		goto fail;
-	/* Bottom-up, as every BMP reader expects: the mapping is read from
-	 * its last row to its first, each row swapped R <-> B on the way. */
+	/* Bottom-up, as every BMP reader expects: the segment is read from
+	 * its last row to its first, each row swapped R <-> B in place. */
 	for (uint32_t i = 0; i < in->height; i++) {
-		const uint8_t *src = seg_pixels(seg) +
-				     (size_t)(in->height - 1 - i) * in->pitch;
-
+		if (read_row(seg, in->height - 1 - i, p) < 0)
+			goto fail;
 		for (uint32_t x = 0; x < in->width; x++) {
-			row[4 * x] = src[4 * x + 2];
-			row[4 * x + 1] = src[4 * x + 1];
-			row[4 * x + 2] = src[4 * x];
-			row[4 * x + 3] = src[4 * x + 3];
+			uint8_t r = p[4 * x];
+
+			p[4 * x] = p[4 * x + 2];
+			p[4 * x + 2] = r;
 		}
-		if (fwrite(row, 4, in->width, o->f) != in->width)
+		if (fwrite(p, 4, in->width, o->f) != in->width)
 			goto fail;
 		tell(o, i + 1, in->height);
 	}
@@ -204,10 +235,16 @@ int img_export(const struct seg *seg, const char *path, unsigned flags,
 		return -1;
 	}
 	o.step = seg->info.height / 100 ? seg->info.height / 100 : 1;
+	o.row = malloc((size_t)seg->info.width * 4);
+	if (!o.row) {
+		err_set(err, "out of memory");
+		return -1;
+	}
 	/* "e": O_CLOEXEC, like every fd of the project. */
 	o.f = fopen(path, "wbe");
 	if (!o.f) {
 		err_errno(err, errno, "cannot write %s", path);
+		free(o.row);
 		return -1;
 	}
 	setvbuf(o.f, NULL, _IOFBF, EXPORT_FILE_BUF);
@@ -221,6 +258,7 @@ int img_export(const struct seg *seg, const char *path, unsigned flags,
 		err_set(err, "%s", strerror(errno));
 		rc = -1;
 	}
+	free(o.row);
 	if (rc < 0) {
 		err_prefix(err, "cannot write %s", path);
 		unlink(path);

@@ -1,10 +1,11 @@
-/* export.h - a segment out to a PNG or BMP file, streamed from the
- * read-only mapping.
+/* export.h - a segment out to a PNG or BMP file, streamed.
  *
- * Rows go from the mapping to the encoder to the file one at a time: the
+ * Rows go from the segment to the encoder to the file one at a time: the
  * process never holds more than a row of the image (plus the encoder's
- * own window), whatever its size, and only width * 4 bytes of each row
- * are read, so the tail of a wide pitch is never faulted in.
+ * own window), whatever its size. Each row's width * 4 bytes are read
+ * from the sealed fd (pread), not through the mapping, so the tail of a
+ * wide pitch is never brought in, and the image's pages never count in
+ * this process's memory.
  *
  * PNG is written with libpng (Debian's libpng16, the reference encoder
  * SDL_image itself calls), tuned for speed by default: the UP filter and
