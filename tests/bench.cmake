@@ -12,3 +12,8 @@ target_link_libraries(shm-bench PRIVATE app m)
 # publish case uses), shmimage (the owners) and sharedmemory (the windows
 # of window_memory and idle_cpu).
 add_dependencies(shm-bench shm-decode shmimage sharedmemory)
+# zlib: the export case measures what zlib level 1 gives for the same rows;
+# the source dir: where it finds src/readers/reader.py.
+target_link_libraries(shm-bench PRIVATE z)
+target_compile_definitions(shm-bench PRIVATE
+                           BENCH_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

@@ -1,21 +1,23 @@
 # The box downscale the window builds its texture with (src/image/scale.c):
 # pure pixel arithmetic, no SDL. The test compiles scale.c itself.
 add_executable(test_scale ${CMAKE_CURRENT_LIST_DIR}/test_scale.c
-               ${PROJECT_SOURCE_DIR}/src/image/scale.c)
+               ${PROJECT_SOURCE_DIR}/src/image/scale.c
+               ${PROJECT_SOURCE_DIR}/src/image/mip.c)
 target_include_directories(test_scale PRIVATE ${CMAKE_CURRENT_LIST_DIR}
                            ${PROJECT_SOURCE_DIR}/src)
-target_link_libraries(test_scale PRIVATE common)
+target_link_libraries(test_scale PRIVATE common m)
 add_test(NAME scale COMMAND test_scale)
-set_tests_properties(scale PROPERTIES TIMEOUT 30 LABELS unit)
+set_tests_properties(scale PROPERTIES TIMEOUT 120 LABELS unit)
 
 # The same with the two-thread split off, to measure what it buys:
 #   cmake --build build --target test_scale_1thread
 #   build/tests/test_scale_1thread --bench; build/tests/test_scale --bench
 add_executable(test_scale_1thread EXCLUDE_FROM_ALL
                ${CMAKE_CURRENT_LIST_DIR}/test_scale.c
-               ${PROJECT_SOURCE_DIR}/src/image/scale.c)
+               ${PROJECT_SOURCE_DIR}/src/image/scale.c
+               ${PROJECT_SOURCE_DIR}/src/image/mip.c)
 target_include_directories(test_scale_1thread PRIVATE
                            ${CMAKE_CURRENT_LIST_DIR} ${PROJECT_SOURCE_DIR}/src)
 target_compile_definitions(test_scale_1thread PRIVATE
                            SCALE_SPLIT_BYTES=UINT64_MAX)
-target_link_libraries(test_scale_1thread PRIVATE common)
+target_link_libraries(test_scale_1thread PRIVATE common m)

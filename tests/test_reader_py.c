@@ -17,12 +17,16 @@
  */
 #include <SDL.h>
 #include <SDL_image.h>
+#include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "shm/share.h"
 #include "testutil.h"
 
 #define PATH_LEN 512
@@ -372,11 +376,282 @@ static void test_hostile(void)
 		hostile_mode(&owner_modes[i]);
 }
 
+/* ---- owners written in Python, for what hostile_peer does not play ---- */
+
+/* An owner on the contract's address: "trickle" accepts, sends 'E' and
+ * then one byte of reason every 1.5 s; "oversized N" hands over a sealed
+ * 16 x 8 segment of header_size + pixel_bytes + N bytes. Prints "ready"
+ * once it listens. */
+static const char py_owner[] =
+"import os, socket, struct, sys, time, fcntl\n"
+"mode, key = sys.argv[1], sys.argv[2]\n"
+"s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+"s.bind(b'\\0sharedmemory/%d/%s' % (os.geteuid(), key.encode()))\n"
+"s.listen(8)\n"
+"print('ready', flush=True)\n"
+"while True:\n"
+"    c, _ = s.accept()\n"
+"    if mode == 'trickle':\n"
+"        c.send(b'E')\n"
+"        for b in b'a reason that never ends':\n"
+"            time.sleep(1.5)\n"
+"            c.send(bytes([b]))\n"
+"        continue\n"
+"    extra = int(sys.argv[3])\n"
+"    fd = os.memfd_create('oversized', os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)\n"
+"    hdr = struct.pack('=4sHHIII4sIiQ24s', b'SHMI', 2, 64, 16, 8, 64, b'RGBA', 0, os.getpid(), 512, bytes(24))\n"
+"    os.write(fd, hdr + bytes(range(256)) * 2 + bytes(extra))\n"
+"    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SEAL)\n"
+"    socket.send_fds(c, [b'F'], [fd])\n"
+"    os.close(fd)\n"
+"    c.close()\n";
+
+/* Starts the Python owner of mode (arg: its number, or NULL) under key
+ * and waits for "ready". */
+static bool start_py_owner(struct tu_proc *p, const char *mode,
+			   const char *key, const char *arg)
+{
+	char *argv[] = { (char *)python, "-S", "-c", (char *)py_owner,
+			 (char *)mode, (char *)key, (char *)arg, NULL };
+	char line[64];
+
+	if (tu_spawn(p, argv, NULL) < 0)
+		return false;
+	while (tu_read_line(p, 10000, line, sizeof(line)) >= 0)
+		if (!strcmp(line, "ready"))
+			return true;
+	CHECK_MSG(0, "the Python owner %s did not start: %s", mode, p->err);
+	return false;
+}
+
+/* Proves: the attach has one deadline. An owner that sends 'E' and then
+ * one byte of its reason every 1.5 s gets no fresh 2 s per byte:
+ * reader.py exits 1 within 2.5 s of its start (Python's own start-up,
+ * measured here and taken off, not counted), naming what it got. */
+static void test_deadline(void)
+{
+	char key[96], out[PATH_LEN];
+	struct tu_proc owner, py, nop;
+	char *nop_argv[] = { (char *)python, "-S", "-c", "import socket, "
+			     "struct, zlib, mmap, ctypes, argparse", NULL };
+	int64_t startup;
+
+	tu_key(key, sizeof(key), "readerpy-trickle");
+	snprintf(out, sizeof(out), "%s/trickle.png", dir);
+	if (!start_py_owner(&owner, "trickle", key, NULL)) {
+		tu_proc_close(&owner);
+		return;
+	}
+	CHECK(tu_run(&nop, nop_argv, NULL, 20000) == 0);
+	startup = tu_elapsed_ms(&nop);
+	tu_proc_close(&nop);
+	run_reader(&py, key, NULL, out);
+	printf("trickle: exit %d after %lld ms (Python starts in %lld ms): "
+	       "%s", tu_exit_code(&py), (long long)tu_elapsed_ms(&py),
+	       (long long)startup, py.err);
+	expect_refusal(&py, out, "cannot hand it over");
+	CHECK_MSG(tu_elapsed_ms(&py) - startup <= 2500, "reader.py took %lld "
+		  "ms against a trickling owner (start-up %lld ms)",
+		  (long long)tu_elapsed_ms(&py), (long long)startup);
+	tu_proc_close(&py);
+	tu_stop(&owner, SIGKILL, 5000);
+	tu_proc_close(&owner);
+}
+
+/* Proves: a segment more than one page larger than its header says is
+ * refused (it pins memory no reader sees), one exactly a page larger is
+ * taken; and an output name that is not .png is refused with exit 1 and
+ * one line, as `get` refuses it, writing nothing. */
+static void test_refusals(void)
+{
+	static const struct { const char *extra; int exit; } c[] = {
+		{ "4097", 1 }, { "4096", 0 }, { "1048576", 1 },
+	};
+	char key[96], out[PATH_LEN];
+	struct tu_proc owner, py;
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		tu_key(key, sizeof(key), "readerpy-oversized");
+		snprintf(out, sizeof(out), "%s/oversized-%zu.png", dir, i);
+		if (!start_py_owner(&owner, "oversized", key, c[i].extra)) {
+			tu_proc_close(&owner);
+			continue;
+		}
+		run_reader(&py, key, NULL, out);
+		if (c[i].exit)
+			expect_refusal(&py, out, "more than a page beyond");
+		else
+			CHECK_MSG(tu_exit_code(&py) == 0 && tu_exists(out),
+				  "a segment a page beyond its header: exit "
+				  "%d: %s", tu_exit_code(&py), py.err);
+		tu_proc_close(&py);
+		tu_stop(&owner, SIGKILL, 5000);
+		tu_proc_close(&owner);
+	}
+	snprintf(out, sizeof(out), "%s/x.jpg", dir);
+	run_reader(&py, "readerpy-nobody-needed", NULL, out);
+	expect_refusal(&py, out, "must end in .png");
+	tu_proc_close(&py);
+}
+
+/* Proves: --help explains the program, its output and each option. */
+static void test_help(void)
+{
+	char *argv[] = { (char *)python, reader, "--help", NULL };
+	static const char *words[] = {
+		"Saves the image shared under a key", "PNG", "--key",
+		"--max-bytes", "OUT.png", "Exit status", "progress",
+	};
+	struct tu_proc p;
+
+	CHECK(tu_run(&p, argv, NULL, 20000) == 0 && tu_exit_code(&p) == 0);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		CHECK_MSG(strstr(p.out, words[i]), "--help lacks \"%s\": %s",
+			  words[i], p.out);
+	tu_proc_close(&p);
+}
+
+/* Serves a w x h image of random bytes under key from this process.
+ * NULL when it cannot. */
+static struct share *serve_random(const char *key, uint32_t w, uint32_t h)
+{
+	struct share *sh;
+	struct seg seg;
+	struct err err;
+	uint32_t x = 2463534242u;
+
+	if (seg_create(&seg, key, w, h, &err) < 0) {
+		CHECK_MSG(0, "seg_create %ux%u: %s", w, h, err.msg);
+		return NULL;
+	}
+	for (uint32_t y = 0; y < h; y++) {
+		uint8_t *row = seg_rows(&seg) + (size_t)y * seg.info.pitch;
+
+		for (uint32_t i = 0; i < w * 4; i++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			row[i] = (uint8_t)(x >> 24);
+		}
+	}
+	sh = share_create(key, &err);
+	if (seg_seal(&seg, &err) < 0 || !sh ||
+	    share_publish(sh, &seg, &err) < 0) {
+		CHECK_MSG(0, "cannot serve %ux%u: %s", w, h, err.msg);
+		seg_finish(&seg);
+		share_destroy(sh);
+		return NULL;
+	}
+	return sh;
+}
+
+/* Runs argv with stderr on a new pseudo-terminal (stdout to /dev/null);
+ * what the terminal showed goes to buf. Returns the exit status, or -1;
+ * *ms is how long it ran. */
+static int run_on_pty(char *const argv[], char *buf, size_t size,
+		      int64_t *ms)
+{
+	int master, slave, status = -1;
+	int64_t t0 = clock_ms();
+	size_t len = 0;
+	pid_t pid;
+
+	if (openpty(&master, &slave, NULL, NULL, NULL) < 0)
+		return -1;
+	fcntl(master, F_SETFD, FD_CLOEXEC);
+	fcntl(slave, F_SETFD, FD_CLOEXEC);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		setsid();
+		dup2(null, 1);
+		dup2(slave, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(slave);
+	for (;;) {	/* EIO once the last holder of the slave is gone */
+		ssize_t n = read(master, buf + len, size - 1 - len);
+
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len == size - 1)
+			len = 0;	/* keep the tail */
+	}
+	buf[len] = '\0';
+	close(master);
+	if (pid < 0 || tu_waitpid(pid, &status, 60000) < 0)
+		return -1;
+	*ms = clock_ms() - t0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* One export (argv) of the served image on a terminal and on a pipe:
+ * on the terminal, when it ran over 1.5 s, stderr showed "<tag>: N%"
+ * and ended with the line cleared; on the pipe nothing at all. */
+static void progress_on(char *const argv[], const char *tag, const char *out)
+{
+	char shown[65536], want[32];
+	struct tu_proc p;
+	int64_t ms = 0;
+	int rc;
+
+	rc = run_on_pty(argv, shown, sizeof(shown), &ms);
+	printf("%s on a terminal: exit %d, %lld ms, %zu bytes of progress\n",
+	       tag, rc, (long long)ms, strlen(shown));
+	CHECK_MSG(rc == 0, "%s on a terminal: exit %d: %s", tag, rc, shown);
+	snprintf(want, sizeof(want), "%s: ", tag);
+	if (ms >= 1500)
+		CHECK_MSG(strstr(shown, want) && strchr(shown, '%') &&
+			  strstr(shown, "\r\033[K"), "%s ran %lld ms on a "
+			  "terminal and showed no progress: \"%s\"", tag,
+			  (long long)ms, shown);
+	else
+		printf("note: %s took under 1.5 s, the terminal's progress "
+		       "not judged\n", tag);
+	unlink(out);
+	CHECK(tu_run(&p, argv, NULL, 60000) == 0);
+	CHECK_MSG(tu_exit_code(&p) == 0 && p.err_len == 0, "%s on a pipe: "
+		  "exit %d, stderr \"%s\"", tag, tu_exit_code(&p), p.err);
+	tu_proc_close(&p);
+	unlink(out);
+}
+
+/* Proves: `get` and reader.py show their progress on a terminal when
+ * an export takes over a second (a 4096 x 4096 image of random bytes:
+ * `get --small` and reader.py of a 6000 x 6000 one take seconds), and
+ * print nothing when stderr is a pipe. */
+static void test_progress(void)
+{
+	char key[96], out[PATH_LEN];
+	char *get_argv[] = { (char *)shmimage, "get", "--key", key, "--small",
+			     out, NULL };
+	char *py_argv[] = { (char *)python, reader, "--key", key, out, NULL };
+	struct share *sh;
+
+	tu_key(key, sizeof(key), "readerpy-progress");
+	snprintf(out, sizeof(out), "%s/progress.png", dir);
+	sh = serve_random(key, 4096, 4096);
+	if (sh)
+		progress_on(get_argv, "get", out);
+	share_destroy(sh);
+	sh = serve_random(key, 6000, 6000);
+	if (sh)
+		progress_on(py_argv, "reader.py", out);
+	share_destroy(sh);
+}
+
 static const struct tu_case cases[] = {
 	{ "same_pixels", test_same_pixels },
 	{ "no_owner", test_no_owner },
 	{ "over_limit", test_over_limit },
 	{ "hostile", test_hostile },
+	{ "deadline", test_deadline },
+	{ "refusals", test_refusals },
+	{ "help", test_help },
+	{ "progress", test_progress },
 };
 
 int main(int argc, char **argv)

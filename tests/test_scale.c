@@ -9,7 +9,18 @@
  * row are read (the pitch tail is unreadable memory in one case); the
  * two-thread split and the column strips give what a naive per-box
  * average gives; scale_fit keeps the aspect and never scales up.
+ *
+ * And the reduced copy a window resizes from (src/image/mip.c): it is
+ * never more than MIP_MAX_PIXELS (4 MiB) for any image and screen; at its
+ * own size it is the box downscale itself; its fractional area weights
+ * match a floating-point area average (+-1); and what a resize draws from
+ * it stays as close to a box downscale from the full image as the bounds
+ * below say, at every size from the copy's down to 8 px: 1-pixel checks
+ * stay flat grey (no further from grey than the direct box, +1), an
+ * 8-pixel checker shows no stronger beat (+2), and no channel differs
+ * from the direct box by more than the stated maximum.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +30,7 @@
 
 #include "check.h"
 #include "common/clock.h"
+#include "image/mip.h"
 #include "image/scale.h"
 
 /* What scale.c was built with, for the benchmark to print. */
@@ -479,6 +491,332 @@ static double cold_ms(const struct img *s)
 	return best;
 }
 
+/* ---- the reduced copy (mip.c) ------------------------------------------ */
+
+/* The copy's size for any image on any screen stays within 4 MiB, keeps
+ * the aspect (to a pixel), is never larger than the image or the screen
+ * fit; the copy at its own size is the box downscale exactly; a size
+ * larger than the copy is refused with nothing written. */
+static void test_mip_bounded(void)
+{
+	static const uint32_t c[][4] = {
+		{ 16384, 16384, 8192, 8192 }, { 16384, 1, 8192, 8192 },
+		{ 1, 16384, 3840, 2160 }, { 8000, 8000, 1280, 1024 },
+		{ 8000, 8000, 3840, 2160 }, { 16384, 9000, 7680, 4320 },
+		{ 300, 200, 1920, 1080 },
+	};
+	struct img s = img_new(3001, 2003, 3001 * 4 + 64), d, m;
+	struct mip *mip;
+	uint32_t mw, mh;
+	uint8_t guard[16];
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint32_t fw, fh;
+
+		mip_size_for(c[i][0], c[i][1], c[i][2], c[i][3], &mw, &mh);
+		scale_fit(c[i][0], c[i][1], c[i][2], c[i][3], &fw, &fh);
+		CHECK_MSG((uint64_t)mw * mh <= MIP_MAX_PIXELS && mw >= 1 &&
+			  mh >= 1 && mw <= fw && mh <= fh,
+			  "copy of %ux%u on %ux%u is %ux%u", c[i][0], c[i][1],
+			  c[i][2], c[i][3], mw, mh);
+		/* Aspect: within a pixel of the image's. */
+		CHECK_MSG(llabs((long long)mw * c[i][1] - (long long)mh *
+				c[i][0]) <= (long long)(c[i][0] > c[i][1] ?
+							c[i][0] : c[i][1]),
+			  "copy %ux%u of %ux%u bends the aspect", mw, mh,
+			  c[i][0], c[i][1]);
+	}
+	fill_random(&s);
+	mip = mip_create(s.px, s.w, s.h, s.pitch, 800, 600);
+	CHECK(mip);
+	if (!mip) {
+		free(s.px);
+		return;
+	}
+	mip_size(mip, &mw, &mh);
+	CHECK_MSG(mw == 800 && mh == 534, "copy %ux%u", mw, mh);
+	d = scaled(&s, mw, mh);
+	m = img_new(mw, mh, 0);
+	CHECK(mip_scale(mip, m.px, mw, mh, m.pitch) == 0);
+	CHECK_MSG(differences(&m, &d) == 0, "the copy at its own size is not "
+		  "the box downscale");
+	memset(guard, 0x5a, sizeof(guard));
+	CHECK(mip_scale(mip, guard, mw + 1, 2, 16) < 0);
+	CHECK(mip_scale(mip, guard, 2, mh + 1, 16) < 0);
+	CHECK(mip_scale(mip, guard, 0, 1, 16) < 0);
+	CHECK(guard[0] == 0x5a && guard[15] == 0x5a);
+	mip_destroy(mip);
+	mip_destroy(NULL);
+	free(s.px);
+	free(d.px);
+	free(m.px);
+}
+
+/* The area average written out in doubles: destination pixel x covers
+ * [x * sw / dw, (x + 1) * sw / dw) of the source, partly covered source
+ * pixels weighted by the part covered. */
+static void area_reference(const struct img *s, struct img *d)
+{
+	double fx = (double)s->w / d->w, fy = (double)s->h / d->h;
+
+	for (uint32_t y = 0; y < d->h; y++)
+		for (uint32_t x = 0; x < d->w; x++) {
+			double c[3] = { 0, 0, 0 }, a = 0, n = 0;
+			double x0 = x * fx, x1 = (x + 1) * fx;
+			double y0 = y * fy, y1 = (y + 1) * fy;
+			uint8_t *o = at(d, x, y);
+
+			for (uint32_t sy = (uint32_t)y0; sy < y1; sy++)
+				for (uint32_t sx = (uint32_t)x0; sx < x1; sx++) {
+					const uint8_t *p = at(s, sx, sy);
+					double wx = (sx + 1 < x1 ? sx + 1 : x1) -
+						    (sx > x0 ? sx : x0);
+					double wy = (sy + 1 < y1 ? sy + 1 : y1) -
+						    (sy > y0 ? sy : y0);
+					double w = wx * wy;
+
+					for (int k = 0; k < 3; k++)
+						c[k] += w * p[k] * p[3];
+					a += w * p[3];
+					n += w;
+				}
+			for (int k = 0; k < 3; k++)
+				o[k] = a > 0 ? (uint8_t)(c[k] / a + 0.5) : 0;
+			o[3] = a > 0 ? (uint8_t)(a / n + 0.5) : 0;
+		}
+}
+
+/* Largest difference of any channel between a and b (same size). */
+static int max_diff(const struct img *a, const struct img *b)
+{
+	int m = 0;
+
+	for (uint32_t y = 0; y < a->h; y++)
+		for (uint32_t x = 0; x < a->w; x++)
+			for (int k = 0; k < 4; k++) {
+				int v = abs(at(a, x, y)[k] - at(b, x, y)[k]);
+
+				m = v > m ? v : m;
+			}
+	return m;
+}
+
+/* A random 97 x 61 image (every alpha) is its own copy (no screen
+ * smaller than it); re-averaged to sizes with every kind of fractional
+ * span, each channel is within 1 of the floating-point area average (a
+ * weight or a span one off shows as far more). */
+static void test_mip_area_reference(void)
+{
+	static const uint32_t sizes[][2] = {
+		{ 96, 60 }, { 50, 31 }, { 33, 20 }, { 7, 5 }, { 1, 1 },
+		{ 97, 1 }, { 1, 61 }, { 64, 61 },
+	};
+	struct img s = img_new(97, 61, 0);
+	struct mip *mip;
+	uint32_t mw, mh;
+
+	fill_random(&s);
+	/* Opaque enough that colours are defined almost everywhere. */
+	for (size_t i = 0; i < (size_t)s.w * s.h; i++)
+		s.px[i * 4 + 3] |= 0x10;
+	mip = mip_create(s.px, s.w, s.h, s.pitch, 4096, 4096);
+	CHECK(mip);
+	if (!mip) {
+		free(s.px);
+		return;
+	}
+	mip_size(mip, &mw, &mh);
+	CHECK(mw == 97 && mh == 61);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct img got = img_new(sizes[i][0], sizes[i][1], 0);
+		struct img want = img_new(sizes[i][0], sizes[i][1], 0);
+		int diff;
+
+		CHECK(mip_scale(mip, got.px, got.w, got.h, got.pitch) == 0);
+		area_reference(&s, &want);
+		diff = max_diff(&got, &want);
+		CHECK_MSG(diff <= 1, "97x61 -> %ux%u: %d levels from the area "
+			  "average", got.w, got.h, diff);
+		free(got.px);
+		free(want.px);
+	}
+	mip_destroy(mip);
+	free(s.px);
+}
+
+/* 4000 x 3000 with checks of side `check` px, black and white, opaque. */
+static struct img checker(uint32_t check)
+{
+	struct img s = img_new(4000, 3000, 0);
+
+	for (uint32_t y = 0; y < s.h; y++)
+		for (uint32_t x = 0; x < s.w; x++) {
+			uint8_t v = (x / check + y / check) % 2 ? 255 : 0;
+
+			put(&s, x, y, v, v, v, 255);
+		}
+	return s;
+}
+
+/* The largest distance of a colour channel from mid grey (127.5), in
+ * half levels, over pixels at least `margin` from the border. */
+static int grey_dev(const struct img *d, uint32_t margin)
+{
+	int m = 0;
+
+	for (uint32_t y = margin; y + margin < d->h; y++)
+		for (uint32_t x = margin; x + margin < d->w; x++)
+			for (int k = 0; k < 3; k++) {
+				int v = abs(2 * at(d, x, y)[k] - 255);
+
+				m = v > m ? v : m;
+			}
+	return m;
+}
+
+/* The sizes a resize passes through, from the copy's own down to 8 px
+ * wide; heights kept to the aspect as the window fits them. */
+static const uint32_t resize_widths[] = {
+	640, 639, 600, 512, 451, 333, 258, 128, 31, 8,
+};
+
+/* The copy for a 640 x 480 screen, and the direct box, at size i. */
+static void both_ways(const struct img *s, const struct mip *mip, size_t i,
+		      struct img *via, struct img *direct)
+{
+	uint32_t dw, dh;
+
+	scale_fit(s->w, s->h, resize_widths[i], resize_widths[i], &dw, &dh);
+	*via = img_new(dw, dh, 0);
+	CHECK(mip_scale(mip, via->px, dw, dh, via->pitch) == 0);
+	*direct = scaled(s, dw, dh);
+}
+
+/* 1-pixel checks: at every size, each channel drawn from the copy is
+ * within 1 level of how far from grey the direct box is (which has odd
+ * boxes: 6 x 7 source pixels do not average to exact grey). */
+static void test_mip_checks_grey(void)
+{
+	struct img s = checker(1);
+	struct mip *mip = mip_create(s.px, s.w, s.h, s.pitch, 640, 480);
+
+	CHECK(mip);
+	for (size_t i = 0; mip && i < sizeof(resize_widths) /
+				      sizeof(resize_widths[0]); i++) {
+		struct img via, direct;
+		int dv, dd;
+
+		both_ways(&s, mip, i, &via, &direct);
+		dv = grey_dev(&via, 0);
+		dd = grey_dev(&direct, 0);
+		CHECK_MSG(dv <= dd + 2, "1-px checks at %ux%u: %.1f levels "
+			  "from grey, the direct box %.1f", via.w, via.h,
+			  dv / 2.0, dd / 2.0);
+		free(via.px);
+		free(direct.px);
+	}
+	mip_destroy(mip);
+	free(s.px);
+}
+
+/* 8-pixel checks (period 16): the beat (how far the grey drifts, away
+ * from the border) is at most 2 levels stronger than the direct box's at
+ * every size. Sizes where the box is wider than one period only. */
+static void test_mip_beat(void)
+{
+	struct img s = checker(8);
+	struct mip *mip = mip_create(s.px, s.w, s.h, s.pitch, 640, 480);
+	int worst = -999;
+
+	CHECK(mip);
+	for (size_t i = 0; mip && i < sizeof(resize_widths) /
+				      sizeof(resize_widths[0]); i++) {
+		struct img via, direct;
+		int dv, dd;
+
+		if (s.w / resize_widths[i] < 16)
+			continue;
+		both_ways(&s, mip, i, &via, &direct);
+		dv = grey_dev(&via, 2);
+		dd = grey_dev(&direct, 2);
+		worst = dv - dd > worst ? dv - dd : worst;
+		CHECK_MSG(dv <= dd + 4, "8-px checks at %ux%u: beat %.1f levels,"
+			  " the direct box %.1f", via.w, via.h, dv / 2.0,
+			  dd / 2.0);
+		free(via.px);
+		free(direct.px);
+	}
+	printf("8-px checks: beat from the copy minus the direct box's, worst "
+	       "%.1f levels\n", worst / 2.0);
+	mip_destroy(mip);
+	free(s.px);
+}
+
+/* Photo-like (gradients with +-16 noise) and 1- and 8-pixel checks: at
+ * every size, no channel drawn from the copy differs from the direct box
+ * by more than the bound of its kind. Where 8-pixel checks are larger
+ * than the box (sizes above 250 px here) the copy softens each
+ * black-white edge by up to one of its own pixels (a pixel there may
+ * differ by half the contrast), so there only the mean difference is
+ * bounded. Measured worst: printed. */
+static void test_mip_near_box(void)
+{
+	static const struct { const char *name; int max, mean16; } kind[3] = {
+		{ "1-px checks", 6, 0 },
+		{ "8-px checks", 8, 26 },	/* max where box >= 16 px */
+		{ "photo-like", 8, 0 },
+	};
+	struct img imgs[3] = { checker(1), checker(8), img_new(4000, 3000, 0) };
+	struct img *p = &imgs[2];
+
+	for (uint32_t y = 0; y < p->h; y++)
+		for (uint32_t x = 0; x < p->w; x++) {
+			uint32_t r = xorshift();
+
+			put(p, x, y, (uint8_t)(x * 200 / p->w + (r & 31)),
+			    (uint8_t)(y * 200 / p->h + (r >> 8 & 31)),
+			    (uint8_t)((x + y) * 100 / p->w + (r >> 16 & 31)),
+			    255);
+		}
+	for (int k = 0; k < 3; k++) {
+		struct mip *mip = mip_create(imgs[k].px, imgs[k].w, imgs[k].h,
+					     imgs[k].pitch, 640, 480);
+		double worst_mean = 0;
+		int worst = 0;
+
+		CHECK(mip);
+		for (size_t i = 0; mip && i < sizeof(resize_widths) /
+					      sizeof(resize_widths[0]); i++) {
+			struct img via, direct;
+			bool fine = kind[k].mean16 &&
+				    imgs[k].w / resize_widths[i] < 16;
+			double mean = 0;
+			int d;
+
+			both_ways(&imgs[k], mip, i, &via, &direct);
+			d = max_diff(&via, &direct);
+			for (size_t j = 0; j < (size_t)via.w * via.h * 4; j++)
+				mean += abs(via.px[j] - direct.px[j]);
+			mean /= (double)via.w * via.h * 4;
+			worst_mean = mean > worst_mean ? mean : worst_mean;
+			if (fine)
+				CHECK_MSG(mean <= kind[k].mean16, "%s at %ux%u: "
+					  "mean difference %.2f", kind[k].name,
+					  via.w, via.h, mean);
+			else
+				worst = d > worst ? d : worst;
+			free(via.px);
+			free(direct.px);
+		}
+		printf("%s: copy vs direct box, worst channel difference %d, "
+		       "worst mean %.2f\n", kind[k].name, worst, worst_mean);
+		CHECK_MSG(worst <= kind[k].max, "%s: %d levels from the direct "
+			  "box", kind[k].name, worst);
+		mip_destroy(mip);
+		free(imgs[k].px);
+	}
+}
+
 static int bench(void)
 {
 	static const uint32_t sizes[] = { 4096, 8000 };
@@ -514,5 +852,10 @@ int main(int argc, char **argv)
 	test_against_reference();
 	test_never_up();
 	test_fit();
+	test_mip_bounded();
+	test_mip_area_reference();
+	test_mip_checks_grey();
+	test_mip_beat();
+	test_mip_near_box();
 	return check_done();
 }

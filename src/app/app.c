@@ -45,6 +45,7 @@ struct app {
 	SDL_Texture *tex;		/* the image, as shown */
 	ino_t tex_ino;			/* of the segment it was made from */
 	int tex_w, tex_h;
+	struct img_resize *resize;	/* keeps resizing off the mapping */
 
 	bool dirty;			/* draw at the end of this pump */
 	bool quit;
@@ -320,7 +321,8 @@ static SDL_Texture *image_texture(struct app *a, const struct seg *seg,
 	    a->tex_h == dst->h)
 		return a->tex;
 	SDL_DestroyTexture(a->tex);
-	a->tex = img_texture_scaled(a->ren, seg, dst->w, dst->h, &err);
+	a->tex = img_texture_resized(&a->resize, a->ren, seg, dst->w, dst->h,
+				     &err);
 	a->tex_ino = st.st_ino;
 	a->tex_w = dst->w;
 	a->tex_h = dst->h;
@@ -437,6 +439,7 @@ void app_destroy(struct app *a)
 		return;
 	dialog_destroy(a->dialog);
 	SDL_DestroyTexture(a->tex);
+	img_resize_destroy(a->resize);
 	chooser_destroy(a->chooser);
 	ui_destroy(a->ui);
 	if (a->font)

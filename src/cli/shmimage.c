@@ -8,8 +8,6 @@
  * Exit status: 0 done, 1 runtime error (one line "shmimage: <reason>" on
  * stderr), 2 usage error.
  */
-#include <SDL.h>
-#include <SDL_image.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -23,9 +21,10 @@
 #include <unistd.h>
 
 #include "common/bytes.h"
+#include "common/clock.h"
 #include "image/decoder.h"
+#include "image/export.h"
 #include "image/options.h"
-#include "image/texture.h"
 #include "shm/name.h"
 #include "shm/segment.h"
 #include "shm/share.h"
@@ -34,6 +33,7 @@ struct options {
 	struct img_options img;	/* --key, --max-bytes, --decode-timeout,
 				 * --decoder: shared with the window */
 	long count;		/* watch: stop after this many; 0 = never */
+	bool small;		/* get: PNG for size, not speed */
 	const char *arg;
 };
 
@@ -47,7 +47,7 @@ static void usage(FILE *out)
 	fprintf(out,
 "usage: shmimage put   [--key K] [--max-bytes N] [--decode-timeout S]\n"
 "                      [--decoder PATH] FILE\n"
-"       shmimage get   [--key K] [--max-bytes N] OUT.png|OUT.bmp\n"
+"       shmimage get   [--key K] [--max-bytes N] [--small] OUT.png|OUT.bmp\n"
 "       shmimage info  [--key K] [--max-bytes N]\n"
 "       shmimage watch [--key K] [--max-bytes N] [--count N]\n"
 "\n"
@@ -65,6 +65,7 @@ static void usage(FILE *out)
 "                        (default %d)\n"
 "  --decoder PATH        put: the decoder helper to run (default:\n"
 "                        shm-decode next to this program)\n"
+"  --small               get: a smaller PNG, written several times slower\n"
 "  --count N             watch: stop after N images (default: never)\n"
 "  --help                show this help and exit\n"
 "\n"
@@ -199,22 +200,46 @@ static int cmd_put(const struct options *o)
 	return 0;
 }
 
+/* Progress of an export on a terminal: nothing during its first second
+ * (a quick export stays silent), then "get: 42%" redrawn in place at most
+ * every tenth of a second, and the line cleared at the end. */
+struct progress {
+	int64_t start_ms, last_ms;
+	bool shown;
+};
+
+static void show_progress(void *ctx, uint32_t done, uint32_t rows)
+{
+	struct progress *p = ctx;
+	int64_t now = clock_ms();
+
+	if (done == rows) {
+		if (p->shown)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	if (now - p->start_ms < 1000 || now - p->last_ms < 100)
+		return;
+	p->last_ms = now;
+	p->shown = true;
+	fprintf(stderr, "\rget: %u%%", (unsigned)((uint64_t)done * 100 / rows));
+}
+
 static int cmd_get(const struct options *o)
 {
-	SDL_Surface *surf = NULL;
+	struct progress prog = { .start_ms = clock_ms() };
+	bool tty = isatty(STDERR_FILENO);
 	struct seg seg;
 	struct err err;
-	int rc = -1;
+	int rc;
 
 	if (share_attach(o->img.key, o->img.lim.max_bytes, &seg, NULL, &err) < 0) {
 		err_prefix(&err, "Unable to attach to shared memory segment");
 		return fail(&err);
 	}
-	surf = img_from_segment(&seg, &err);
+	rc = img_export(&seg, o->arg, o->small ? IMG_EXPORT_SMALL : 0,
+			tty ? show_progress : NULL, &prog, &err);
 	seg_finish(&seg);
-	if (surf)
-		rc = img_save(surf, o->arg, &err);
-	SDL_FreeSurface(surf);
 	return rc < 0 ? fail(&err) : 0;
 }
 
@@ -324,6 +349,11 @@ static int parse_one(struct options *o, const char *cmd, int c,
 			return usage_error("invalid --count '%s': a whole "
 					   "number of images", optarg);
 		return -1;
+	case 's':
+		if (strcmp(cmd, "get"))
+			return usage_error("%s is for get only", "--small");
+		o->small = true;
+		return -1;
 	case 'h':
 		usage(stdout);
 		return 0;
@@ -343,6 +373,7 @@ static int parse(struct options *o, const char *cmd, int argc, char **argv)
 		  IMG_OPT_DECODE_TIMEOUT },
 		{ "decoder", required_argument, NULL, IMG_OPT_DECODER },
 		{ "count", required_argument, NULL, 'c' },
+		{ "small", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -397,7 +428,5 @@ int main(int argc, char **argv)
 		rc = cmd_info(&o);
 	else
 		rc = cmd_watch(&o);
-	IMG_Quit();
-	SDL_Quit();
 	return rc;
 }

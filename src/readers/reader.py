@@ -1,8 +1,22 @@
 #!/usr/bin/env python3
-"""reader.py [--key K] [--max-bytes N[K|M|G]] OUT.png: saves the image shared under
-a key. The sharedmemory contract v2 (src/shm/name.h, segment.h) in a page, stdlib
-only. PNG, as any viewer opens it and zlib + struct write it (8-bit RGBA, straight
-alpha, as the segment). Exit 0, or 1 with one line "reader.py: <reason>", 2 usage."""
+"""Saves the image shared under a key as a PNG file.
+
+reader.py attaches to the image another process (the sharedmemory window,
+or `shmimage put`) shares under a key, checks it as the sharedmemory
+contract v2 says (src/shm/name.h, segment.h), and writes it to OUT.png:
+8-bit RGBA with straight alpha, exactly the shared pixels. It is the
+contract in a page of Python, standard library only.
+
+The PNG is written as it is compressed, row by row from a read-only
+mapping of the segment, so memory does not grow with the image; it uses
+the settings `shmimage get` uses (the UP filter and zlib's run-length
+strategy: fast, and smaller than zlib level 1 on photos). On a terminal
+an export that takes more than a second shows its progress on stderr.
+
+Exit status: 0 saved; 1 with one line "reader.py: <reason>" on stderr
+(nothing shared, the owner refused or did not answer within 2 s, a bad
+segment, an output it cannot write: a half-written file is removed);
+2 for a usage error."""
 import argparse, ctypes, errno, fcntl, mmap, os, re, socket, struct, sys, time, zlib
 
 TMPFS_MAGIC = 0x01021994
@@ -10,16 +24,19 @@ NEEDED_SEALS = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
 # magic, version, header_size, width, height, pitch, format, flags,
 # owner_pid (a claim, never shown), pixel_bytes, reserved; native order.
 HEADER = struct.Struct("=4sHHIII4sIiQ24s")
+ATTACH_S = 2.0  # the whole attach: connect, answer, reason
 
 class Refused(Exception): pass  # a reason for the user, one line
 
 def attach(key):
     """The owner's memfd, passed over "\\0sharedmemory/<euid>/<key>"."""
-    deadline = time.monotonic() + 2.0  # one deadline for the whole attach
+    deadline = time.monotonic() + ATTACH_S  # one deadline for the whole attach
+    def left():  # what every blocking call may still wait
+        return deadline - time.monotonic()
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC) as s:
         s.setblocking(False)
         addr = b"\0sharedmemory/%d/%s" % (os.geteuid(), key.encode())
-        while (e := s.connect_ex(addr)) == errno.EAGAIN and time.monotonic() < deadline:
+        while (e := s.connect_ex(addr)) == errno.EAGAIN and left() > 0:
             time.sleep(0.002)  # the owner's backlog is full: retry until the deadline
         if e in (errno.ECONNREFUSED, errno.ENOENT):
             raise Refused(f'nothing is shared under key "{key}"')
@@ -30,12 +47,19 @@ def attach(key):
             socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
         if uid != os.geteuid():
             raise Refused(f"the owner of key {key} is another user (uid {uid})")
-        s.settimeout(max(deadline - time.monotonic(), 0.001))
-        msg = b""
+        msg, fds, flags = b"", [], 0
         try:  # room for two fds, so that a second one is seen, not dropped
+            s.settimeout(max(left(), 0.001))
             msg, fds, flags, _ = socket.recv_fds(s, 201, 2, socket.MSG_CMSG_CLOEXEC)
-            while msg[:1] == b"E" and len(msg) < 201 and (more := s.recv(201 - len(msg))):
-                msg += more  # the reason comes until EOF, 200 bytes or the deadline
+            while msg[:1] == b"E" and len(msg) < 201:
+                # The reason comes until EOF, 200 bytes or the deadline:
+                # each recv gets only what is left of it, never a fresh 2 s.
+                if left() <= 0:
+                    break
+                s.settimeout(left())
+                if not (more := s.recv(201 - len(msg))):
+                    break
+                msg += more
         except socket.timeout:
             if not msg:
                 raise Refused(f"the owner (pid {pid}) did not answer within 2 s")
@@ -81,39 +105,118 @@ def check(fd, max_bytes):
                      (hsize + pbytes <= size, f"{hsize + pbytes} bytes in {size}")):
         if not ok:
             raise Refused("bad segment header: " + what)
+    # A segment larger than its header says pins memory no reader sees.
+    if size > hsize + pbytes + mmap.PAGESIZE:
+        raise Refused(f"segment is {size} bytes, more than a page beyond the "
+                      f"{hsize + pbytes} its header describes")
     if w * h * 4 > max_bytes:
         raise Refused(f"image {w} x {h} is over the limit of {max_bytes} bytes")
     return hsize, w, h, pitch
 
-def png(w, h, rows):  # colour type 6: RGBA; filter 0 before each row
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    ihdr = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
-    idat = zlib.compress(b"".join(b"\0" + r for r in rows))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+class Progress:
+    """ "reader.py: 42%" on a terminal, once an export has run a second."""
+    def __init__(self):
+        self.on = os.isatty(2)
+        self.start = self.last = time.monotonic()
+        self.shown = False
+    def __call__(self, done, rows):
+        now = time.monotonic()
+        if not self.on or now - self.start < 1.0 or now - self.last < 0.1:
+            return
+        self.last, self.shown = now, True
+        sys.stderr.write(f"\rreader.py: {done * 100 // rows}%")
+        sys.stderr.flush()
+    def end(self):
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
-def main():
-    p = argparse.ArgumentParser(prog="reader.py")
-    p.add_argument("--key", default="SharedMemoryExample")
-    p.add_argument("--max-bytes", default="256M")
-    p.add_argument("out")
+def write_png(f, mm, hsize, w, h, pitch, progress):
+    """PNG colour type 6 (RGBA), each row UP-filtered and deflated as it is
+    read; IDAT chunks go out as the compressor fills them."""
+    def chunk(kind, data):  # written in parts: no copy of data
+        f.write(struct.pack(">I", len(data)) + kind)
+        f.write(data)
+        f.write(struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
+    f.write(b"\x89PNG\r\n\x1a\n")
+    chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))
+    z = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
+    n = w * 4
+    # UP: each byte minus the byte above, mod 256, a whole row at once in
+    # one big integer (SWAR: the top bit of each byte kept out of the
+    # borrow chain, then put back).
+    hi = int.from_bytes(b"\x80" * n, "little")
+    lo = int.from_bytes(b"\x7f" * n, "little")
+    above, above_raw, pending = 0, None, []
+    pending_len, step = 0, max(h // 100, 1)
+    zeros = bytes(n)
+    for y in range(h):
+        off = hsize + y * pitch
+        raw = mm[off:off + n]  # width * 4 bytes only: the pitch tail stays unread
+        if raw == above_raw:  # flat areas: no arithmetic, a row of zeros
+            d = zeros
+        else:
+            x = int.from_bytes(raw, "little")
+            d = (((x | hi) - (above & lo)) ^ (((x ^ above) & hi) ^ hi)).to_bytes(n, "little")
+            above, above_raw = x, raw
+        out = z.compress(b"\2" + d)
+        if out:
+            pending.append(out)
+            pending_len += len(out)
+            if pending_len >= 1 << 18:
+                chunk(b"IDAT", b"".join(pending))
+                pending, pending_len = [], 0
+        if y % step == 0:
+            progress(y, h)
+    pending.append(z.flush())
+    chunk(b"IDAT", b"".join(pending))
+    chunk(b"IEND", b"")
+
+def parse_args():
+    doc = __doc__.split("\n\n")
+    p = argparse.ArgumentParser(
+        prog="reader.py", description="\n\n".join(doc[:3]), epilog=doc[3],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--key", default="SharedMemoryExample",
+                   help="the key the image is shared under: 1-64 characters "
+                        "of A-Z a-z 0-9 . _ - (default %(default)s)")
+    p.add_argument("--max-bytes", default="256M", metavar="N[K|M|G]",
+                   help="refuse an image of more than N bytes of RGBA pixels "
+                        "(width x height x 4; default %(default)s)")
+    p.add_argument("out", metavar="OUT.png",
+                   help="the PNG file to write (created or replaced); the "
+                        "name must end in .png")
     a = p.parse_args()
     m = re.fullmatch(r"([1-9][0-9]*)([kKmMgG]?)", a.max_bytes)
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", a.key) or not m:
         p.error("a key is 1-64 of [A-Za-z0-9._-]; --max-bytes is N[K|M|G], N > 0")
+    shift = {"": 0, "k": 10, "m": 20, "g": 30}[m[2].lower()]
+    return a.key, int(m[1]) << shift, a.out
+
+def main():
+    key, max_bytes, out = parse_args()
     try:
-        fd = attach(a.key)
+        if not out.lower().endswith(".png"):  # as `shmimage get` refuses .jpg
+            raise Refused(f"{out}: the output name must end in .png")
+        fd = attach(key)
         try:
-            shift = {"": 0, "k": 10, "m": 20, "g": 30}[m[2].lower()]
-            hsize, w, h, pitch = check(fd, int(m[1]) << shift)
+            hsize, w, h, pitch = check(fd, max_bytes)
             with mmap.mmap(fd, hsize + pitch * h, mmap.MAP_SHARED, mmap.PROT_READ) as mm:
-                # Only width * 4 bytes of each row: the pitch tail stays unread.
-                rows = [mm[hsize + y * pitch:hsize + y * pitch + w * 4] for y in range(h)]
+                progress = Progress()
+                f = open(out, "wb")
+                try:
+                    with f:
+                        write_png(f, mm, hsize, w, h, pitch, progress)
+                except BaseException:
+                    try:
+                        os.unlink(out)  # no half image left behind
+                    except OSError:
+                        pass
+                    raise
+                finally:
+                    progress.end()
         finally:
             os.close(fd)
-        data = png(w, h, rows)
-        with open(a.out, "wb") as f:
-            f.write(data)
     except (Refused, OSError) as e:
         if isinstance(e, OSError):
             e = f"{e.filename}: {e.strerror}" if e.filename else e.strerror

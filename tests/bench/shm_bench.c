@@ -45,11 +45,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "app/app.h"
 #include "app/app_inspect.h"
@@ -1308,6 +1310,139 @@ static int child_m(char **argv)
 	return 0;
 }
 
+static long proc_status_kb(pid_t pid, const char *field);
+
+/* Pumps the window until it presented a frame whose image texture is not
+ * w x h any more (the size a resize had it before). False after 3 s. */
+static bool app_resized(struct app *a, int w, int h)
+{
+	double deadline = now_ms() + 3000;
+
+	while (now_ms() < deadline) {
+		SDL_Texture *t;
+		int tw = 0, th = 0;
+
+		if (!app_pump(a, 2))
+			child_fail("the window closed");
+		t = app_image_texture(a);
+		if (t && SDL_QueryTexture(t, NULL, NULL, &tw, &th) == 0 &&
+		    (tw != w || th != h))
+			return true;
+	}
+	return false;
+}
+
+/* resize KEY STEPS: a window shows the image another process owns under
+ * key (M), then is resized STEPS times, a drag of 12 x 8 px a step out
+ * and back. Times each step from SDL_SetWindowSize to the pump that
+ * presented the frame with the new texture. Prints "renderer", "step MS"
+ * per step, "rss BEFORE_M_KIB MAX_KIB", and "direct MS": the texture at
+ * the last size averaged from the mapping, what a step cost before. */
+static int child_resize(char **argv)
+{
+	const char *key = argv[0];
+	int steps = atoi(argv[1]);
+	struct app *a = bench_app(key, false);
+	SDL_Window *win = app_window(a);
+	long rss0, rss, rss_max;
+	double deadline;
+	int tw = 0, th = 0;
+
+	app_settle(a, 300);
+	print_renderer(SDL_GetRenderer(win));
+	/* The same drag with no image: what a step costs the window
+	 * without the image's part (layout, text, present, the X server). */
+	{
+		double e[10];
+
+		for (int i = 0; i < 10; i++) {
+			int k = i < 5 ? i + 1 : 9 - i;
+			int pw = 0, ph = 0, nw, nh;
+			double t0 = now_ms();
+
+			SDL_SetWindowSize(win, 451 + 12 * k, 322 + 8 * k);
+			for (;;) {
+				if (!app_pump(a, 2))
+					child_fail("the window closed");
+				SDL_GetWindowSize(win, &nw, &nh);
+				if (nw == 451 + 12 * k && nh == 322 + 8 * k &&
+				    (nw != pw || nh != ph))
+					break;
+				if (now_ms() - t0 > 3000)
+					child_fail("no resize within 3 s");
+			}
+			pw = nw;
+			ph = nh;
+			e[i] = now_ms() - t0;
+		}
+		fprintf(child_out, "empty %.4f\n", median(e, 10));
+		SDL_SetWindowSize(win, 451, 322);
+		app_settle(a, 200);
+	}
+	rss0 = rss_max = proc_status_kb(getpid(), "RssAnon");
+	push_key(a, SDLK_m, SDL_SCANCODE_M);
+	deadline = now_ms() + 20000;
+	while (!app_shows_new(a, 0)) {
+		if (!app_pump(a, 20))
+			child_fail("the window closed");
+		if (now_ms() > deadline)
+			child_fail("M did not show the image in 20 s");
+	}
+	for (int i = 0; i < steps; i++) {
+		int k = i <= steps / 2 ? i + 1 : steps - i - 1;
+		double t0, t1;
+
+		SDL_QueryTexture(app_image_texture(a), NULL, NULL, &tw, &th);
+		t0 = now_ms();
+		SDL_SetWindowSize(win, 451 + 12 * k, 322 + 8 * k);
+		t1 = now_ms();
+		if (!app_resized(a, tw, th))
+			child_fail("step %d: no new frame within 3 s", i);
+		fprintf(child_out, "step %.4f %.4f\n", now_ms() - t0,
+			t1 - t0);
+		rss = proc_status_kb(getpid(), "RssAnon");
+		rss_max = rss > rss_max ? rss : rss_max;
+	}
+	fprintf(child_out, "rss %ld %ld\n", rss0, rss_max);
+	{
+		const struct seg *seg = dialog_segment(app_dialog(a));
+		SDL_Texture *tex;
+		struct err err;
+		double t0 = now_ms();
+
+		SDL_QueryTexture(app_image_texture(a), NULL, NULL, &tw, &th);
+		tex = img_texture_scaled(SDL_GetRenderer(win), seg, tw, th,
+					 &err);
+		if (!tex)
+			child_fail("%s", err.msg);
+		fprintf(child_out, "direct %.4f\n", now_ms() - t0);
+		SDL_DestroyTexture(tex);
+		/* The texture alone at the drag's sizes, from a copy made
+		 * first: the part of a step that is the image's. */
+		{
+			struct img_resize *cache = NULL;
+			double v[8];
+
+			for (int k = -2; k < 8; k++) {
+				t0 = now_ms();
+				tex = img_texture_resized(&cache,
+					SDL_GetRenderer(win), seg,
+					tw - 12 * (k + 2), th - 8 * (k + 2),
+					&err);
+				if (!tex)
+					child_fail("%s", err.msg);
+				if (k >= 0)
+					v[k] = now_ms() - t0;
+				SDL_DestroyTexture(tex);
+			}
+			img_resize_destroy(cache);
+			fprintf(child_out, "texture %.4f\n", median(v, 8));
+		}
+	}
+	app_destroy(a);
+	return 0;
+}
+
 /* The first line a put prints, read on a thread of its own so it is
  * stamped when it comes, whatever the window's loop is doing. */
 struct put_line {
@@ -1391,6 +1526,8 @@ static int child_main(int argc, char **argv)
 		rc = child_rate(argv + 4);
 	else if (strcmp(argv[3], "m") == 0 && argc == 6)
 		rc = child_m(argv + 4);
+	else if (strcmp(argv[3], "resize") == 0 && argc == 6)
+		rc = child_resize(argv + 4);
 	else if (strcmp(argv[3], "follow") == 0 && argc == 8)
 		rc = child_follow(argv + 4);
 	else
@@ -1949,6 +2086,179 @@ static void case_serialize(int idx)
 	emit(r);
 }
 
+/* ---- export_bmp, export_png, export_py ---- */
+
+#ifndef BENCH_SOURCE_DIR
+#define BENCH_SOURCE_DIR "."
+#endif
+
+/* Runs argv (a program of the project, or python3) to its end with its
+ * output thrown away. Returns the wall time in ms; *maxrss_kib is its
+ * peak RSS. */
+static double run_timed(const char *path, char *const argv[],
+			long *maxrss_kib)
+{
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	double t0 = now_ms(), t;
+	struct rusage ru;
+	int status = 0;
+	pid_t pid;
+
+	pid = start_program(path, argv, null, -1);
+	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		die("%s %s failed (status %#x)", path, argv[1], status);
+	t = now_ms() - t0;
+	close(null);
+	*maxrss_kib = ru.ru_maxrss;
+	return t;
+}
+
+/* What zlib level 1 gives for the image's rows, each with filter byte 0
+ * (what `convert -quality 10` writes, but for RGBA): the size a PNG of
+ * the same pixels would have, within its few chunk bytes. */
+static uint64_t zlib1_bytes(const struct seg *seg, double *ms)
+{
+	uint32_t w = seg->info.width, h = seg->info.height;
+	uint8_t row[1 + 4 * 16384], out[1 << 16];
+	double t0 = now_ms();
+	uint64_t total = 0;
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit(&z, 1) != Z_OK)
+		die("deflateInit failed");
+	row[0] = 0;
+	for (uint32_t y = 0; y < h; y++) {
+		memcpy(row + 1, seg_pixels(seg) + (size_t)y * seg->info.pitch,
+		       (size_t)w * 4);
+		z.next_in = row;
+		z.avail_in = 1 + w * 4;
+		do {
+			z.next_out = out;
+			z.avail_out = sizeof(out);
+			deflate(&z, y + 1 == h ? Z_FINISH : Z_NO_FLUSH);
+			total += sizeof(out) - z.avail_out;
+		} while (z.avail_out == 0);
+	}
+	deflateEnd(&z);
+	*ms = now_ms() - t0;
+	return total;
+}
+
+static uint64_t file_bytes(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* python3 from PATH into buf, or false. */
+static bool find_python(char *buf, size_t size)
+{
+	const char *path = getenv("PATH");
+	char dirs[4096], *save = NULL;
+
+	snprintf(dirs, sizeof(dirs), "%s", path ? path : "/usr/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		snprintf(buf, size, "%s/python3", d);
+		if (access(buf, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* export_bmp, export_png, export_py: `shmimage get OUT.bmp`, `get
+ * OUT.png` and `python3 reader.py OUT.png` of the image the bench's
+ * owner serves, interleaved, each a whole process run (start-up
+ * included) writing into the bench's temporary folder. export_png's
+ * baseline is export_bmp, export_py's is export_png; the PNG's size is
+ * compared with zlib level 1 of the same rows without filter. */
+static void case_export(const struct image *im)
+{
+	char bmp[PATH_MAX + 32], png[PATH_MAX + 32], pyout[PATH_MAX + 32];
+	char python[PATH_MAX];
+	char reader[PATH_MAX];
+	char *bmp_argv[] = { (char *)"shmimage", (char *)"get", (char *)"--key",
+			     owner_key, bmp, NULL };
+	char *png_argv[] = { (char *)"shmimage", (char *)"get", (char *)"--key",
+			     owner_key, png, NULL };
+	char *py_argv[] = { python, reader, (char *)"--key", owner_key, pyout,
+			    NULL };
+	char *help_argv[] = { python, reader, (char *)"--help", NULL };
+	double vb[MAX_RUNS], vp[MAX_RUNS], vy[MAX_RUNS], vs[MAX_RUNS], zms;
+	long rss_png = 0, rss_py = 0, rss, py_peak = 0;
+	bool have_py = find_python(python, sizeof(python));
+	const struct seg *seg = share_segment(owner);
+	double map_mib = (double)seg->map_size / MIB;
+	uint64_t z1 = zlib1_bytes(seg, &zms), png_size;
+	int runs = opt.min_runs;
+	struct result *r;
+
+	snprintf(bmp, sizeof(bmp), "%s/export.bmp", tmpdir);
+	snprintf(png, sizeof(png), "%s/export.png", tmpdir);
+	snprintf(pyout, sizeof(pyout), "%s/export-py.png", tmpdir);
+	snprintf(reader, sizeof(reader), "%s/src/readers/reader.py",
+		 BENCH_SOURCE_DIR);
+	for (int i = -1; i < runs; i++) {
+		double b = run_timed(shmimage, bmp_argv, &rss);
+		double p = run_timed(shmimage, png_argv, &rss_png);
+		double y = have_py ? run_timed(python, py_argv, &rss_py) : NAN;
+		/* Python's own start-up and imports: reader.py --help. */
+		double st = have_py ? run_timed(python, help_argv, &rss) : NAN;
+
+		py_peak = rss_py > py_peak ? rss_py : py_peak;
+		if (i < 0) {
+			runs = runs_for(b + p + (have_py ? y + st : 0),
+					opt.min_runs, opt.max_runs,
+					opt.budget_ms);
+			continue;
+		}
+		vb[i] = b;
+		vp[i] = p;
+		vy[i] = y;
+		vs[i] = st;
+	}
+	png_size = file_bytes(png);
+	r = result_new("export_bmp", im->kind, im->w, im->h);
+	result_runs(r, vb, runs);
+	result_extra(r, "MiB", (double)file_bytes(bmp) / MIB, 1);
+	emit(r);
+
+	r = result_new("export_png", im->kind, im->w, im->h);
+	result_runs(r, vp, runs);
+	result_baseline(r, "export_bmp", vb, runs);
+	result_extra(r, "MiB", (double)png_size / MIB, 2);
+	result_extra(r, "zlib1_MiB", (double)z1 / MIB, 2);
+	result_extra(r, "size_vs_zlib1", (double)png_size / (double)z1, 3);
+	result_extra(r, "zlib1_ms", zms, 0);
+	result_extra(r, "peak_rss_MiB", rss_png / 1024.0, 1);
+	result_target(r, "ratio<=2,size<=1.10*zlib1",
+		      r->ratio <= 2 && png_size <= z1 * 1.10);
+	emit(r);
+
+	r = result_new("export_py", im->kind, im->w, im->h);
+	if (!have_py) {
+		skip(r, "no python3 on PATH");
+		return;
+	}
+	result_runs(r, vy, runs);
+	result_baseline(r, "export_png", vp, runs);
+	result_extra(r, "MiB", (double)file_bytes(pyout) / MIB, 2);
+	result_extra(r, "peak_rss_MiB", py_peak / 1024.0, 1);
+	result_extra(r, "beyond_map_MiB", py_peak / 1024.0 - map_mib, 1);
+	result_extra(r, "python_startup_ms", median(vs, runs), 0);
+	result_extra(r, "ratio_less_startup",
+		      (r->median_ms - median(vs, runs)) / r->base_median_ms, 2);
+	result_target(r, "ratio<=2,rss<=map+64MiB",
+		      r->ratio <= 2 && py_peak / 1024.0 - map_mib <= 64);
+	emit(r);
+	unlink(bmp);
+	unlink(png);
+	unlink(pyout);
+}
+
 /* attach_rate: readers processes attach in a loop, all at once. */
 static void case_rate(const struct image *im, int readers, double seconds)
 {
@@ -2074,6 +2384,75 @@ static void case_m(void)
 	result_extra(r, "shown_w", sw, 0);
 	result_extra(r, "shown_h", sh, 0);
 	result_target(r, "median<=250ms", r->median_ms <= 250);
+	emit(r);
+}
+
+/* resize_step: a window showing an 8000 x 8000 image (another process
+ * owns it) resized step by step; from the size change to the presented
+ * frame, and the window's RssAnon growth from before M to the largest
+ * during the drag. */
+#define RESIZE_STEPS 41
+static void case_resize(void)
+{
+	struct image im;
+	char key[96], steps[16], why[256];
+	char *argv[] = { (char *)"resize", key, steps, NULL };
+	double v[MAX_RUNS * 8], set[MAX_RUNS * 8], direct = NAN, first = NAN;
+	double texture = NAN, empty = NAN;
+	double ready;
+	long rss0 = -1, rss_max = -1;
+	struct result *r;
+	char *out, *line;
+	int fd, n = 0;
+	pid_t put;
+
+	note("resize_step %dx%d", M_IMAGE_SIZE, M_IMAGE_SIZE);
+	generate(&im, "flat", M_IMAGE_SIZE);
+	r = result_new("resize_step", im.kind, im.w, im.h);
+	snprintf(key, sizeof(key), "%s.resize", key_base);
+	snprintf(steps, sizeof(steps), "%d", RESIZE_STEPS);
+	put = start_put(shmimage, key, im.path, "512M", &fd);
+	ready = wait_line(fd, "shared ", 60000);
+	if (isnan(ready)) {
+		stop_program(put);
+		close(fd);
+		unlink(im.path);
+		skip(r, "shmimage put did not share the image in 60 s");
+		return;
+	}
+	out = run_child(argv, NULL, why, sizeof(why));
+	stop_program(put);
+	close(fd);
+	unlink(im.path);
+	if (!out) {
+		skip(r, "%s", why);
+		return;
+	}
+	child_renderer(out, r->info, sizeof(r->info));
+	for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		if (sscanf(line, "rss %ld %ld", &rss0, &rss_max) == 2)
+			continue;
+		if (sscanf(line, "direct %lf", &direct) == 1)
+			continue;
+		if (sscanf(line, "texture %lf", &texture) == 1)
+			continue;
+		if (sscanf(line, "empty %lf", &empty) == 1)
+			continue;
+		if (n < MAX_RUNS * 8 &&
+		    sscanf(line, "step %lf %lf", &v[n], &set[n]) == 2)
+			n++;
+	}
+	free(out);
+	first = n ? v[0] : NAN;
+	result_runs(r, v, n);
+	result_extra(r, "first_ms", first, 1);
+	result_extra(r, "in_SetWindowSize_ms", median(set, n), 1);
+	result_extra(r, "texture_ms", texture, 1);
+	result_extra(r, "no_image_step_ms", empty, 1);
+	result_extra(r, "from_mapping_ms", direct, 1);
+	result_extra(r, "rssanon_growth_MiB", (rss_max - rss0) / 1024.0, 1);
+	result_target(r, "median<=16ms,growth<=16MiB",
+		      r->median_ms <= 16 && (rss_max - rss0) / 1024.0 <= 16);
 	emit(r);
 }
 
@@ -2632,7 +3011,9 @@ static void usage(FILE *out)
 	      "attach_copy,\n"
 	      "                attach_display,serialize_roundtrip,attach_rate,"
 	      "m_to_frame,\n"
-	      "                follow_latency,window_memory,idle_cpu "
+	      "                follow_latency,window_memory,idle_cpu,"
+	      "export_bmp,\n"
+	      "                export_png,export_py,resize_step "
 	      "(default all)\n"
 	      "--runs N        measured runs per case at most (default 7; "
 	      "at least 3)\n"
@@ -2817,6 +3198,12 @@ int main(int argc, char **argv)
 			note("  serialize_roundtrip");
 			case_serialize(i);
 		}
+		if ((want("export_png") || want("export_bmp") ||
+		     want("export_py")) && is_target_size(im)) {
+			note("  export_bmp, export_png, export_py");
+			publish_for_readers(im);
+			case_export(im);
+		}
 	}
 	if (want("decoder_startup")) {
 		note("decoder_startup");
@@ -2833,6 +3220,8 @@ int main(int argc, char **argv)
 	share_destroy(owner);
 	if (want("m_to_frame"))
 		case_m();
+	if (want("resize_step"))
+		case_resize();
 	if (want("follow_latency"))
 		case_follow(pick_image("flat", false));
 	/* Last: idle_cpu needs the machine quiet, and the owner window of
