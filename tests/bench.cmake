@@ -8,6 +8,8 @@
 add_executable(shm-bench ${CMAKE_CURRENT_LIST_DIR}/bench/shm_bench.c)
 # app: the window's library, which the M and follow cases run in a child.
 target_link_libraries(shm-bench PRIVATE app m)
+set_target_properties(shm-bench PROPERTIES
+  RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 # Next to the programs it starts: shm-decode (the decoder helper the
 # publish case uses), shmimage (the owners) and sharedmemory (the windows
 # of window_memory and idle_cpu).
