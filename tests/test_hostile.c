@@ -808,7 +808,8 @@ static void check_honest_owner(const struct expect *ex, const char *key,
 static void check_refusal(const struct expect *ex, const struct tu_proc *get,
 			  const char *out)
 {
-	CHECK_MSG(tu_err_lines(get) == 1 && !strncmp(get->err, "shmimage: ", 10),
+	CHECK_MSG(tu_err_lines(get) == 1 &&
+		  !strncmp(get->err, "shmimage: ", 10),
 		  "%s: want one line \"shmimage: ...\", got: %s", ex->mode,
 		  get->err);
 	CHECK_MSG(names(get->err, ex->words), "%s: the message does not name "

@@ -100,7 +100,8 @@ void name_watchers_expire(struct name_watchers *w)
 		    now - w->unread_since[i] < NAME_WATCH_IDLE_MS) {
 			i++;
 		} else if (unread(w, i) == 0) {
-			w->unread_since[i] = 0;	/* it read; nothing due */
+			/* It read its news: nothing is due. */
+			w->unread_since[i] = 0;
 			i++;
 		} else {
 			drop_saying(w, i, "it left news unread for "
