@@ -40,10 +40,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "app/dialog.h"
+#include "app/dialog_inspect.h"
 #include "check.h"
 #include "image/decoder.h"
 #include "image/texture.h"
@@ -112,14 +114,15 @@ static void on_report(void *ctx, const char *line)
 	snprintf(last_report, sizeof(last_report), "%s", line);
 }
 
-static struct dialog *new_dialog(const char *key,
-				 const struct img_limits *lim)
+static struct dialog *new_dialog_with(const char *key,
+				      const struct img_limits *lim,
+				      const char *helper)
 {
 	struct dialog_config cfg = {
 		.key = key,
 		.limits = { SEG_DEFAULT_MAX_BYTES,
 			    IMG_DEFAULT_DECODE_TIMEOUT_MS },
-		.decoder = decoder,
+		.decoder = helper,
 		.wake = on_wake,
 		.report = on_report,
 	};
@@ -131,6 +134,12 @@ static struct dialog *new_dialog(const char *key,
 	d = dialog_create(&cfg, &err);
 	CHECK_MSG(d != NULL, "dialog_create: %s", err.msg);
 	return d;
+}
+
+static struct dialog *new_dialog(const char *key,
+				 const struct img_limits *lim)
+{
+	return new_dialog_with(key, lim, decoder);
 }
 
 /* Waits for a wake (at most ms), then lets d take its news. */
@@ -371,8 +380,10 @@ static void test_owner_and_bad_file(SDL_Surface *want)
 		  !strchr(last_report, '\n'), "%d reports, last: %s",
 		  reports, last_report);
 	CHECK(dialog_is_sharing(d));
-	CHECK_MSG(strstr(dialog_status(d), "Still sharing 64 x 48"),
+	CHECK_MSG(strstr(dialog_status(d), "Still sharing") &&
+		  strstr(dialog_status(d), "64 x 48"),
 		  "status: %s", dialog_status(d));
+	CHECK(dialog_state(d) == DIALOG_ERROR);
 	CHECK(reader_gets(key, want));
 
 	/* F, then Esc: the image still shared comes back, not the error
@@ -385,12 +396,12 @@ static void test_owner_and_bad_file(SDL_Surface *want)
 	CHECK_MSG(strstr(dialog_status(d), "shared by this window"),
 		  "status after F, Esc: %s", dialog_status(d));
 
-	/* A missing file: the same headline, a reason naming the file and
-	 * saying what happened, not "not an image" a second time. */
+	/* A missing file: its own heading, a reason naming the file and
+	 * saying what happened, not "not an image". */
 	CHECK(!load(d, "/nonexistent/x.png"));
 	{
 		const char *why = reason_after(dialog_message(d),
-					       DIALOG_TEXT_NOT_IMAGE);
+					       DIALOG_TEXT_OPEN);
 
 		CHECK_MSG(strstr(why, "x.png") &&
 			  strcasestr(why, "no such file") &&
@@ -568,8 +579,11 @@ static void test_limit(void)
 	CHECK(d && !load(d, good));
 	if (d) {
 		const char *why = reason_after(dialog_message(d),
-					       DIALOG_TEXT_NOT_IMAGE);
+					       DIALOG_TEXT_TOO_LARGE);
 
+		/* No line may break between "12" and "KiB". */
+		CHECK_MSG(strstr(why, "12\u00a0KiB") &&
+			  !strstr(why, "12 KiB"), "reason: %s", why);
 		CHECK_MSG(strstr(why, "quadrants.png") &&
 			  strstr(why, "limit") &&
 			  !strcasestr(why, "not an image"),
@@ -582,6 +596,75 @@ static void test_limit(void)
 	d = new_dialog(key, &lim);
 	CHECK(d && load(d, good));
 	dialog_destroy(d);
+}
+
+/* A substitute decoder helper: a shell script that reads the request,
+ * then does what body says. Returns 0, or -1. */
+static int write_helper(char *path, size_t len, const char *dir,
+			const char *name, const char *body)
+{
+	char text[512];
+
+	snprintf(path, len, "%s/%s", dir, name);
+	/* No core file from the signals it sends itself. */
+	snprintf(text, sizeof(text), "#!/bin/sh\nulimit -c 0\n"
+		 "head -c 1 <&3 >/dev/null\n%s\n", body);
+	if (tu_write_file(path, text, strlen(text)) < 0 ||
+	    chmod(path, 0700) < 0)
+		return -1;
+	return 0;
+}
+
+/* Loads file in a new dialog with helper and limits; checks the heading
+ * is want (and, when reason is set, that the reason has it). */
+static void check_heading(const char *helper, const struct img_limits *lim,
+			  const char *file, const char *want,
+			  const char *reason)
+{
+	char key[80];
+	struct dialog *d;
+
+	tu_key(key, sizeof(key), "dialog");
+	d = new_dialog_with(key, lim, helper);
+	if (!d)
+		return;
+	CHECK(!load(d, file));
+	CHECK_MSG(dialog_state(d) == DIALOG_ERROR &&
+		  *reason_after(dialog_message(d), want) &&
+		  (!reason || strstr(reason_after(dialog_message(d), want),
+				     reason)),
+		  "%s: want \"%s\" then \"%s\", got: %s", file, want,
+		  reason ? reason : "a reason", dialog_message(d));
+	dialog_destroy(d);
+}
+
+/* Each kind of failure gets a heading that says so, then the reason;
+ * "Selected file is not an image" only for a file that is not one. */
+static void test_headings(const char *dir)
+{
+	struct img_limits lim = { SEG_DEFAULT_MAX_BYTES,
+				  IMG_DEFAULT_DECODE_TIMEOUT_MS };
+	struct img_limits fast = { SEG_DEFAULT_MAX_BYTES, 300 };
+	char hang[512], sigsys[512], segv[512];
+
+	CHECK(write_helper(hang, sizeof(hang), dir, "hang.sh",
+			   "exec sleep 30") == 0);
+	CHECK(write_helper(sigsys, sizeof(sigsys), dir, "sigsys.sh",
+			   "kill -SYS $$") == 0);
+	CHECK(write_helper(segv, sizeof(segv), dir, "segv.sh",
+			   "kill -SEGV $$") == 0);
+
+	check_heading(decoder, &lim, bad, DIALOG_TEXT_NOT_IMAGE,
+		      "not-an-image.png");
+	/* A folder, an empty file: not images either. */
+	check_heading(decoder, &lim, dir, DIALOG_TEXT_NOT_IMAGE, "folder");
+	check_heading(decoder, &lim, "/nonexistent/x.png", DIALOG_TEXT_OPEN,
+		      "No such file");
+	check_heading(hang, &fast, good, DIALOG_TEXT_TIMEOUT, "longer than");
+	check_heading(sigsys, &lim, good, DIALOG_TEXT_SANDBOX, "sandbox");
+	check_heading(segv, &lim, good, DIALOG_TEXT_DECODER, "crashed");
+	lim.max_bytes = IMG_W * IMG_H * 4 - 1;
+	check_heading(decoder, &lim, good, DIALOG_TEXT_TOO_LARGE, "limit");
 }
 
 /* Many loads, bad loads and displays in one dialog: nothing piles up,
@@ -666,6 +749,7 @@ int main(int argc, char **argv)
 	test_nothing_shared();
 	test_other_process(want);
 	test_limit();
+	test_headings(dir);
 	test_no_leaks();
 
 	SDL_FreeSurface(small);

@@ -37,6 +37,7 @@
 #include "app/font.h"
 #include "app/text.h"
 #include "app/ui.h"
+#include "app/ui_inspect.h"
 #include "check.h"
 
 static const float scales[] = { 1.0f, 1.5f, 2.0f };
@@ -55,9 +56,9 @@ static bool overlap(const SDL_Rect *a, const SDL_Rect *b)
 static void check_layout(int w, int h, float scale)
 {
 	struct ui_layout l;
-	int m = ui_px(scale, UI_MARGIN);
-	int sp = ui_px(scale, UI_SPACING);
-	int bh = ui_px(scale, UI_BUTTON_H);
+	int m = theme_px(scale, UI_MARGIN);
+	int sp = theme_px(scale, UI_SPACING);
+	int bh = theme_px(scale, UI_BUTTON_H);
 
 	ui_layout_compute(&l, w, h, scale);
 
@@ -285,7 +286,7 @@ static void check_tiny(void)
 
 static TTF_Font *open_font(const char *path, float scale)
 {
-	TTF_Font *f = TTF_OpenFont(path, ui_px(scale, UI_FONT_PT));
+	TTF_Font *f = TTF_OpenFont(path, theme_px(scale, UI_FONT_PT));
 
 	if (!f)
 		fprintf(stderr, "font %s: %s\n", path, TTF_GetError());
@@ -299,7 +300,7 @@ static void check_min_size(const char *font_path)
 	for (k = 0; k < SDL_arraysize(scales); k++) {
 		float s = scales[k];
 		TTF_Font *f = open_font(font_path, s);
-		int w, h, label, pad = ui_px(s, THEME_LABEL_PAD);
+		int w, h, label, pad = theme_px(s, THEME_LABEL_PAD);
 		struct ui_layout l;
 
 		if (!f)
@@ -426,7 +427,8 @@ static int underline_ink(SDL_Renderer *r, TTF_Font *f, const SDL_Rect *b,
 static void check_drawing(SDL_Renderer *r, TTF_Font *f)
 {
 	struct ui *ui = ui_create(r, f, 1.0f);
-	struct ui_content c = { .message = "", .status = "" };
+	struct ui_content c = { .message = "",
+				.status = { "", "", "", "", "", "" } };
 	const struct ui_layout *l;
 	size_t kf = (size_t)(strstr(UI_LABEL_LOAD, "File") - UI_LABEL_LOAD);
 	size_t km = (size_t)(strstr(UI_LABEL_SHOW, "Memory") - UI_LABEL_SHOW);

@@ -38,11 +38,11 @@ static const struct paint paints[] = {
 			     { 0xf4, 0xf4, 0xf4, 0xff } },
 };
 
-static int px(float scale, int points)
+int theme_px(float scale, int points)
 {
 	int p = (int)lroundf((float)points * scale);
 
-	return p < 1 ? 1 : p;
+	return p < 1 && points > 0 ? 1 : p;
 }
 
 void theme_set_color(SDL_Renderer *r, SDL_Color c)
@@ -117,7 +117,8 @@ int theme_button(SDL_Renderer *r, TTF_Font *font, float scale,
 		 const struct theme_button *b, int *label_y)
 {
 	const SDL_Rect *rc = &b->rect;
-	int t = px(scale, 1), d = px(scale, 3), pad = px(scale, THEME_LABEL_PAD);
+	int t = theme_px(scale, 1), d = theme_px(scale, 3);
+	int pad = theme_px(scale, THEME_LABEL_PAD);
 	SDL_Rect ring = { rc->x + d, rc->y + d, rc->w - 2 * d, rc->h - 2 * d };
 	SDL_Rect box = { rc->x + pad, rc->y + t, rc->w - 2 * pad, rc->h - 2 * t };
 	int x;

@@ -40,6 +40,10 @@ enum theme_look {
 	THEME_DISABLED,
 };
 
+/* Points to pixels at scale (pixels per point), rounded to nearest; a
+ * positive size is at least one pixel. */
+int theme_px(float scale, int points);
+
 void theme_set_color(SDL_Renderer *r, SDL_Color c);
 void theme_fill(SDL_Renderer *r, const SDL_Rect *rc, SDL_Color c);
 

@@ -26,6 +26,21 @@ struct img_limits {
 /* One decoder helper process, started ahead of its one decode. */
 struct img_decoder;
 
+/* What kind of failure the last img_decoder_send() or _finish() had, so a
+ * program can put a heading that fits above the reason. */
+enum img_failure {
+	IMG_FAILURE_NONE,
+	IMG_FAILURE_OPEN,	/* open() or fstat() of the file failed */
+	IMG_FAILURE_FILE,	/* a folder, FIFO, device or empty file */
+	IMG_FAILURE_REFUSED,	/* the helper's own reason: not an image,
+				 * too large, cut short... */
+	IMG_FAILURE_TIMEOUT,	/* killed at the decode deadline */
+	IMG_FAILURE_SANDBOX,	/* killed by its sandbox (SIGSYS) */
+	IMG_FAILURE_DECODER,	/* crashed, failed, lingered, or sent a
+				 * segment that was refused */
+	IMG_FAILURE_CANCELLED,
+};
+
 /* Finds `shm-decode` next to the running program. Returns 0, or -1 with
  * the reason. */
 int img_decoder_path(char *buf, size_t len, struct err *err);
@@ -65,6 +80,9 @@ int img_decoder_finish(struct img_decoder *dec, struct seg *seg,
 /* True when the last finish failed because img_decoder_cancel() was
  * called. */
 bool img_decoder_cancelled(const struct img_decoder *dec);
+
+/* The kind of the last failure (IMG_FAILURE_NONE after a success). */
+enum img_failure img_decoder_failure(const struct img_decoder *dec);
 
 /* Kills the helper if it still runs and reaps it. Accepts NULL. */
 void img_decoder_destroy(struct img_decoder *dec);
