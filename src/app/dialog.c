@@ -159,8 +159,7 @@ static void owner_parts(struct dialog *d, struct dialog_status *p)
 		PART(owner_short, "pid %d", (int)d->shown_owner);
 	} else {
 		PART(owner, "pid %d stopped sharing it", (int)d->shown_owner);
-		PART(owner_short, "pid %d stopped sharing",
-		     (int)d->shown_owner);
+		PART(owner_short, "pid %d stopped", (int)d->shown_owner);
 	}
 	if (d->follow && !d->shown_alive)
 		PART(state, "Following \u00b7 waiting for the next image");
