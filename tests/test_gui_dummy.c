@@ -54,7 +54,25 @@
  *          coloured quadrants shows its colours (+-3, away from the
  *          seams); app_image_texture() is exactly the drawn rect's size
  *          (no full-size texture); after SDL_RENDER_DEVICE_RESET the
- *          image is drawn again from the mapping.
+ *          image is drawn again from the mapping;
+ * openhold (root) an open of the chosen file held for 8 s by fanotify
+ *          FAN_OPEN_PERM: the window says "Loading held.png..." and
+ *          pumps within 250 ms, Esc cancels within 250 ms back to the
+ *          hint, and the next file loads while the first open is still
+ *          held; `shmimage put` on the held file exits 0 within 1 s of
+ *          SIGTERM;
+ * keys     each of F, M, W and Esc in each state (empty, waiting,
+ *          choosing, loading, own, other, error), in a fresh window: the
+ *          state it leads to, its message and status (table key_rules);
+ *          F and M during a load leave the load on screen and say why;
+ * waiting  a --follow window with no owner says "Waiting for an image
+ *          under key K..." and "Following · waiting for an image"; it
+ *          shows put's image, and once put exits says "waiting for the
+ *          next image" and "pid P stopped sharing";
+ * status   the drawn status line with a 64-character key at 451 x 322
+ *          keeps "Following", the size and "pid P" with the key elided
+ *          in the middle; at the minimum size it keeps "Following" and
+ *          "pid P", and once the owner left, "Waiting" and "stopped".
  */
 #include <SDL.h>
 #include <SDL_image.h>

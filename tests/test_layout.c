@@ -430,6 +430,30 @@ static int underline_ink(SDL_Renderer *r, TTF_Font *f, const SDL_Rect *b,
 	return count(r, &row, NULL) * 100 / (w - 2);
 }
 
+/* At 60 x 40 the buttons are too low for a label: no ink above, between
+ * or below them, where a label that does not fit would spill. */
+static void check_too_low(SDL_Renderer *r, TTF_Font *f, struct ui *ui,
+			  const struct ui_content *c)
+{
+	const struct ui_layout *l = ui_layout(ui);
+
+	ui_resize(ui, 60, 40, 1.0f, f);
+	ui_draw(ui, c);
+	{
+		SDL_Rect gaps[] = {
+			{ 0, 0, 60, l->load.y },
+			{ 0, l->load.y + l->load.h, 60,
+			  l->show.y - l->load.y - l->load.h },
+			{ 0, l->show.y + l->show.h, 60,
+			  40 - l->show.y - l->show.h },
+		};
+
+		for (size_t i = 0; i < SDL_arraysize(gaps); i++)
+			CHECK_MSG(count(r, &gaps[i], NULL) == 0, "60x40: ink "
+				  "outside the buttons (gap %zu)", i);
+	}
+}
+
 static void check_drawing(SDL_Renderer *r, TTF_Font *f)
 {
 	struct ui *ui = ui_create(r, f, 1.0f);
@@ -476,24 +500,7 @@ static void check_drawing(SDL_Renderer *r, TTF_Font *f)
 			   l->show.h - 10 };
 	CHECK(count(r, &edge, NULL) > 20);
 
-	/* At 60 x 40 the buttons are too low for a label: no ink above,
-	 * between or below them, where a label that does not fit would
-	 * spill. */
-	ui_resize(ui, 60, 40, 1.0f, f);
-	ui_draw(ui, &c);
-	{
-		SDL_Rect gaps[] = {
-			{ 0, 0, 60, l->load.y },
-			{ 0, l->load.y + l->load.h, 60,
-			  l->show.y - l->load.y - l->load.h },
-			{ 0, l->show.y + l->show.h, 60,
-			  40 - l->show.y - l->show.h },
-		};
-
-		for (size_t i = 0; i < SDL_arraysize(gaps); i++)
-			CHECK_MSG(count(r, &gaps[i], NULL) == 0, "60x40: ink "
-				  "outside the buttons (gap %zu)", i);
-	}
+	check_too_low(r, f, ui, &c);
 	ui_destroy(ui);
 }
 
