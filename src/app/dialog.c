@@ -102,7 +102,7 @@ struct dialog {
 	bool busy_note;			/* F or M was refused during the load */
 
 	struct load_job *job;		/* the load in progress, or NULL */
-	char loading[MESSAGE_MAX];	/* its text */
+	char loading[MESSAGE_MAX - 64];	/* its text */
 	struct attach attach;
 	struct watch watch;
 
