@@ -772,8 +772,10 @@ void dialog_poll(struct dialog *d)
 	}
 	/* The owner of the image shown may have gone. */
 	if (d->view.kind == VIEW_IMAGE && d->shown_owner != getpid() &&
-	    owner_alive(d) != d->shown_alive)
+	    owner_alive(d) != d->shown_alive) {
+		d->shown_alive = owner_alive(d);
 		changed(d);
+	}
 }
 
 bool dialog_choose_begin(struct dialog *d)
