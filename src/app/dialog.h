@@ -3,13 +3,17 @@
  * The state machine behind the two buttons, in the Qt example's words:
  * "Load Image From File..." publishes a file under the key and shows it,
  * "Display Image From Shared Memory" attaches by key and shows what is
- * there. The window only draws what this module says: an image (a sealed
- * segment, mapped read-only), or a message in the image area, and a
- * one-line status under it. Every change bumps a generation counter, so
- * the window can skip drawing when nothing changed.
+ * there. The window is in one state at a time (enum dialog_state), and
+ * only draws what this module says for it: an image (a sealed segment,
+ * mapped read-only), or a message in the image area, and a one-line
+ * status under it. A load covers every other state until it ends or is
+ * cancelled; keys that cannot act during it say why. Every change bumps
+ * a generation counter, so the window can skip drawing when nothing
+ * changed.
  *
- * Nothing here makes the window wait: a decode runs in the sandboxed
- * helper, an attach and the watch of the key on threads of their own.
+ * Nothing here makes the window wait: the file's open and its decode run
+ * on a thread and in the sandboxed helper, an attach and the watch of
+ * the key on threads of their own.
  * When one of them has news, the hooks' wake() is called (from that
  * thread); the window then calls dialog_poll() on its own thread, where
  * every change of state happens.

@@ -54,8 +54,10 @@ struct img_decoder *img_decoder_start(const char *program, const char *key,
 
 /* Opens path (once, O_NONBLOCK, so a FIFO cannot hang us), refuses
  * anything but a non-empty regular file, and hands the fd to the helper.
- * The decode's deadline starts now. Returns 0, or -1 with the reason
- * (the helper is then of no further use). */
+ * The decode's deadline starts now. The open can block as long as the
+ * file system likes (a hung network mount): call it from a thread that
+ * may wait. Returns 0, or -1 with the reason (the helper is then of no
+ * further use). */
 int img_decoder_send(struct img_decoder *dec, const char *path,
 		     struct err *err);
 
