@@ -1362,7 +1362,7 @@ static void check_parts_fit(struct chooser *ch, const SDL_Rect *area)
  * double-click on the third row opens it, Cancel cancels. */
 static void test_min_size(struct chooser *ch, float scale)
 {
-	TTF_Font *font = TTF_OpenFont(font_path, ui_px(scale, UI_FONT_PT));
+	TTF_Font *font = TTF_OpenFont(font_path, theme_px(scale, UI_FONT_PT));
 	SDL_Surface *s = NULL;
 	SDL_Renderer *r = NULL;
 	SDL_Rect all = { 0, 0, 0, 0 }, row[3];
@@ -1372,8 +1372,8 @@ static void test_min_size(struct chooser *ch, float scale)
 	CHECK(font != NULL);
 	if (font) {
 		ui_min_size(font, scale, &w, &h);
-		all.w = ui_px(scale, w);
-		all.h = ui_px(scale, h);
+		all.w = theme_px(scale, w);
+		all.h = theme_px(scale, h);
 		s = SDL_CreateRGBSurfaceWithFormat(0, all.w, all.h, 32,
 						   SDL_PIXELFORMAT_RGBA32);
 	}
@@ -1785,8 +1785,8 @@ static void save_shot(struct chooser *ch, TTF_Font *font, float scale,
 	/* "min": the window's minimum size. */
 	if (!strcmp(setup, "min")) {
 		ui_min_size(font, scale, &w, &h);
-		w = ui_px(scale, w);
-		h = ui_px(scale, h);
+		w = theme_px(scale, w);
+		h = theme_px(scale, h);
 	}
 	all = (SDL_Rect){ 0, 0, w, h };
 	s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_RGBA32);

@@ -17,8 +17,12 @@
  *   says so; `M` in the owning dialog shows the image again;
  * - after a bad file, opening and cancelling the chooser (F, Esc) shows
  *   the image still shared, not the old error;
- * - a missing file and a file over --max-bytes keep the Qt headline,
- *   and their reason says what happened and not "not an image" again;
+ * - each kind of failed load has its own heading, then the reason: not
+ *   an image (also a folder), cannot be opened (a missing file), too
+ *   large (over --max-bytes), took too long (a helper that never
+ *   answers, 300 ms bound), broke the sandbox (a helper killed by
+ *   SIGSYS), the decoder failed (one killed by SIGSEGV); "245 MiB" is
+ *   "245<U+00A0>MiB" in the message, so no line breaks between them;
  * - a load cancelled half way keeps the shared image, shown and served;
  * - a bad first file does not keep the key bound;
  * - a second dialog with the same key displays the same pixels; one in
@@ -40,10 +44,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "app/dialog.h"
+#include "app/dialog_inspect.h"
 #include "check.h"
 #include "image/decoder.h"
 #include "image/texture.h"
@@ -112,14 +118,15 @@ static void on_report(void *ctx, const char *line)
 	snprintf(last_report, sizeof(last_report), "%s", line);
 }
 
-static struct dialog *new_dialog(const char *key,
-				 const struct img_limits *lim)
+static struct dialog *new_dialog_with(const char *key,
+				      const struct img_limits *lim,
+				      const char *helper)
 {
 	struct dialog_config cfg = {
 		.key = key,
 		.limits = { SEG_DEFAULT_MAX_BYTES,
 			    IMG_DEFAULT_DECODE_TIMEOUT_MS },
-		.decoder = decoder,
+		.decoder = helper,
 		.wake = on_wake,
 		.report = on_report,
 	};
@@ -131,6 +138,12 @@ static struct dialog *new_dialog(const char *key,
 	d = dialog_create(&cfg, &err);
 	CHECK_MSG(d != NULL, "dialog_create: %s", err.msg);
 	return d;
+}
+
+static struct dialog *new_dialog(const char *key,
+				 const struct img_limits *lim)
+{
+	return new_dialog_with(key, lim, decoder);
 }
 
 /* Waits for a wake (at most ms), then lets d take its news. */
@@ -320,10 +333,100 @@ static int children(void)
 
 /* ---- the cases ---- */
 
+/* A bad file after a good one, then F and Esc, then a missing file: the
+ * image shared before stays shared and comes back. */
+static void after_bad_file(struct dialog *d, const char *key,
+			   SDL_Surface *want)
+{
+	/* A bad file: the Qt text and a reason, the old image still shared
+	 * and the status saying so; the report hook hears it once. */
+	reports = 0;
+	CHECK(!load(d, bad));
+	CHECK_MSG(*reason_after(dialog_message(d), DIALOG_TEXT_NOT_IMAGE),
+		  "message: %s", dialog_message(d));
+	/* The reason is the decoder's, not a crash or the sandbox. */
+	CHECK_MSG(!strstr(dialog_message(d), "sandbox") &&
+		  !strstr(dialog_message(d), "crashed"), "message: %s",
+		  dialog_message(d));
+	CHECK_MSG(reports == 1 && strstr(last_report, "not-an-image.png") &&
+		  !strchr(last_report, '\n'), "%d reports, last: %s",
+		  reports, last_report);
+	CHECK(dialog_is_sharing(d));
+	CHECK_MSG(strstr(dialog_status(d), "Still sharing") &&
+		  strstr(dialog_status(d), "64 x 48"),
+		  "status: %s", dialog_status(d));
+	CHECK(dialog_state(d) == DIALOG_ERROR);
+	CHECK(reader_gets(key, want));
+
+	/* F, then Esc: the image still shared comes back, not the error
+	 * about the other file. */
+	dialog_choose_begin(d);
+	CHECK(strcmp(dialog_message(d), DIALOG_TEXT_SELECT) == 0);
+	dialog_choose_end(d);
+	CHECK_MSG(seg_is(dialog_segment(d), want), "after F, Esc: %s",
+		  dialog_message(d));
+	CHECK_MSG(strstr(dialog_status(d), "shared by this window"),
+		  "status after F, Esc: %s", dialog_status(d));
+
+	/* A missing file: its own heading, a reason naming the file and
+	 * saying what happened, not "not an image". */
+	CHECK(!load(d, "/nonexistent/x.png"));
+	{
+		const char *why = reason_after(dialog_message(d),
+					       DIALOG_TEXT_OPEN);
+
+		CHECK_MSG(strstr(why, "x.png") &&
+			  strcasestr(why, "no such file") &&
+			  !strcasestr(why, "not an image"),
+			  "message: %s", dialog_message(d));
+	}
+	CHECK(dialog_is_sharing(d));
+
+}
+
+/* A second dialog reads the same pixels; a cancelled choice brings the
+ * view back; a later file replaces the image for new readers. */
+static void second_reader_and_reload(struct dialog *d, const char *key,
+				     SDL_Surface *want)
+{
+	struct dialog *r;
+	uint64_t gen;
+
+	/* Another dialog of this process with the same key: same pixels. */
+	r = new_dialog(key, NULL);
+	CHECK(r && display(r));
+	CHECK(r && seg_is(dialog_segment(r), want));
+	dialog_destroy(r);
+
+	/* Chooser opened, then cancelled: the view comes back. */
+	gen = dialog_generation(d);
+	dialog_choose_begin(d);
+	CHECK(!dialog_segment(d));
+	CHECK(strcmp(dialog_message(d), DIALOG_TEXT_SELECT) == 0);
+	dialog_choose_end(d);
+	CHECK(dialog_generation(d) >= gen + 2);
+	CHECK(seg_is(dialog_segment(d), want));
+
+	/* A later good file replaces the shared image for new readers. */
+	CHECK(load(d, other));
+	CHECK(dialog_segment(d) && dialog_segment(d)->info.width == 30 &&
+	      dialog_segment(d)->info.height == 20);
+	{
+		struct seg seg;
+		struct err err;
+
+		CHECK(share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL,
+				   &err) == 0);
+		CHECK(seg.info.width == 30 && seg.info.height == 20);
+		seg_finish(&seg);
+	}
+
+}
+
 static void test_owner_and_bad_file(SDL_Surface *want)
 {
 	char key[80], size_key[160];
-	struct dialog *d, *r;
+	struct dialog *d;
 	uint64_t gen;
 
 	tu_key(key, sizeof(key), "dialog");
@@ -357,81 +460,14 @@ static void test_owner_and_bad_file(SDL_Surface *want)
 	CHECK(dialog_image_owner(d) == getpid());
 	CHECK(reader_gets(key, want));
 
-	/* A bad file: the Qt text and a reason, the old image still shared
-	 * and the status saying so; the report hook hears it once. */
-	reports = 0;
-	CHECK(!load(d, bad));
-	CHECK_MSG(*reason_after(dialog_message(d), DIALOG_TEXT_NOT_IMAGE),
-		  "message: %s", dialog_message(d));
-	/* The reason is the decoder's, not a crash or the sandbox. */
-	CHECK_MSG(!strstr(dialog_message(d), "sandbox") &&
-		  !strstr(dialog_message(d), "crashed"), "message: %s",
-		  dialog_message(d));
-	CHECK_MSG(reports == 1 && strstr(last_report, "not-an-image.png") &&
-		  !strchr(last_report, '\n'), "%d reports, last: %s",
-		  reports, last_report);
-	CHECK(dialog_is_sharing(d));
-	CHECK_MSG(strstr(dialog_status(d), "Still sharing 64 x 48"),
-		  "status: %s", dialog_status(d));
-	CHECK(reader_gets(key, want));
-
-	/* F, then Esc: the image still shared comes back, not the error
-	 * about the other file. */
-	dialog_choose_begin(d);
-	CHECK(strcmp(dialog_message(d), DIALOG_TEXT_SELECT) == 0);
-	dialog_choose_end(d);
-	CHECK_MSG(seg_is(dialog_segment(d), want), "after F, Esc: %s",
-		  dialog_message(d));
-	CHECK_MSG(strstr(dialog_status(d), "shared by this window"),
-		  "status after F, Esc: %s", dialog_status(d));
-
-	/* A missing file: the same headline, a reason naming the file and
-	 * saying what happened, not "not an image" a second time. */
-	CHECK(!load(d, "/nonexistent/x.png"));
-	{
-		const char *why = reason_after(dialog_message(d),
-					       DIALOG_TEXT_NOT_IMAGE);
-
-		CHECK_MSG(strstr(why, "x.png") &&
-			  strcasestr(why, "no such file") &&
-			  !strcasestr(why, "not an image"),
-			  "message: %s", dialog_message(d));
-	}
-	CHECK(dialog_is_sharing(d));
+	after_bad_file(d, key, want);
 
 	/* M in the owner shows its own image again. */
 	CHECK(display(d));
 	CHECK(seg_is(dialog_segment(d), want));
 	CHECK(strstr(dialog_status(d), "shared by this window"));
 
-	/* Another dialog of this process with the same key: same pixels. */
-	r = new_dialog(key, NULL);
-	CHECK(r && display(r));
-	CHECK(r && seg_is(dialog_segment(r), want));
-	dialog_destroy(r);
-
-	/* Chooser opened, then cancelled: the view comes back. */
-	gen = dialog_generation(d);
-	dialog_choose_begin(d);
-	CHECK(!dialog_segment(d));
-	CHECK(strcmp(dialog_message(d), DIALOG_TEXT_SELECT) == 0);
-	dialog_choose_end(d);
-	CHECK(dialog_generation(d) >= gen + 2);
-	CHECK(seg_is(dialog_segment(d), want));
-
-	/* A later good file replaces the shared image for new readers. */
-	CHECK(load(d, other));
-	CHECK(dialog_segment(d) && dialog_segment(d)->info.width == 30 &&
-	      dialog_segment(d)->info.height == 20);
-	{
-		struct seg seg;
-		struct err err;
-
-		CHECK(share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL,
-				   &err) == 0);
-		CHECK(seg.info.width == 30 && seg.info.height == 20);
-		seg_finish(&seg);
-	}
+	second_reader_and_reload(d, key, want);
 
 	/* Destroy: the key is free at once. */
 	dialog_destroy(d);
@@ -568,8 +604,11 @@ static void test_limit(void)
 	CHECK(d && !load(d, good));
 	if (d) {
 		const char *why = reason_after(dialog_message(d),
-					       DIALOG_TEXT_NOT_IMAGE);
+					       DIALOG_TEXT_TOO_LARGE);
 
+		/* No line may break between "12" and "KiB". */
+		CHECK_MSG(strstr(why, "12\u00a0KiB") &&
+			  !strstr(why, "12 KiB"), "reason: %s", why);
 		CHECK_MSG(strstr(why, "quadrants.png") &&
 			  strstr(why, "limit") &&
 			  !strcasestr(why, "not an image"),
@@ -582,6 +621,75 @@ static void test_limit(void)
 	d = new_dialog(key, &lim);
 	CHECK(d && load(d, good));
 	dialog_destroy(d);
+}
+
+/* A substitute decoder helper: a shell script that reads the request,
+ * then does what body says. Returns 0, or -1. */
+static int write_helper(char *path, size_t len, const char *dir,
+			const char *name, const char *body)
+{
+	char text[512];
+
+	snprintf(path, len, "%s/%s", dir, name);
+	/* No core file from the signals it sends itself. */
+	snprintf(text, sizeof(text), "#!/bin/sh\nulimit -c 0\n"
+		 "head -c 1 <&3 >/dev/null\n%s\n", body);
+	if (tu_write_file(path, text, strlen(text)) < 0 ||
+	    chmod(path, 0700) < 0)
+		return -1;
+	return 0;
+}
+
+/* Loads file in a new dialog with helper and limits; checks the heading
+ * is want (and, when reason is set, that the reason has it). */
+static void check_heading(const char *helper, const struct img_limits *lim,
+			  const char *file, const char *want,
+			  const char *reason)
+{
+	char key[80];
+	struct dialog *d;
+
+	tu_key(key, sizeof(key), "dialog");
+	d = new_dialog_with(key, lim, helper);
+	if (!d)
+		return;
+	CHECK(!load(d, file));
+	CHECK_MSG(dialog_state(d) == DIALOG_ERROR &&
+		  *reason_after(dialog_message(d), want) &&
+		  (!reason || strstr(reason_after(dialog_message(d), want),
+				     reason)),
+		  "%s: want \"%s\" then \"%s\", got: %s", file, want,
+		  reason ? reason : "a reason", dialog_message(d));
+	dialog_destroy(d);
+}
+
+/* Each kind of failure gets a heading that says so, then the reason;
+ * "Selected file is not an image" only for a file that is not one. */
+static void test_headings(const char *dir)
+{
+	struct img_limits lim = { SEG_DEFAULT_MAX_BYTES,
+				  IMG_DEFAULT_DECODE_TIMEOUT_MS };
+	struct img_limits fast = { SEG_DEFAULT_MAX_BYTES, 300 };
+	char hang[512], sigsys[512], segv[512];
+
+	CHECK(write_helper(hang, sizeof(hang), dir, "hang.sh",
+			   "exec sleep 30") == 0);
+	CHECK(write_helper(sigsys, sizeof(sigsys), dir, "sigsys.sh",
+			   "kill -SYS $$") == 0);
+	CHECK(write_helper(segv, sizeof(segv), dir, "segv.sh",
+			   "kill -SEGV $$") == 0);
+
+	check_heading(decoder, &lim, bad, DIALOG_TEXT_NOT_IMAGE,
+		      "not-an-image.png");
+	/* A folder, an empty file: not images either. */
+	check_heading(decoder, &lim, dir, DIALOG_TEXT_NOT_IMAGE, "folder");
+	check_heading(decoder, &lim, "/nonexistent/x.png", DIALOG_TEXT_OPEN,
+		      "No such file");
+	check_heading(hang, &fast, good, DIALOG_TEXT_TIMEOUT, "longer than");
+	check_heading(sigsys, &lim, good, DIALOG_TEXT_SANDBOX, "sandbox");
+	check_heading(segv, &lim, good, DIALOG_TEXT_DECODER, "crashed");
+	lim.max_bytes = IMG_W * IMG_H * 4 - 1;
+	check_heading(decoder, &lim, good, DIALOG_TEXT_TOO_LARGE, "limit");
 }
 
 /* Many loads, bad loads and displays in one dialog: nothing piles up,
@@ -666,6 +774,7 @@ int main(int argc, char **argv)
 	test_nothing_shared();
 	test_other_process(want);
 	test_limit();
+	test_headings(dir);
 	test_no_leaks();
 
 	SDL_FreeSurface(small);

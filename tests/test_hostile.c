@@ -434,8 +434,11 @@ static int64_t pump_until_answer(struct app *a, int64_t bound_ms)
 	const struct dialog *d = app_dialog(a);
 	int64_t start = clock_ms();
 
+	/* The hint, or a follower's waiting text: no answer yet. */
 	while (!dialog_segment(d) &&
-	       strncmp(dialog_message(d), "Launch two", 10) == 0 &&
+	       (strncmp(dialog_message(d), "Launch two", 10) == 0 ||
+		strncmp(dialog_message(d), DIALOG_TEXT_WAITING,
+			strlen(DIALOG_TEXT_WAITING)) == 0) &&
 	       clock_ms() - start < bound_ms)
 		app_pump(a, 20);
 	app_pump(a, 0);		/* draw the answer */

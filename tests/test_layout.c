@@ -26,7 +26,13 @@
  *   ring is drawn on the focused button only; the F of "File" and the M of
  *   "Memory" are underlined and the other letters are not; a label too
  *   wide for its button is elided, never cut at the button's edge; a
- *   button too low for its label (60 x 40) shows none.
+ *   button too low for its label (60 x 40) shows none;
+ * - the status line at every width from the minimum window's to the
+ *   default's, for each state's parts with the longest key and pid: it
+ *   fits, the state and the owner stay (long or short), the key is
+ *   shortened in the middle before the size goes;
+ * - a message wrapped at any width never ends a line between a number
+ *   and its unit joined by a no-break space (U+00A0).
  */
 #include <SDL.h>
 #include <SDL_ttf.h>
@@ -37,6 +43,7 @@
 #include "app/font.h"
 #include "app/text.h"
 #include "app/ui.h"
+#include "app/ui_inspect.h"
 #include "check.h"
 
 static const float scales[] = { 1.0f, 1.5f, 2.0f };
@@ -55,9 +62,9 @@ static bool overlap(const SDL_Rect *a, const SDL_Rect *b)
 static void check_layout(int w, int h, float scale)
 {
 	struct ui_layout l;
-	int m = ui_px(scale, UI_MARGIN);
-	int sp = ui_px(scale, UI_SPACING);
-	int bh = ui_px(scale, UI_BUTTON_H);
+	int m = theme_px(scale, UI_MARGIN);
+	int sp = theme_px(scale, UI_SPACING);
+	int bh = theme_px(scale, UI_BUTTON_H);
 
 	ui_layout_compute(&l, w, h, scale);
 
@@ -285,7 +292,7 @@ static void check_tiny(void)
 
 static TTF_Font *open_font(const char *path, float scale)
 {
-	TTF_Font *f = TTF_OpenFont(path, ui_px(scale, UI_FONT_PT));
+	TTF_Font *f = TTF_OpenFont(path, theme_px(scale, UI_FONT_PT));
 
 	if (!f)
 		fprintf(stderr, "font %s: %s\n", path, TTF_GetError());
@@ -299,7 +306,7 @@ static void check_min_size(const char *font_path)
 	for (k = 0; k < SDL_arraysize(scales); k++) {
 		float s = scales[k];
 		TTF_Font *f = open_font(font_path, s);
-		int w, h, label, pad = ui_px(s, THEME_LABEL_PAD);
+		int w, h, label, pad = theme_px(s, THEME_LABEL_PAD);
 		struct ui_layout l;
 
 		if (!f)
@@ -423,10 +430,35 @@ static int underline_ink(SDL_Renderer *r, TTF_Font *f, const SDL_Rect *b,
 	return count(r, &row, NULL) * 100 / (w - 2);
 }
 
+/* At 60 x 40 the buttons are too low for a label: no ink above, between
+ * or below them, where a label that does not fit would spill. */
+static void check_too_low(SDL_Renderer *r, TTF_Font *f, struct ui *ui,
+			  const struct ui_content *c)
+{
+	const struct ui_layout *l = ui_layout(ui);
+
+	ui_resize(ui, 60, 40, 1.0f, f);
+	ui_draw(ui, c);
+	{
+		SDL_Rect gaps[] = {
+			{ 0, 0, 60, l->load.y },
+			{ 0, l->load.y + l->load.h, 60,
+			  l->show.y - l->load.y - l->load.h },
+			{ 0, l->show.y + l->show.h, 60,
+			  40 - l->show.y - l->show.h },
+		};
+
+		for (size_t i = 0; i < SDL_arraysize(gaps); i++)
+			CHECK_MSG(count(r, &gaps[i], NULL) == 0, "60x40: ink "
+				  "outside the buttons (gap %zu)", i);
+	}
+}
+
 static void check_drawing(SDL_Renderer *r, TTF_Font *f)
 {
 	struct ui *ui = ui_create(r, f, 1.0f);
-	struct ui_content c = { .message = "", .status = "" };
+	struct ui_content c = { .message = "",
+				.status = { "", "", "", "", "", "" } };
 	const struct ui_layout *l;
 	size_t kf = (size_t)(strstr(UI_LABEL_LOAD, "File") - UI_LABEL_LOAD);
 	size_t km = (size_t)(strstr(UI_LABEL_SHOW, "Memory") - UI_LABEL_SHOW);
@@ -468,25 +500,99 @@ static void check_drawing(SDL_Renderer *r, TTF_Font *f)
 			   l->show.h - 10 };
 	CHECK(count(r, &edge, NULL) > 20);
 
-	/* At 60 x 40 the buttons are too low for a label: no ink above,
-	 * between or below them, where a label that does not fit would
-	 * spill. */
-	ui_resize(ui, 60, 40, 1.0f, f);
-	ui_draw(ui, &c);
-	{
-		SDL_Rect gaps[] = {
-			{ 0, 0, 60, l->load.y },
-			{ 0, l->load.y + l->load.h, 60,
-			  l->show.y - l->load.y - l->load.h },
-			{ 0, l->show.y + l->show.h, 60,
-			  40 - l->show.y - l->show.h },
-		};
-
-		for (size_t i = 0; i < SDL_arraysize(gaps); i++)
-			CHECK_MSG(count(r, &gaps[i], NULL) == 0, "60x40: ink "
-				  "outside the buttons (gap %zu)", i);
-	}
+	check_too_low(r, f, ui, &c);
 	ui_destroy(ui);
+}
+
+/* The widest a status part gets. */
+static const struct ui_status status_cases[] = {
+	{ "Following", "Following", "16384 x 16384",
+	  "key-of-64-characters-0123456789abcdefghijklmnopqrstuvwxyzABCDEF",
+	  "shared by pid 4194304", "pid 4194304" },
+	{ "Following \u00b7 waiting for the next image", "Waiting",
+	  "16384 x 16384",
+	  "key-of-64-characters-0123456789abcdefghijklmnopqrstuvwxyzABCDEF",
+	  "pid 4194304 stopped sharing it", "pid 4194304 stopped" },
+	{ "", "", "400 x 300", "SharedMemoryExample",
+	  "pid 4194304 stopped sharing it", "pid 4194304 stopped" },
+	{ "Following \u00b7 Loading \u00b7 Esc cancels",
+	  "Loading \u00b7 Esc cancels", "",
+	  "key-of-64-characters-0123456789abcdefghijklmnopqrstuvwxyzABCDEF",
+	  "", "" },
+	{ "Following \u00b7 Still sharing \u00b7 M shows it",
+	  "Still sharing", "16384 x 16384", "SharedMemoryExample", "", "" },
+	{ "Following", "Following", "400 x 300", "SharedMemoryExample",
+	  "shared by this window", "shared here" },
+};
+
+static void check_status_fit(TTF_Font *f)
+{
+	int min_w, min_h, w;
+	char out[512];
+
+	ui_min_size(f, 1.0f, &min_w, &min_h);
+	for (size_t i = 0; i < SDL_arraysize(status_cases); i++) {
+		const struct ui_status *s = &status_cases[i];
+
+		for (w = min_w - 2 * UI_MARGIN; w <= 451 - 2 * UI_MARGIN; w++) {
+			ui_status_fit(f, w, s, out, sizeof(out));
+			CHECK_MSG(text_width(f, out) <= w, "%d: %s", w, out);
+			CHECK_MSG((strstr(out, s->state) ||
+				   strstr(out, s->state_short)) &&
+				  (strstr(out, s->owner) ||
+				   strstr(out, s->owner_short)), "%d: %s", w,
+				  out);
+			/* The size goes only once not even one character
+			 * of the key and the ellipsis fit beside it. */
+			if (*s->size && !strstr(out, s->size)) {
+				char one[512];
+
+				snprintf(one, sizeof(one), "%s%s%s \u00b7 key "
+					 "%c\u2026%s%s", s->state,
+					 *s->state ? " \u00b7 " : "", s->size,
+					 s->key[0], *s->owner ? " \u00b7 " : "",
+					 s->owner);
+				CHECK_MSG(text_width(f, one) > w,
+					  "%d: %s, yet %s fits", w, out, one);
+			}
+		}
+	}
+	/* The issue's example at the default width keeps all but the
+	 * middle of the key. */
+	ui_status_fit(f, 451 - 2 * UI_MARGIN, &status_cases[0], out,
+		      sizeof(out));
+	CHECK_MSG(strstr(out, "16384 x 16384") && strstr(out, "\u2026") &&
+		  strstr(out, "shared by pid 4194304"), "%s", out);
+}
+
+/* SDL_ttf's wrapper breaks at spaces, not at U+00A0: at every width the
+ * rendered first line of "... of 245<nbsp>MiB" ends before "245" or
+ * after "MiB", never between. */
+static void check_nbsp_wrap(TTF_Font *f)
+{
+	static const char msg[] = "over the limit of 245\u00a0MiB";
+	int before = text_width(f, "over the limit of");
+	int with_num = text_width(f, "over the limit of 245");
+	int all = text_width(f, msg);
+
+	for (int w = before + 1; w < all; w++) {
+		SDL_Surface *s = TTF_RenderUTF8_Blended_Wrapped(
+			f, msg, (SDL_Color){ 0, 0, 0, 255 }, (Uint32)w);
+		int right = -1, line = TTF_FontLineSkip(f);
+
+		for (int y = 0; s && y < line && y < s->h; y++)
+			for (int x = 0; x < s->w; x++) {
+				Uint32 p = ((Uint32 *)((Uint8 *)s->pixels +
+						       y * s->pitch))[x];
+
+				if ((p >> 24) > 64 && x > right)
+					right = x;
+			}
+		CHECK_MSG(s && right < with_num - 2, "at %d px the first line "
+			  "ends at %d: the number stayed, its unit went", w,
+			  right);
+		SDL_FreeSurface(s);
+	}
 }
 
 int main(void)
@@ -530,6 +636,10 @@ int main(void)
 	CHECK(r && f);
 	if (r && f)
 		check_drawing(r, f);
+	if (f) {
+		check_status_fit(f);
+		check_nbsp_wrap(f);
+	}
 	if (f)
 		TTF_CloseFont(f);
 	if (r)

@@ -62,6 +62,7 @@
 #include <unistd.h>
 
 #include "app/ui.h"
+#include "app/ui_inspect.h"
 #include "image/scale.h"
 #include "check.h"
 #include "testutil.h"

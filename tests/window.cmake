@@ -23,7 +23,8 @@ add_executable(test_gui_dummy ${_win_dir}/test_gui_dummy.c)
 target_link_libraries(test_gui_dummy PRIVATE app testutil)
 add_dependencies(test_gui_dummy sharedmemory shmimage shm-decode)
 # One CTest test per case, so a failure names what broke.
-foreach(_case cli handover realowner ownergone async quality)
+foreach(_case cli handover realowner ownergone async quality openhold keys
+              waiting status)
   add_test(NAME window.gui_dummy.${_case}
            COMMAND test_gui_dummy $<TARGET_FILE:sharedmemory>
                    $<TARGET_FILE:shmimage> $<TARGET_FILE:shm-decode>

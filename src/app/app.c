@@ -229,7 +229,7 @@ static int open_font(struct app *a, struct err *err)
 	TTF_Font *f;
 	int min_w, min_h;
 
-	f = TTF_OpenFont(a->font_path, ui_px(a->scale, UI_FONT_PT));
+	f = TTF_OpenFont(a->font_path, theme_px(a->scale, UI_FONT_PT));
 	if (!f) {
 		err_set(err, "cannot open font %s: %s", a->font_path,
 			TTF_GetError());
@@ -331,54 +331,54 @@ static SDL_Texture *image_texture(struct app *a, const struct seg *seg,
 	return a->tex;
 }
 
-struct app *app_create(const struct app_options *o, struct err *err)
+/* The font first: without one there is nothing to show, and the user
+ * should hear it before a blank window appears. Returns 0, or -1. */
+static int find_font(struct app *a, const struct app_options *o,
+		     struct err *err)
 {
-	char decoder[PATH_MAX];
-	struct app *a;
-	int x, y;
-
-	a = calloc(1, sizeof(*a));
-	if (!a) {
-		err_set(err, "out of memory");
-		return NULL;
-	}
-	a->scale = 1.0f;
-
-	/* The font first: without one there is nothing to show, and the
-	 * user should hear it before a blank window appears. */
 	if (o->font) {
 		if (font_check_file(o->font, err) < 0) {
 			err_prefix(err, "cannot use --font");
-			goto fail;
+			return -1;
 		}
 		snprintf(a->font_path, sizeof(a->font_path), "%s", o->font);
-	} else if (font_find(FONT_DEFAULT_FAMILY, a->font_path,
-			     sizeof(a->font_path), err) < 0) {
-		err_prefix(err, "no font found for " FONT_DEFAULT_FAMILY);
-		goto fail;
+		return 0;
 	}
+	if (font_find(FONT_DEFAULT_FAMILY, a->font_path,
+		      sizeof(a->font_path), err) < 0) {
+		err_prefix(err, "no font found for " FONT_DEFAULT_FAMILY);
+		return -1;
+	}
+	return 0;
+}
+
+/* SDL video and SDL_ttf, the window and its renderer. Returns 0, or -1
+ * with the reason; what was started is in a for app_destroy(). */
+static int open_window(struct app *a, const struct app_options *o,
+		       struct err *err)
+{
+	int x, y;
 
 	/* A click that focuses the window also presses the button under
 	 * it, as in Qt. */
 	SDL_SetHint(SDL_HINT_MOUSE_FOCUS_CLICKTHROUGH, "1");
 	if (SDL_Init(SDL_INIT_VIDEO) < 0) {
 		err_set(err, "cannot start SDL video: %s", SDL_GetError());
-		goto fail;
+		return -1;
 	}
 	a->sdl_up = true;
 	if (TTF_Init() < 0) {
 		err_set(err, "cannot start SDL_ttf: %s", TTF_GetError());
-		goto fail;
+		return -1;
 	}
 	a->ttf_up = true;
-
 	window_place(o, &x, &y);
 	a->win = SDL_CreateWindow(WINDOW_TITLE, x, y, WINDOW_W, WINDOW_H,
 				  SDL_WINDOW_RESIZABLE |
 				  SDL_WINDOW_ALLOW_HIGHDPI);
 	if (!a->win) {
 		err_set(err, "cannot open a window: %s", SDL_GetError());
-		goto fail;
+		return -1;
 	}
 	a->ren = SDL_CreateRenderer(a->win, -1, SDL_RENDERER_ACCELERATED);
 	if (!a->ren)
@@ -386,13 +386,44 @@ struct app *app_create(const struct app_options *o, struct err *err)
 					    SDL_RENDERER_SOFTWARE);
 	if (!a->ren) {
 		err_set(err, "cannot create a renderer: %s", SDL_GetError());
-		goto fail;
+		return -1;
 	}
 	/* SDL starts text input at init on desktops; only the chooser's
 	 * name field wants it, or the F that opens the chooser would also
 	 * be typed into it. */
 	SDL_StopTextInput();
+	return 0;
+}
 
+/* The dialog, with the decoder helper next to us unless --decoder. */
+static int start_dialog(struct app *a, const struct app_options *o,
+			struct err *err)
+{
+	char decoder[PATH_MAX];
+
+	if (o->decoder)
+		snprintf(decoder, sizeof(decoder), "%s", o->decoder);
+	else if (img_decoder_path(decoder, sizeof(decoder), err) < 0)
+		return -1;
+	a->dialog = dialog_create(&(struct dialog_config){
+		.key = o->key, .limits = o->limits, .decoder = decoder,
+		.follow = o->follow, .ctx = a, .wake = wake, .report = report,
+	}, err);
+	return a->dialog ? 0 : -1;
+}
+
+struct app *app_create(const struct app_options *o, struct err *err)
+{
+	struct app *a;
+
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		err_set(err, "out of memory");
+		return NULL;
+	}
+	a->scale = 1.0f;
+	if (find_font(a, o, err) < 0 || open_window(a, o, err) < 0)
+		goto fail;
 	a->scale = compute_scale(a);
 	if (open_font(a, err) < 0)
 		goto fail;
@@ -412,15 +443,7 @@ struct app *app_create(const struct app_options *o, struct err *err)
 		err_set(err, "no SDL event left for the window's jobs");
 		goto fail;
 	}
-	if (o->decoder)
-		snprintf(decoder, sizeof(decoder), "%s", o->decoder);
-	else if (img_decoder_path(decoder, sizeof(decoder), err) < 0)
-		goto fail;
-	a->dialog = dialog_create(&(struct dialog_config){
-		.key = o->key, .limits = o->limits, .decoder = decoder,
-		.follow = o->follow, .ctx = a, .wake = wake, .report = report,
-	}, err);
-	if (!a->dialog)
+	if (start_dialog(a, o, err) < 0)
 		goto fail;
 	if (o->load) {
 		chooser_loaded(a->chooser, o->load);
@@ -461,8 +484,11 @@ static void open_chooser(struct app *a)
 {
 	bool redraw = false;
 
+	a->dirty = true;
+	/* Not during a load: the dialog then says why instead. */
+	if (!dialog_choose_begin(a->dialog))
+		return;
 	ui_pointer_left(a->ui, &redraw);
-	dialog_choose_begin(a->dialog);
 	/* Where the last file loaded is; before any, in the samples. */
 	chooser_open(a->chooser, APP_ASSETS_DIR);
 	a->dirty = true;
@@ -629,9 +655,11 @@ static void handle_event(struct app *a, SDL_Event *ev)
 static void draw(struct app *a)
 {
 	const struct seg *seg = dialog_segment(a->dialog);
+	const struct dialog_status *st = dialog_status_parts(a->dialog);
 	struct ui_content c = {
 		.message = dialog_message(a->dialog),
-		.status = dialog_status(a->dialog),
+		.status = { st->state, st->state_short, st->size, st->key,
+			    st->owner, st->owner_short },
 	};
 
 	if (seg) {
@@ -748,6 +776,11 @@ const struct chooser *app_chooser(const struct app *a)
 float app_scale(const struct app *a)
 {
 	return a->scale;
+}
+
+const char *app_status_drawn(const struct app *a)
+{
+	return ui_status_drawn(a->ui);
 }
 
 SDL_Texture *app_image_texture(const struct app *a)

@@ -8,6 +8,8 @@
 #define APP_APP_INSPECT_H
 
 #include "app/app.h"
+#include "app/dialog_inspect.h"
+#include "app/ui_inspect.h"
 
 /* Draws the current state (without presenting) and reads rect of it
  * (renderer pixels; NULL: all) as RGBA32 into pixels. Returns 0, or -1
@@ -25,6 +27,9 @@ const struct chooser *app_chooser(const struct app *a);
 
 /* Pixels per window point (2 on a HiDPI display, 1 elsewhere). */
 float app_scale(const struct app *a);
+
+/* The status line as last drawn: shortened to the window's width. */
+const char *app_status_drawn(const struct app *a);
 
 /* The texture the image is drawn from (NULL when none is shown): made at
  * the size it is shown, from the segment's mapping. */

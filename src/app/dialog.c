@@ -1,5 +1,6 @@
 /* dialog.c - the load/display state machine of the window, free of drawing. */
 #include "app/dialog.h"
+#include "app/dialog_inspect.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,25 +13,37 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "shm/name.h"
 #include "shm/share.h"
 
-/* A message is a Qt text plus a reason of at most ERR_MAX bytes. */
-#define MESSAGE_MAX (ERR_MAX + 256)
-#define STATUS_MAX (NAME_KEY_MAX + 160)
+/* A message is a heading plus a reason of at most ERR_MAX bytes, which
+ * may grow by a byte per no-break space put in. */
+#define MESSAGE_MAX (2 * ERR_MAX + 256)
+#define STATUS_MAX (NAME_KEY_MAX + 256)
 
-/* What the image area shows: the segment held, or a text. */
+/* What the image area shows under a load or the chooser, which both
+ * cover it: the segment held, a failure, or nothing (the hint, or the
+ * waiting text while following). */
+enum view_kind { VIEW_NOTHING, VIEW_IMAGE, VIEW_ERROR };
+
 struct view {
-	bool image;
-	char message[MESSAGE_MAX];
+	enum view_kind kind;
+	char message[MESSAGE_MAX];	/* VIEW_ERROR's heading and reason */
 };
 
-/* A decode in the helper, waited for on a thread. */
-struct load {
-	struct img_decoder *dec;	/* NULL when no load runs */
+/* A load: the file opened, handed to the helper and decoded, on a thread
+ * of its own, because open() alone can block for as long as a hung
+ * network mount likes. Shared by the dialog and the thread; whichever
+ * lets go last frees it, so a cancel never waits for a blocked open. */
+struct load_job {
+	struct img_decoder *dec;
+	struct dialog *d;		/* for wake(), until abandoned */
 	pthread_t thread;
+	pthread_mutex_t lock;		/* abandoned against wake() */
+	bool abandoned;			/* the dialog let go of it */
+	atomic_int refs;
 	atomic_bool done;
 	int rc;
+	enum img_failure failure;
 	struct seg seg;
 	struct err err;
 	char path[PATH_MAX];
@@ -89,15 +102,18 @@ struct dialog {
 	bool shown_alive;		/* as the status last said */
 
 	struct view view;
-	struct view before_choice;	/* valid while choosing */
 	bool choosing;
 	bool follow;
+	bool busy_note;			/* F or M was refused during the load */
 
-	struct load load;
+	struct load_job *job;		/* the load in progress, or NULL */
+	char loading[MESSAGE_MAX - 64];	/* its text */
 	struct attach attach;
 	struct watch watch;
 
+	struct dialog_status parts;
 	char status[STATUS_MAX];
+	char message[MESSAGE_MAX];	/* what dialog_message() shows */
 	uint64_t generation;
 };
 
@@ -109,6 +125,21 @@ static void wake(struct dialog *d)
 
 /* ---- what is shown ---- */
 
+enum dialog_state dialog_state(const struct dialog *d)
+{
+	/* A load covers everything until it ends or is cancelled, so a
+	 * key pressed meanwhile cannot hide it. */
+	if (d->job)
+		return DIALOG_LOADING;
+	if (d->choosing)
+		return DIALOG_CHOOSING;
+	if (d->view.kind == VIEW_IMAGE)
+		return d->shown_owner == getpid() ? DIALOG_OWN : DIALOG_OTHER;
+	if (d->view.kind == VIEW_ERROR)
+		return DIALOG_ERROR;
+	return d->follow ? DIALOG_WAITING : DIALOG_EMPTY;
+}
+
 static bool owner_alive(const struct dialog *d)
 {
 	/* Until the watch has looked, the attach just vouched for it. */
@@ -116,63 +147,181 @@ static bool owner_alive(const struct dialog *d)
 	       atomic_load(&d->watch.owner) == (int)d->shown_owner;
 }
 
-static void image_status(struct dialog *d, char *who, size_t len)
+#define PART(field, ...) snprintf(p->field, sizeof(p->field), __VA_ARGS__)
+
+/* Who shares the image shown, long and short. */
+static void owner_parts(struct dialog *d, struct dialog_status *p)
 {
 	d->shown_alive = owner_alive(d);
-	if (d->shown_owner == getpid())
-		snprintf(who, len, "%s", d->share ? "shared by this window" :
-			 "no longer shared");
-	else if (d->shown_alive)
-		snprintf(who, len, "shared by pid %d", (int)d->shown_owner);
-	else
-		snprintf(who, len, "pid %d stopped sharing it",
-			 (int)d->shown_owner);
+	PART(size, "%u x %u", (unsigned)d->shown.info.width,
+	     (unsigned)d->shown.info.height);
+	if (d->shown_owner == getpid()) {
+		PART(owner, "%s", d->share ? "shared by this window" :
+		     "no longer shared");
+		PART(owner_short, "%s", d->share ? "shared here" : "not shared");
+	} else if (d->shown_alive) {
+		PART(owner, "shared by pid %d", (int)d->shown_owner);
+		PART(owner_short, "pid %d", (int)d->shown_owner);
+	} else {
+		PART(owner, "pid %d stopped sharing it", (int)d->shown_owner);
+		PART(owner_short, "pid %d stopped", (int)d->shown_owner);
+	}
+	if (d->follow && !d->shown_alive)
+		PART(state, "Following \u00b7 waiting for the next image");
+	else if (d->follow)
+		PART(state, "Following");
+	PART(state_short, "%s", d->follow && !d->shown_alive ? "Waiting" :
+	     d->follow ? "Following" : "");
+}
+
+/* The state's part when no image is shown. */
+static void text_parts(struct dialog *d, struct dialog_status *p)
+{
+	const struct seg *own = d->share ? share_segment(d->share) : NULL;
+	const char *follow = d->follow ? "Following \u00b7 " : "";
+
+	switch (dialog_state(d)) {
+	case DIALOG_LOADING:
+		PART(state, "%sLoading \u00b7 Esc cancels", follow);
+		PART(state_short, "Loading \u00b7 Esc cancels");
+		return;
+	case DIALOG_CHOOSING:
+		PART(state, "%sChoosing a file \u00b7 Esc cancels", follow);
+		PART(state_short, "Choosing a file");
+		return;
+	case DIALOG_WAITING:
+		PART(state, "Following \u00b7 waiting for an image");
+		PART(state_short, "Waiting");
+		return;
+	default:
+		break;
+	}
+	if (own) {
+		/* The message covers the image, but the segment is still
+		 * served: say so, or the user would think it is gone. */
+		PART(state, "%sStill sharing \u00b7 M shows it", follow);
+		PART(state_short, "Still sharing");
+		PART(size, "%u x %u", (unsigned)own->info.width,
+		     (unsigned)own->info.height);
+	} else {
+		PART(state, "%sNothing shared by this window", follow);
+		PART(state_short, "Not sharing");
+	}
+}
+
+static void join(char *out, size_t len, const char *part)
+{
+	size_t n = strlen(out);
+
+	if (*part && n < len)
+		snprintf(out + n, len - n, "%s%s", n ? " \u00b7 " : "", part);
 }
 
 static void update_status(struct dialog *d)
 {
-	const struct seg *own = d->share ? share_segment(d->share) : NULL;
-	/* First, so a narrow window elides something else. */
-	const char *follow = d->follow ? "Following \u00b7 " : "";
-	char who[64];
+	struct dialog_status *p = &d->parts;
+	char key[NAME_KEY_MAX + 8];
 
-	if (d->view.image) {
-		image_status(d, who, sizeof(who));
-		snprintf(d->status, sizeof(d->status),
-			 "%s%u x %u \u00b7 key %s \u00b7 %s", follow,
-			 (unsigned)d->shown.info.width,
-			 (unsigned)d->shown.info.height, d->key, who);
-	} else if (d->load.dec) {
-		snprintf(d->status, sizeof(d->status),
-			 "%sEsc cancels \u00b7 key %s", follow, d->key);
-	} else if (own) {
-		/* The message covers the image, but the segment is still
-		 * served: say so, or the user would think it is gone. */
-		snprintf(d->status, sizeof(d->status),
-			 "%sStill sharing %u x %u under key %s \u00b7 M shows "
-			 "it", follow, (unsigned)own->info.width,
-			 (unsigned)own->info.height, d->key);
-	} else {
-		snprintf(d->status, sizeof(d->status),
-			 "%skey %s \u00b7 nothing shared by this window",
-			 follow, d->key);
+	memset(p, 0, sizeof(*p));
+	PART(key, "%s", d->key);
+	if (d->view.kind == VIEW_IMAGE && !d->job && !d->choosing)
+		owner_parts(d, p);
+	else
+		text_parts(d, p);
+	d->status[0] = '\0';
+	snprintf(key, sizeof(key), "key %s", d->key);
+	join(d->status, sizeof(d->status), p->state);
+	join(d->status, sizeof(d->status), p->size);
+	join(d->status, sizeof(d->status), key);
+	join(d->status, sizeof(d->status), p->owner);
+}
+
+/* The image area's text for the state. */
+static void update_message(struct dialog *d)
+{
+	switch (dialog_state(d)) {
+	case DIALOG_LOADING:
+		snprintf(d->message, sizeof(d->message), "%s%s%s", d->loading,
+			 d->busy_note ? "\n" : "",
+			 d->busy_note ? DIALOG_TEXT_BUSY : "");
+		break;
+	case DIALOG_CHOOSING:
+		snprintf(d->message, sizeof(d->message), DIALOG_TEXT_SELECT);
+		break;
+	case DIALOG_WAITING:
+		snprintf(d->message, sizeof(d->message),
+			 DIALOG_TEXT_WAITING " %s\u2026", d->key);
+		break;
+	case DIALOG_EMPTY:
+		snprintf(d->message, sizeof(d->message), DIALOG_TEXT_HINT);
+		break;
+	case DIALOG_ERROR:
+		snprintf(d->message, sizeof(d->message), "%s",
+			 d->view.message);
+		break;
+	default:
+		d->message[0] = '\0';
+		break;
 	}
 }
 
 static void changed(struct dialog *d)
 {
 	update_status(d);
+	update_message(d);
 	d->generation++;
+}
+
+/* Puts a no-break space (U+00A0) between a number and its unit ("245
+ * MiB", "20 s", "30000 x 30000 pixels"), so a wrapped message never ends
+ * a line with the number and starts the next with the unit. */
+static void glue_units(const char *in, char *out, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB",
+		"TiB", "bytes", "s", "ms", "pixels", "x", "MB", "KB" };
+	size_t o = 0;
+
+	for (size_t i = 0; in[i] && o + 3 < len; i++) {
+		bool glue = false;
+
+		if (in[i] == ' ' && i > 0 && in[i - 1] >= '0' &&
+		    in[i - 1] <= '9') {
+			for (size_t u = 0; u < sizeof(units) / sizeof(*units);
+			     u++) {
+				size_t n = strlen(units[u]);
+				char after = in[i + 1 + n];
+
+				if (strncmp(in + i + 1, units[u], n) == 0 &&
+				    (after == '\0' || after == ' ' ||
+				     after == ',' || after == ')' ||
+				     after == ';' || after == '.'))
+					glue = true;
+			}
+		}
+		/* The second space of "30000 x 30000". */
+		if (in[i] == ' ' && i > 1 && in[i - 1] == 'x' &&
+		    in[i - 2] == ' ' && in[i + 1] >= '0' && in[i + 1] <= '9')
+			glue = true;
+		if (glue) {
+			memcpy(out + o, "\u00a0", 2);
+			o += 2;
+		} else {
+			out[o++] = in[i];
+		}
+	}
+	out[o] = '\0';
 }
 
 static void show_text(struct dialog *d, const char *text, const char *reason)
 {
-	d->view.image = false;
-	if (reason && *reason)
-		snprintf(d->view.message, sizeof(d->view.message), "%s\n%s",
-			 text, reason);
-	else
-		snprintf(d->view.message, sizeof(d->view.message), "%s", text);
+	char glued[MESSAGE_MAX];
+
+	d->view.kind = VIEW_ERROR;
+	glue_units(reason ? reason : "", glued, sizeof(glued));
+	/* The reason is cut, never the heading. */
+	snprintf(d->view.message, sizeof(d->view.message), "%.200s%s%.*s",
+		 text, *glued ? "\n" : "",
+		 (int)(sizeof(d->view.message) - 202), glued);
 	changed(d);
 }
 
@@ -185,24 +334,18 @@ static void show_segment(struct dialog *d, struct seg *seg, pid_t owner)
 	d->shown = *seg;
 	seg_init(seg);
 	d->shown_owner = owner;
-	d->view.image = true;
-	d->view.message[0] = '\0';
+	d->view.kind = VIEW_IMAGE;
 	watch_restart(d);
 	changed(d);
 }
 
 /* What the image area goes back to when a choice or a load is
  * cancelled: the image still held, never an old error about another
- * file; the hint when there is none. */
+ * file; the hint (or the waiting text) when there is none. */
 static void rest(struct dialog *d)
 {
-	if (d->shown.fd >= 0) {
-		d->view.image = true;
-		d->view.message[0] = '\0';
-		changed(d);
-	} else {
-		show_text(d, DIALOG_TEXT_HINT, NULL);
-	}
+	d->view.kind = d->shown.fd >= 0 ? VIEW_IMAGE : VIEW_NOTHING;
+	changed(d);
 }
 
 /* ---- the watch ---- */
@@ -362,125 +505,216 @@ static void spare_start(struct dialog *d)
 					     &d->cfg.limits, &err);
 }
 
+static void job_unref(struct load_job *job)
+{
+	if (atomic_fetch_sub(&job->refs, 1) != 1)
+		return;
+	img_decoder_destroy(job->dec);
+	seg_finish(&job->seg);
+	pthread_mutex_destroy(&job->lock);
+	free(job);
+}
+
 static void *load_run(void *arg)
 {
-	struct dialog *d = arg;
+	struct load_job *job = arg;
 
-	d->load.rc = img_decoder_finish(d->load.dec, &d->load.seg,
-					&d->load.err);
-	atomic_store(&d->load.done, true);
-	wake(d);
+	/* The open is here, not on the window's thread: it may block. */
+	job->rc = img_decoder_send(job->dec, job->path, &job->err);
+	if (job->rc == 0)
+		job->rc = img_decoder_finish(job->dec, &job->seg, &job->err);
+	job->failure = job->rc == 0 ? IMG_FAILURE_NONE :
+		       img_decoder_cancelled(job->dec) ? IMG_FAILURE_CANCELLED :
+		       img_decoder_failure(job->dec);
+	atomic_store(&job->done, true);
+	pthread_mutex_lock(&job->lock);
+	if (!job->abandoned)
+		wake(job->d);
+	pthread_mutex_unlock(&job->lock);
+	job_unref(job);
 	return NULL;
 }
 
-static void load_failed(struct dialog *d, const char *headline)
+/* The heading above a failed load's reason. The helper's size refusals
+ * come back as its text ("over the limit of 256 MiB", "at most 16384 x
+ * 16384 can be shared"), the only failures told apart by their words. */
+static const char *heading(enum img_failure kind, const char *reason)
 {
-	if (d->load.report && d->cfg.report)
-		d->cfg.report(d->cfg.ctx, d->load.err.msg);
-	show_text(d, headline, d->load.err.msg);
+	switch (kind) {
+	case IMG_FAILURE_OPEN:
+		return DIALOG_TEXT_OPEN;
+	case IMG_FAILURE_TIMEOUT:
+		return DIALOG_TEXT_TIMEOUT;
+	case IMG_FAILURE_SANDBOX:
+		return DIALOG_TEXT_SANDBOX;
+	case IMG_FAILURE_DECODER:
+		return DIALOG_TEXT_DECODER;
+	case IMG_FAILURE_REFUSED:
+		if (strstr(reason, " limit") || strstr(reason, "can be shared"))
+			return DIALOG_TEXT_TOO_LARGE;
+		return DIALOG_TEXT_NOT_IMAGE;
+	default:
+		return DIALOG_TEXT_NOT_IMAGE;
+	}
+}
+
+static void load_failed(struct dialog *d, bool report, const char *headline,
+			struct err *err)
+{
+	if (report && d->cfg.report)
+		d->cfg.report(d->cfg.ctx, err->msg);
+	show_text(d, headline, err->msg);
 }
 
 /* Publishes the decoded segment and shows it, through a read-only
  * mapping of its own, as any reader would. */
-static void publish(struct dialog *d)
+static void publish(struct dialog *d, struct load_job *job)
 {
 	struct seg mine;
 	int fd;
 
 	if (!d->share) {
-		d->share = share_create(d->key, &d->load.err);
+		d->share = share_create(d->key, &job->err);
 		if (!d->share) {
-			load_failed(d, DIALOG_TEXT_CREATE);
+			load_failed(d, job->report, DIALOG_TEXT_CREATE,
+				    &job->err);
 			return;
 		}
 	}
-	if (share_publish(d->share, &d->load.seg, &d->load.err) < 0) {
-		load_failed(d, DIALOG_TEXT_CREATE);
+	if (share_publish(d->share, &job->seg, &job->err) < 0) {
+		load_failed(d, job->report, DIALOG_TEXT_CREATE, &job->err);
 		return;
 	}
 	fd = fcntl(share_segment(d->share)->fd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0 || seg_open(&mine, fd, UINT64_MAX, &d->load.err) < 0) {
+	if (fd < 0 || seg_open(&mine, fd, UINT64_MAX, &job->err) < 0) {
 		if (fd < 0)
-			err_errno(&d->load.err, errno, "cannot show it");
-		load_failed(d, DIALOG_TEXT_CREATE);
+			err_errno(&job->err, errno, "cannot show it");
+		load_failed(d, job->report, DIALOG_TEXT_CREATE, &job->err);
 		return;
 	}
 	show_segment(d, &mine, getpid());
 }
 
-static void load_poll(struct dialog *d)
+/* The load is over for the dialog: the view shows what follows it. */
+static void load_end(struct dialog *d)
 {
-	bool cancelled;
-
-	if (!d->load.dec || !atomic_load(&d->load.done))
-		return;
-	pthread_join(d->load.thread, NULL);
-	cancelled = img_decoder_cancelled(d->load.dec);
-	img_decoder_destroy(d->load.dec);
-	d->load.dec = NULL;
-	if (d->load.rc == 0) {
-		publish(d);
-	} else if (cancelled) {
-		rest(d);
-	} else {
-		err_prefix(&d->load.err, "%s", d->load.path);
-		load_failed(d, DIALOG_TEXT_NOT_IMAGE);
-	}
-	seg_finish(&d->load.seg);
+	d->job = NULL;
+	d->busy_note = false;
 	spare_start(d);
 }
 
-void dialog_load_from_file(struct dialog *d, const char *path, bool report)
+static void load_poll(struct dialog *d)
+{
+	struct load_job *job = d->job;
+
+	if (!job || !atomic_load(&job->done))
+		return;
+	pthread_join(job->thread, NULL);
+	load_end(d);
+	if (job->rc == 0) {
+		publish(d, job);
+	} else if (job->failure == IMG_FAILURE_CANCELLED) {
+		rest(d);
+	} else {
+		/* open()'s reason names the file already. */
+		if (job->failure != IMG_FAILURE_OPEN &&
+		    job->failure != IMG_FAILURE_FILE)
+			err_prefix(&job->err, "%s", job->path);
+		load_failed(d, job->report, heading(job->failure,
+						    job->err.msg), &job->err);
+	}
+	job_unref(job);
+}
+
+/* A key that cannot act during a load says why, in the load's view. */
+static bool refuse_while_loading(struct dialog *d)
+{
+	if (!d->job)
+		return false;
+	if (!d->busy_note) {
+		d->busy_note = true;
+		changed(d);
+	}
+	return true;
+}
+
+static struct load_job *job_new(struct dialog *d, const char *path,
+				bool report)
+{
+	struct load_job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->d = d;
+	job->report = report;
+	atomic_init(&job->refs, 2);	/* the dialog's and the thread's */
+	seg_init(&job->seg);
+	pthread_mutex_init(&job->lock, NULL);
+	snprintf(job->path, sizeof(job->path), "%s", path);
+	spare_start(d);
+	job->dec = d->spare;
+	d->spare = NULL;
+	if (!job->dec)
+		job->dec = img_decoder_start(d->decoder, d->key,
+					     &d->cfg.limits, &job->err);
+	return job;
+}
+
+bool dialog_load_from_file(struct dialog *d, const char *path, bool report)
 {
 	const char *name = strrchr(path, '/');
-	struct img_decoder *dec;
-	char text[MESSAGE_MAX];
+	struct load_job *job;
+	struct err err;
 
-	dialog_cancel_load(d);
+	load_poll(d);
+	if (refuse_while_loading(d))
+		return false;
 	d->choosing = false;
-	d->load.report = report;
-	snprintf(d->load.path, sizeof(d->load.path), "%s", path);
-	spare_start(d);
-	dec = d->spare;
-	d->spare = NULL;
-	if (!dec)
-		dec = img_decoder_start(d->decoder, d->key, &d->cfg.limits,
-					&d->load.err);
-	if (!dec || img_decoder_send(dec, path, &d->load.err) < 0) {
-		img_decoder_destroy(dec);
-		load_failed(d, DIALOG_TEXT_NOT_IMAGE);
+	job = job_new(d, path, report);
+	if (!job || !job->dec ||
+	    pthread_create(&job->thread, NULL, load_run, job) != 0) {
+		err_set(&err, "%s", job && !job->dec ? job->err.msg :
+			"cannot start the load");
+		if (job) {
+			/* No thread holds the thread's reference. */
+			atomic_store(&job->refs, 1);
+			job_unref(job);
+		}
+		load_failed(d, report, DIALOG_TEXT_DECODER, &err);
 		spare_start(d);
-		return;
+		return true;
 	}
-	atomic_store(&d->load.done, false);
-	d->load.dec = dec;
-	if (pthread_create(&d->load.thread, NULL, load_run, d) != 0) {
-		img_decoder_destroy(dec);
-		d->load.dec = NULL;
-		err_set(&d->load.err, "cannot start a thread");
-		load_failed(d, DIALOG_TEXT_NOT_IMAGE);
-		return;
-	}
-	snprintf(text, sizeof(text), DIALOG_TEXT_LOADING " %s\u2026",
-		 name ? name + 1 : path);
-	show_text(d, text, NULL);
+	d->job = job;
+	snprintf(d->loading, sizeof(d->loading), DIALOG_TEXT_LOADING
+		 " %s\u2026", name ? name + 1 : path);
+	changed(d);
+	return true;
 }
 
 bool dialog_loading(const struct dialog *d)
 {
-	return d->load.dec != NULL;
+	return d->job != NULL;
 }
 
 bool dialog_cancel_load(struct dialog *d)
 {
+	struct load_job *job;
+
 	/* A decode that already ended is taken as it is, not cancelled. */
 	load_poll(d);
-	if (!d->load.dec)
+	job = d->job;
+	if (!job)
 		return false;
-	img_decoder_cancel(d->load.dec);
-	/* The helper is dead; its end reaches the thread at once. */
-	pthread_join(d->load.thread, NULL);
-	load_poll(d);
+	img_decoder_cancel(job->dec);
+	/* The thread may sit in open() for a long time yet: it ends on
+	 * its own, reaps the helper and frees the job. */
+	pthread_mutex_lock(&job->lock);
+	job->abandoned = true;
+	pthread_mutex_unlock(&job->lock);
+	pthread_detach(job->thread);
+	job_unref(job);
+	load_end(d);
+	rest(d);
 	return true;
 }
 
@@ -500,11 +734,10 @@ struct dialog *dialog_create(const struct dialog_config *cfg, struct err *err)
 	d->cfg.key = d->key;
 	d->cfg.decoder = d->decoder;
 	seg_init(&d->shown);
-	seg_init(&d->load.seg);
 	seg_init(&d->attach.seg);
 	pthread_mutex_init(&d->watch.lock, NULL);
 	d->follow = cfg->follow;
-	show_text(d, DIALOG_TEXT_HINT, NULL);
+	rest(d);
 	spare_start(d);
 	watch_restart(d);
 	return d;
@@ -528,6 +761,9 @@ void dialog_destroy(struct dialog *d)
 
 void dialog_load_from_memory(struct dialog *d)
 {
+	load_poll(d);
+	if (refuse_while_loading(d))
+		return;
 	d->choosing = false;
 	attach_start(d, false);
 }
@@ -554,7 +790,8 @@ void dialog_poll(struct dialog *d)
 
 	load_poll(d);
 	attach_poll(d);
-	if (d->follow && news != d->watch.seen) {
+	/* News waits for the load to end: the load stays on screen. */
+	if (d->follow && news != d->watch.seen && !d->job) {
 		d->watch.seen = news;
 		attach_start(d, true);
 	}
@@ -564,22 +801,25 @@ void dialog_poll(struct dialog *d)
 		pthread_mutex_lock(&d->watch.lock);
 		snprintf(reason, sizeof(reason), "%s", d->watch.refused);
 		pthread_mutex_unlock(&d->watch.lock);
-		if (d->follow && !d->view.image && !d->load.dec)
+		if (d->follow && d->view.kind != VIEW_IMAGE && !d->job)
 			show_text(d, DIALOG_TEXT_ATTACH, reason);
 	}
 	/* The owner of the image shown may have gone. */
-	if (d->view.image && d->shown_owner != getpid() &&
-	    owner_alive(d) != d->shown_alive)
+	if (d->view.kind == VIEW_IMAGE && d->shown_owner != getpid() &&
+	    owner_alive(d) != d->shown_alive) {
+		d->shown_alive = owner_alive(d);
 		changed(d);
+	}
 }
 
-void dialog_choose_begin(struct dialog *d)
+bool dialog_choose_begin(struct dialog *d)
 {
-	if (!d->choosing) {
-		d->before_choice = d->view;
-		d->choosing = true;
-	}
-	show_text(d, DIALOG_TEXT_SELECT, NULL);
+	load_poll(d);
+	if (refuse_while_loading(d))
+		return false;
+	d->choosing = true;
+	changed(d);
+	return true;
 }
 
 void dialog_choose_end(struct dialog *d)
@@ -587,28 +827,29 @@ void dialog_choose_end(struct dialog *d)
 	if (!d->choosing)
 		return;
 	d->choosing = false;
-	/* A load still running says so again. */
-	if (d->load.dec) {
-		d->view = d->before_choice;
-		changed(d);
-	} else {
-		rest(d);
-	}
+	rest(d);
 }
 
 const struct seg *dialog_segment(const struct dialog *d)
 {
-	return d->view.image ? &d->shown : NULL;
+	enum dialog_state s = dialog_state(d);
+
+	return s == DIALOG_OWN || s == DIALOG_OTHER ? &d->shown : NULL;
 }
 
 const char *dialog_message(const struct dialog *d)
 {
-	return d->view.image ? "" : d->view.message;
+	return d->message;
 }
 
 const char *dialog_status(const struct dialog *d)
 {
 	return d->status;
+}
+
+const struct dialog_status *dialog_status_parts(const struct dialog *d)
+{
+	return &d->parts;
 }
 
 uint64_t dialog_generation(const struct dialog *d)
@@ -623,5 +864,5 @@ bool dialog_is_sharing(const struct dialog *d)
 
 pid_t dialog_image_owner(const struct dialog *d)
 {
-	return d->view.image ? d->shown_owner : 0;
+	return dialog_segment(d) ? d->shown_owner : 0;
 }

@@ -42,7 +42,7 @@ int theme_px(float scale, int points)
 {
 	int p = (int)lroundf((float)points * scale);
 
-	return p < 1 ? 1 : p;
+	return p < 1 && points > 0 ? 1 : p;
 }
 
 void theme_set_color(SDL_Renderer *r, SDL_Color c)

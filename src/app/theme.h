@@ -40,8 +40,8 @@ enum theme_look {
 	THEME_DISABLED,
 };
 
-/* Points to pixels at scale, rounded to nearest and at least 1: a line
- * or a padding never vanishes. */
+/* Points to pixels at scale (pixels per point), rounded to nearest; a
+ * positive size is at least one pixel. */
 int theme_px(float scale, int points);
 
 void theme_set_color(SDL_Renderer *r, SDL_Color c);

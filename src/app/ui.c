@@ -1,5 +1,6 @@
 /* ui.c - layout, buttons and drawing of the window. */
 #include "app/ui.h"
+#include "app/ui_inspect.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -31,13 +32,9 @@ struct ui {
 	enum ui_action focus;
 
 	struct text_cache message, status;
+	char status_text[512];		/* as last drawn */
 	SDL_Texture *checker;
 };
-
-int ui_px(float scale, int points)
-{
-	return (int)lroundf((float)points * scale);
-}
 
 static int nonneg(int v)
 {
@@ -51,7 +48,7 @@ void ui_min_size(TTF_Font *font, float scale, int *w, int *h)
 	int label = load > show ? load : show;
 
 	/* The font is opened for the scale, so its widths are pixels; a
-	 * point more than the quotient absorbs the rounding of ui_px(). */
+	 * point more than the quotient absorbs the rounding of theme_px(). */
 	*w = 2 * UI_MARGIN + 2 * THEME_LABEL_PAD + (int)ceilf(label / scale) + 1;
 	*h = 2 * UI_MARGIN + 2 * UI_BUTTON_H + 2 * UI_SPACING + UI_STATUS_H +
 	     UI_MIN_IMAGE_H;
@@ -59,10 +56,10 @@ void ui_min_size(TTF_Font *font, float scale, int *w, int *h)
 
 void ui_layout_compute(struct ui_layout *l, int w, int h, float scale)
 {
-	int m = ui_px(scale, UI_MARGIN);
-	int sp = ui_px(scale, UI_SPACING);
-	int bh = ui_px(scale, UI_BUTTON_H);
-	int sh = ui_px(scale, UI_STATUS_H);
+	int m = theme_px(scale, UI_MARGIN);
+	int sp = theme_px(scale, UI_SPACING);
+	int bh = theme_px(scale, UI_BUTTON_H);
+	int sh = theme_px(scale, UI_STATUS_H);
 	int inner = nonneg(w - 2 * m), below;
 
 	/* Below the minimum size, which a window manager may not enforce,
@@ -339,7 +336,7 @@ void ui_pointer_left(struct ui *ui, bool *redraw)
 /* The shortcut's letter is underlined while the label still shows it. */
 static void draw_button(struct ui *ui, struct labelled *l, bool focused)
 {
-	int t = ui_px(ui->scale, 1), x, y, w;
+	int t = theme_px(ui->scale, 1), x, y, w;
 	SDL_Rect line;
 	char head[64];
 
@@ -362,7 +359,7 @@ static void draw_button(struct ui *ui, struct labelled *l, bool focused)
 
 static void draw_checker(struct ui *ui, const SDL_Rect *area)
 {
-	int cell = ui_px(ui->scale, CHECKER_PT);
+	int cell = theme_px(ui->scale, CHECKER_PT);
 	int tile = cell * CHECKER_CELLS;
 	int x, y;
 
@@ -382,7 +379,7 @@ static void draw_checker(struct ui *ui, const SDL_Rect *area)
 static void draw_image_area(struct ui *ui, const struct ui_content *c)
 {
 	const SDL_Rect *area = &ui->layout.image;
-	int pad = ui_px(ui->scale, 4);
+	int pad = theme_px(ui->scale, 4);
 	const char *msg;
 	int x, y, wrap;
 
@@ -410,10 +407,84 @@ static void draw_image_area(struct ui *ui, const struct ui_content *c)
 	text_draw(&ui->message, ui->r, x, y, area);
 }
 
+/* Joins the non-empty parts with " · "; key is shown as "key K". */
+static void status_join(char *out, size_t len, const char *state,
+			const char *size, const char *key, const char *owner)
+{
+	const char *parts[] = { state, size, key, owner };
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < 4; i++) {
+		if (!*parts[i] || n >= len)
+			continue;
+		n += (size_t)snprintf(out + n, len - n, "%s%s%s",
+				      n ? " \u00b7 " : "",
+				      parts[i] == key ? "key " : "", parts[i]);
+	}
+}
+
+/* The line with the key shortened in the middle to what the other parts
+ * leave, into out. False when not even one character of the key fits. */
+static bool key_fit(TTF_Font *font, int width, const struct ui_status *s,
+		    const char *size, char *out, size_t len)
+{
+	char key[256];
+	int room;
+
+	status_join(out, len, s->state, size, "x", s->owner);
+	/* The width left for the key's name: all but the placeholder;
+	 * kerning across the joins may want a pixel or two more. */
+	room = width - text_width(font, out) + text_width(font, "x");
+	for (int tries = 0; tries < 4 && room > 0; tries++, room -= 2) {
+		text_elide(font, s->key, room, TEXT_ELIDE_MIDDLE, key,
+			   sizeof(key));
+		if (!*key || strcmp(key, "\u2026") == 0)
+			return false;
+		status_join(out, len, s->state, size, key, s->owner);
+		if (text_width(font, out) <= width)
+			return true;
+	}
+	return false;
+}
+
+const char *ui_status_fit(TTF_Font *font, int width,
+			  const struct ui_status *s, char *out, size_t len)
+{
+	char last[512];
+
+	status_join(out, len, s->state, s->size, s->key, s->owner);
+	if (text_width(font, out) <= width)
+		return out;
+	/* The key first, in the middle, where a long key is least
+	 * recognisable anyway; then the size; then the key as a whole. */
+	if (*s->key && key_fit(font, width, s, s->size, out, len))
+		return out;
+	if (*s->key && key_fit(font, width, s, "", out, len))
+		return out;
+	status_join(out, len, s->state, "", "", s->owner);
+	if (text_width(font, out) <= width)
+		return out;
+	status_join(out, len, s->state_short, "", "", s->owner);
+	if (text_width(font, out) <= width)
+		return out;
+	status_join(last, sizeof(last), s->state_short, "", "",
+		    s->owner_short);
+	return text_elide(font, last, width, TEXT_ELIDE_END, out, len);
+}
+
+const char *ui_status_drawn(const struct ui *ui)
+{
+	return ui->status_text;
+}
+
 static void draw_status(struct ui *ui, const struct ui_content *c)
 {
-	text_draw_in(&ui->status, ui->r, ui->font, c->status, theme_muted,
-		     &ui->layout.status, TEXT_CENTER, TEXT_ELIDE_END);
+	ui_status_fit(ui->font, ui->layout.status.w, &c->status,
+		      ui->status_text, sizeof(ui->status_text));
+	text_draw_in(&ui->status, ui->r, ui->font, ui->status_text,
+		     theme_muted, &ui->layout.status, TEXT_CENTER,
+		     TEXT_ELIDE_END);
 }
 
 void ui_draw(struct ui *ui, const struct ui_content *c)

@@ -39,19 +39,10 @@ struct ui_layout {
 	SDL_Rect show;		/* bottom button */
 };
 
-/* Points to pixels at scale, rounded to nearest. */
-int ui_px(float scale, int points);
-
 /* The smallest window, in points, that shows both button labels whole
  * (drawn with font, opened for scale) and an image area UI_MIN_IMAGE_H
  * high: what the window gives SDL_SetWindowMinimumSize(). */
 void ui_min_size(TTF_Font *font, float scale, int *w, int *h);
-
-/* Lays the window out for a drawable of w x h pixels at scale (pixels per
- * point, >= 1). Buttons span the width minus the margins; the image area
- * takes what the fixed rows leave (never negative: below the minimum size
- * it may be empty). */
-void ui_layout_compute(struct ui_layout *l, int w, int h, float scale);
 
 /* Where an image of img_w x img_h goes in area: scaled down to fit with
  * its aspect kept, never scaled up, centred. Empty if area or image is. */
@@ -61,30 +52,24 @@ SDL_Rect ui_fit_image(const SDL_Rect *area, int img_w, int img_h);
  * renderer pixels (other events are left alone). */
 void ui_event_to_pixels(SDL_Event *ev, float scale);
 
-/* A button: a rectangle, a hit test and a state. */
-struct ui_button {
-	SDL_Rect rect;
-	bool hover;		/* the pointer is over it */
-	bool pressed;		/* the left button went down on it */
+/* The status line in parts (none NULL; "" for an empty part). Drawn as
+ * "state · size · key K · owner"; where that does not fit, the key is
+ * shortened in the middle first, then the size goes, then the key, then
+ * the state and the owner take their short forms: the state and the
+ * owner are what the line is for. */
+struct ui_status {
+	const char *state, *state_short;
+	const char *size;
+	const char *key;
+	const char *owner, *owner_short;
 };
-
-/* Feeds one mouse event (pixels). A click is a left press and a left
- * release both inside the rectangle. Returns true on a click; sets
- * *redraw when the look changed. */
-bool ui_button_event(struct ui_button *b, const SDL_Event *ev, bool *redraw);
-
-/* Forgets hover and press (the pointer left the window). Sets *redraw
- * when the look changed. */
-void ui_button_reset(struct ui_button *b, bool *redraw);
-
-enum theme_look ui_button_look(const struct ui_button *b);
 
 /* What the window shows, as the dialog says it. */
 struct ui_content {
 	SDL_Texture *image;	/* or NULL */
 	int image_w, image_h;	/* of the image (the texture may be smaller) */
 	const char *message;	/* shown when image is NULL */
-	const char *status;
+	struct ui_status status;
 };
 
 /* What a click or key asked for. */
@@ -112,9 +97,6 @@ const struct ui_layout *ui_layout(const struct ui *ui);
  * to the button clicked. */
 enum ui_action ui_handle_event(struct ui *ui, const SDL_Event *ev,
 			       bool *redraw);
-
-/* The button that has the keyboard focus: UI_LOAD or UI_SHOW. */
-enum ui_action ui_focus(const struct ui *ui);
 
 /* The pointer left the window: no button stays hovered or pressed. */
 void ui_pointer_left(struct ui *ui, bool *redraw);

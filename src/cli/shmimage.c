@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -136,6 +139,70 @@ static void print_shared(const struct seg *seg, const char *key, pid_t pid)
 	fflush(stdout);
 }
 
+/* The file's open and hand-over, on a thread: open() can block as long
+ * as a hung network mount likes, and a signal must still end put. */
+struct sender {
+	struct img_decoder *dec;
+	const char *path;
+	int done_fd;		/* an eventfd, written once sent or failed */
+	int rc;
+	struct err err;
+};
+
+static void *send_run(void *arg)
+{
+	struct sender *s = arg;
+	uint64_t one = 1;
+
+	s->rc = img_decoder_send(s->dec, s->path, &s->err);
+	if (write(s->done_fd, &one, sizeof(one)) != sizeof(one))
+		abort();	/* an eventfd write of 1 cannot fail */
+	return NULL;
+}
+
+/* img_decoder_send() with SIGINT and SIGTERM heard meanwhile. Returns 0,
+ * 1 on a signal (the sender is then left to the process's exit, still
+ * blocked), -1 with the reason. */
+static int send_or_signal(struct img_decoder *dec, const char *path,
+			  int sigfd, struct err *err)
+{
+	struct sender *s = calloc(1, sizeof(*s));
+	pthread_t thread;
+	int rc;
+
+	if (!s || (s->done_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
+		free(s);
+		err_errno(err, errno, "cannot start the load");
+		return -1;
+	}
+	s->dec = dec;
+	s->path = path;
+	if (pthread_create(&thread, NULL, send_run, s) != 0) {
+		close(s->done_fd);
+		free(s);
+		err_set(err, "cannot start the load: no thread");
+		return -1;
+	}
+	while (!wait_signal_or(sigfd, s->done_fd, -1)) {
+		struct pollfd p = { .fd = s->done_fd, .events = POLLIN };
+
+		if (poll(&p, 1, 0) > 0)
+			break;
+	}
+	if (wait_signal_or(sigfd, -1, 0)) {
+		img_decoder_cancel(dec);
+		pthread_detach(thread);
+		return 1;
+	}
+	pthread_join(thread, NULL);
+	rc = s->rc;
+	if (rc < 0)
+		*err = s->err;
+	close(s->done_fd);
+	free(s);
+	return rc;
+}
+
 /* Decodes in the helper; a signal meanwhile stops the decode and the
  * command. Returns 0, 1 on a signal, -1 on failure. */
 static int decode(const struct options *o, int sigfd, struct seg *seg,
@@ -153,7 +220,15 @@ static int decode(const struct options *o, int sigfd, struct seg *seg,
 	dec = img_decoder_start(program, o->img.key, &o->img.lim, err);
 	if (!dec)
 		return -1;
-	if (img_decoder_send(dec, o->arg, err) == 0) {
+	rc = send_or_signal(dec, o->arg, sigfd, err);
+	/* The sender may sit in open() as long as the file system likes,
+	 * in a sleep only SIGKILL ends: exit handlers that stop every
+	 * thread (a leak checker's) would wait for it. Nothing is shared
+	 * yet and the helper is dead: leave now. */
+	if (rc > 0)
+		_exit(0);
+	if (rc == 0) {
+		rc = -1;
 		while (!img_decoder_wait(dec, 100))
 			if (wait_signal_or(sigfd, -1, 0))
 				break;

@@ -40,6 +40,7 @@ struct img_decoder {
 	atomic_bool cancelled;
 	bool timed_out;
 	bool lingered;		/* killed by reap() after answering */
+	enum img_failure failure;
 };
 
 int img_decoder_path(char *buf, size_t len, struct err *err)
@@ -151,16 +152,20 @@ err:
 /* Opens the file the user chose, once: no check-then-open race. A FIFO
  * opened O_NONBLOCK does not wait for a writer; fstat then refuses it,
  * and anything else that is not a regular file. Returns the fd, or -1. */
-static int open_file(const char *path, struct err *err)
+static int open_file(const char *path, enum img_failure *kind,
+		     struct err *err)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
+	*kind = IMG_FAILURE_OPEN;
 	if (fd < 0) {
 		err_errno(err, errno, "%s", path);
 		return -1;
 	}
+	*kind = IMG_FAILURE_FILE;
 	if (fstat(fd, &st) < 0) {
+		*kind = IMG_FAILURE_OPEN;
 		err_errno(err, errno, "%s", path);
 	} else if (S_ISDIR(st.st_mode)) {
 		err_set(err, "%s: is a folder", path);
@@ -173,6 +178,7 @@ static int open_file(const char *path, struct err *err)
 	} else if (st.st_size == 0) {
 		err_set(err, "%s: the file is empty", path);
 	} else {
+		*kind = IMG_FAILURE_NONE;
 		return fd;
 	}
 	close(fd);
@@ -184,7 +190,7 @@ int img_decoder_send(struct img_decoder *dec, const char *path,
 {
 	char request[1 + DECODE_EXT_MAX] = { DECODE_REQUEST };
 	size_t n = strlen(path_extension(path));
-	int fd = open_file(path, err), rc;
+	int fd = open_file(path, &dec->failure, err), rc;
 
 	if (fd < 0)
 		return -1;
@@ -197,6 +203,7 @@ int img_decoder_send(struct img_decoder *dec, const char *path,
 	rc = name_send_fd(dec->sock, request, 1 + n, fd);
 	close(fd);
 	if (rc != 0) {
+		dec->failure = IMG_FAILURE_DECODER;
 		err_errno(err, rc, "cannot hand the file to the decoder");
 		return -1;
 	}
@@ -232,6 +239,11 @@ bool img_decoder_cancelled(const struct img_decoder *dec)
 	return atomic_load(&dec->cancelled);
 }
 
+enum img_failure img_decoder_failure(const struct img_decoder *dec)
+{
+	return dec->failure;
+}
+
 /* Waits for the helper to end until `until`, kills it past that, reaps
  * it. Returns its wait status. */
 static int reap(struct img_decoder *dec, int64_t until)
@@ -263,23 +275,28 @@ static bool explain_end(struct img_decoder *dec, int status, struct err *err)
 {
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return false;
-	if (img_decoder_cancelled(dec))
+	dec->failure = IMG_FAILURE_DECODER;
+	if (img_decoder_cancelled(dec)) {
+		dec->failure = IMG_FAILURE_CANCELLED;
 		err_set(err, "the decode was cancelled");
-	else if (dec->timed_out)
+	} else if (dec->timed_out) {
+		dec->failure = IMG_FAILURE_TIMEOUT;
 		err_set(err, "decoding took longer than %d s (the decoder was "
 			"stopped)", (dec->timeout_ms + 999) / 1000);
-	else if (dec->lingered)
+	} else if (dec->lingered) {
 		err_set(err, "the decoder did not exit after answering (it "
 			"was stopped)");
-	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
+		dec->failure = IMG_FAILURE_SANDBOX;
 		err_set(err, "the decoder was stopped by its sandbox (it made "
 			"a forbidden system call)");
-	else if (WIFSIGNALED(status))
+	} else if (WIFSIGNALED(status)) {
 		err_set(err, "the decoder crashed (signal %d, %s)",
 			WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
+	} else {
 		err_set(err, "the decoder failed (exit status %d)",
 			WEXITSTATUS(status));
+	}
 	return true;
 }
 
@@ -314,11 +331,14 @@ int img_decoder_finish(struct img_decoder *dec, struct seg *seg,
 	if (fd < 0) {
 		/* Its own reason ("the image is 30000 x 30000 pixels...")
 		 * is all the user needs; anything else keeps the story. */
+		dec->failure = *reason ? IMG_FAILURE_REFUSED :
+			       IMG_FAILURE_DECODER;
 		if (*reason)
 			err_set(err, "%s", reason);
 		return -1;
 	}
 	if (seg_open(seg, fd, dec->max_bytes, err) < 0) {
+		dec->failure = IMG_FAILURE_DECODER;
 		err_prefix(err, "the decoder's segment was refused");
 		return -1;
 	}

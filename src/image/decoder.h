@@ -26,6 +26,21 @@ struct img_limits {
 /* One decoder helper process, started ahead of its one decode. */
 struct img_decoder;
 
+/* What kind of failure the last img_decoder_send() or _finish() had, so a
+ * program can put a heading that fits above the reason. */
+enum img_failure {
+	IMG_FAILURE_NONE,
+	IMG_FAILURE_OPEN,	/* open() or fstat() of the file failed */
+	IMG_FAILURE_FILE,	/* a folder, FIFO, device or empty file */
+	IMG_FAILURE_REFUSED,	/* the helper's own reason: not an image,
+				 * too large, cut short... */
+	IMG_FAILURE_TIMEOUT,	/* killed at the decode deadline */
+	IMG_FAILURE_SANDBOX,	/* killed by its sandbox (SIGSYS) */
+	IMG_FAILURE_DECODER,	/* crashed, failed, lingered, or sent a
+				 * segment that was refused */
+	IMG_FAILURE_CANCELLED,
+};
+
 /* Finds `shm-decode` next to the running program. Returns 0, or -1 with
  * the reason. */
 int img_decoder_path(char *buf, size_t len, struct err *err);
@@ -39,8 +54,10 @@ struct img_decoder *img_decoder_start(const char *program, const char *key,
 
 /* Opens path (once, O_NONBLOCK, so a FIFO cannot hang us), refuses
  * anything but a non-empty regular file, and hands the fd to the helper.
- * The decode's deadline starts now. Returns 0, or -1 with the reason
- * (the helper is then of no further use). */
+ * The decode's deadline starts now. The open can block as long as the
+ * file system likes (a hung network mount): call it from a thread that
+ * may wait. Returns 0, or -1 with the reason (the helper is then of no
+ * further use). */
 int img_decoder_send(struct img_decoder *dec, const char *path,
 		     struct err *err);
 
@@ -65,6 +82,9 @@ int img_decoder_finish(struct img_decoder *dec, struct seg *seg,
 /* True when the last finish failed because img_decoder_cancel() was
  * called. */
 bool img_decoder_cancelled(const struct img_decoder *dec);
+
+/* The kind of the last failure (IMG_FAILURE_NONE after a success). */
+enum img_failure img_decoder_failure(const struct img_decoder *dec);
 
 /* Kills the helper if it still runs and reaps it. Accepts NULL. */
 void img_decoder_destroy(struct img_decoder *dec);
