@@ -116,46 +116,14 @@ static void expect_refusal(const char *what, struct tu_proc *p,
 		  "%s", what, word, p->err);
 }
 
-/* Proves: `put` refuses every kind of bad file quickly and says why in
- * one line (exit 1, exactly one line "shmimage: ..." on stderr, nothing
- * else: a decoder library's own warnings must not leak out of the
- * decoder helper), never publishing it: a missing file ("No such file"),
- * a folder ("folder") and an empty file ("empty"), refused before any
- * decoder runs; random bytes, a PNG cut in half and a text file named
- * .png, which the sandboxed decoder helper cannot read ("SDL_image cannot
- * read it"); a PNG of a few hundred bytes claiming 30000 x 30000 pixels
- * (refused naming "30000", without decoding: peak RSS under 300 MiB) and
- * one claiming 16000 x 16000, within the dimension limit but over the
- * 256 MiB byte limit ("limit"); --max-bytes moves that limit and is exact
- * at its boundary (a 64 x 64 image needs 16384 bytes: refused at 16383,
- * published at 16K). Each bad file leaves the key free for the next. */
-static void case_files(void)
+/* The bad files case_files hands to put, next to full (a good PNG). */
+static void write_bad_files(const char *full)
 {
-	SDL_Surface *good = tu_make_image(64, 64, 5);
-	char key[80], path[PATH_LEN], full[PATH_LEN];
+	char path[PATH_LEN];
 	uint8_t buf[4096];
 	uint32_t x = 12345;
 	void *png;
 	size_t len;
-	struct tu_proc p;
-
-	struct {
-		const char *what, *name, *word;
-	} cases[] = {
-		{ "missing file", "missing.png", "No such file" },
-		{ "folder", "folder.png", "folder" },
-		{ "empty file", "empty.png", "empty" },
-		{ "random bytes", "random.dat", "SDL_image cannot read it" },
-		{ "truncated PNG", "truncated.png",
-		  "SDL_image cannot read it" },
-		{ "text named .png", "text.png", "SDL_image cannot read it" },
-		{ "PNG bomb 30000 x 30000", "bomb.png", "30000" },
-		{ "PNG of 16000 x 16000", "big.png", "limit" },
-	};
-
-	tu_key(key, sizeof(key), "badfiles");
-	in_dir(full, sizeof(full), "good.png");
-	CHECK(IMG_SavePNG(good, full) == 0);
 
 	CHECK(mkdir(in_dir(path, sizeof(path), "folder.png"), 0755) == 0);
 	CHECK(tu_write_file(in_dir(path, sizeof(path), "empty.png"), "", 0) == 0);
@@ -179,20 +147,13 @@ static void case_files(void)
 			     30000) == 0);
 	CHECK(write_png_bomb(in_dir(path, sizeof(path), "big.png"), 16000,
 			     16000) == 0);
+}
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *args[] = { "put", "--key", key, path, NULL };
-
-		in_dir(path, sizeof(path), cases[i].name);
-		run(&p, args, 5000);
-		expect_refusal(cases[i].what, &p, cases[i].word);
-		CHECK_MSG(tu_maxrss_kib(&p) < MAX_RSS_KIB, "%s: put peaked at "
-			  "%ld MiB", cases[i].what, tu_maxrss_kib(&p) / 1024);
-		printf("%-24s exit %d in %3" PRId64 " ms, peak %5ld KiB: %s",
-		       cases[i].what, tu_exit_code(&p), tu_elapsed_ms(&p),
-		       tu_maxrss_kib(&p), p.err);
-		tu_proc_close(&p);
-	}
+/* --max-bytes at its boundary: full (64 x 64, 16384 bytes) is refused
+ * at 16383 and published at 16K. */
+static void max_bytes_boundary(const char *key, const char *full)
+{
+	struct tu_proc p;
 
 	{
 		const char *args[] = { "put", "--key", key, "--max-bytes",
@@ -212,6 +173,62 @@ static void case_files(void)
 		CHECK(tu_stop(&p, SIGTERM, 5000) == 0 && tu_exit_code(&p) == 0);
 		tu_proc_close(&p);
 	}
+}
+
+/* Proves: `put` refuses every kind of bad file quickly and says why in
+ * one line (exit 1, exactly one line "shmimage: ..." on stderr, nothing
+ * else: a decoder library's own warnings must not leak out of the
+ * decoder helper), never publishing it: a missing file ("No such file"),
+ * a folder ("folder") and an empty file ("empty"), refused before any
+ * decoder runs; random bytes, a PNG cut in half and a text file named
+ * .png, which the sandboxed decoder helper cannot read ("SDL_image cannot
+ * read it"); a PNG of a few hundred bytes claiming 30000 x 30000 pixels
+ * (refused naming "30000", without decoding: peak RSS under 300 MiB) and
+ * one claiming 16000 x 16000, within the dimension limit but over the
+ * 256 MiB byte limit ("limit"); --max-bytes moves that limit and is exact
+ * at its boundary (a 64 x 64 image needs 16384 bytes: refused at 16383,
+ * published at 16K). Each bad file leaves the key free for the next. */
+static void case_files(void)
+{
+	SDL_Surface *good = tu_make_image(64, 64, 5);
+	char key[80], path[PATH_LEN], full[PATH_LEN];
+	struct tu_proc p;
+
+	struct {
+		const char *what, *name, *word;
+	} cases[] = {
+		{ "missing file", "missing.png", "No such file" },
+		{ "folder", "folder.png", "folder" },
+		{ "empty file", "empty.png", "empty" },
+		{ "random bytes", "random.dat", "SDL_image cannot read it" },
+		{ "truncated PNG", "truncated.png",
+		  "SDL_image cannot read it" },
+		{ "text named .png", "text.png", "SDL_image cannot read it" },
+		{ "PNG bomb 30000 x 30000", "bomb.png", "30000" },
+		{ "PNG of 16000 x 16000", "big.png", "limit" },
+	};
+
+	tu_key(key, sizeof(key), "badfiles");
+	in_dir(full, sizeof(full), "good.png");
+	CHECK(IMG_SavePNG(good, full) == 0);
+
+	write_bad_files(full);
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *args[] = { "put", "--key", key, path, NULL };
+
+		in_dir(path, sizeof(path), cases[i].name);
+		run(&p, args, 5000);
+		expect_refusal(cases[i].what, &p, cases[i].word);
+		CHECK_MSG(tu_maxrss_kib(&p) < MAX_RSS_KIB, "%s: put peaked at "
+			  "%ld MiB", cases[i].what, tu_maxrss_kib(&p) / 1024);
+		printf("%-24s exit %d in %3" PRId64 " ms, peak %5ld KiB: %s",
+		       cases[i].what, tu_exit_code(&p), tu_elapsed_ms(&p),
+		       tu_maxrss_kib(&p), p.err);
+		tu_proc_close(&p);
+	}
+
+	max_bytes_boundary(key, full);
 	SDL_FreeSurface(good);
 }
 

@@ -12,7 +12,10 @@
  *    chooser that names another folder, a file dropped on the window; a
  *    folder only browsed (entered, then Esc) is not remembered;
  *  - a file whose name holds a newline, picked from the list, loads: the
- *    window then shows its image.
+ *    window then shows its image;
+ *  - the window's command line goes through the options parser shmimage
+ *    uses: the same ranges and the same words (--max-bytes over the
+ *    largest image, --decode-timeout 0, a bad key).
  */
 #include <SDL.h>
 #include <SDL_image.h>
@@ -157,6 +160,40 @@ static void run(struct app *a)
 	push_key(a, SDLK_ESCAPE, SDL_SCANCODE_ESCAPE);
 }
 
+/* Each bad value is refused by app_parse_args with the shared wording. */
+static void test_shared_options(void)
+{
+	static const char *const bad[][3] = {
+		{ "--max-bytes", "2G", "the largest image the format allows" },
+		{ "--decode-timeout", "0", "whole seconds from 1 to 86400" },
+		{ "--key", "a b", "use 1 to 64 characters of A-Z a-z" },
+		{ "--decoder", "", "must not be empty" },
+	};
+	struct app_options o;
+	struct err err;
+	size_t i;
+
+	for (i = 0; i < SDL_arraysize(bad); i++) {
+		char *argv[] = { "sharedmemory", (char *)bad[i][0],
+				 (char *)bad[i][1], NULL };
+
+		app_options_init(&o);
+		err.msg[0] = '\0';
+		CHECK_MSG(app_parse_args(&o, 3, argv, &err) < 0 &&
+			  strstr(err.msg, bad[i][2]), "%s %s: %s", bad[i][0],
+			  bad[i][1], err.msg);
+	}
+	{
+		char *argv[] = { "sharedmemory", "--max-bytes", "1G",
+				 "--decode-timeout", "86400", NULL };
+
+		app_options_init(&o);
+		CHECK(app_parse_args(&o, 5, argv, &err) == 0 &&
+		      o.limits.max_bytes == 1ull << 30 &&
+		      o.limits.decode_timeout_ms == 86400000);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct app_options o;
@@ -169,6 +206,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	SDL_setenv("SDL_VIDEODRIVER", "dummy", 0);
+	test_shared_options();
 	if (tu_tmpdir("chooser-app", tree, sizeof(tree)) < 0 ||
 	    !getcwd(cwd, sizeof(cwd))) {
 		perror("tmpdir");

@@ -87,10 +87,10 @@ static void move_sel(struct chooser_model *m, int delta)
 						  (int)m->list.n - 1));
 }
 
-/* After an edit the highlight follows the field: the row it names exactly,
- * or none, so the list never suggests a target other than Enter's. */
 static void unfilter(struct chooser_model *m);
 
+/* After an edit the highlight follows the field: the row it names exactly,
+ * or none, so the list never suggests a target other than Enter's. */
 static void name_edited(struct chooser_model *m)
 {
 	unfilter(m);

@@ -84,32 +84,15 @@ static void check_order(const struct dirlist_entry *e, int n)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Resolves text from "/" into base (empty when it fails), then typed from
+ * there, and checks what every result must be. */
+static void check_resolve(const char *text, const char *typed, size_t outsz,
+			  char *base)
 {
-	static char base[BIG], out[BIG], again[BIG], other[BIG], parent[BIG];
-	char *text, *typed;
-	struct dirlist_entry e[3];
+	static char out[BIG], again[BIG], other[BIG], parent[BIG];
 	struct err err;
-	size_t outsz;
-	int64_t bytes;
-	uint8_t sel;
 
-	if (size < 9)
-		return 0;
-	sel = data[0];
-	memcpy(&bytes, data + 1, sizeof(bytes));
-	text = malloc(size - 9 + 2);
-	if (!text)
-		return 0;
-	memcpy(text, data + 9, size - 9);
-	text[size - 9] = '\0';
-	text[size - 9 + 1] = '\0';
-	typed = text + strlen(text) + 1;	/* "" when there is no NUL */
-	outsz = sel & 0x80 ? BIG : (size_t)(sel & 0x3f);
-
-	bytes_format_short(bytes, out, sizeof(out));
-	(void)dirlist_is_image_name(typed);
-
+	base[0] = '\0';
 	/* The base is what the chooser keeps: clean and absolute. */
 	if (dirlist_resolve("/", text, base, sizeof(base), &err) == 0) {
 		check_clean(base, sizeof(base), text);
@@ -133,6 +116,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fail("the parent is not a prefix", out, parent);
 		}
 	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static char base[BIG], out[BIG];
+	char *text, *typed;
+	struct dirlist_entry e[3];
+	size_t outsz;
+	int64_t bytes;
+	uint8_t sel;
+
+	if (size < 9)
+		return 0;
+	sel = data[0];
+	memcpy(&bytes, data + 1, sizeof(bytes));
+	text = malloc(size - 9 + 2);
+	if (!text)
+		return 0;
+	memcpy(text, data + 9, size - 9);
+	text[size - 9] = '\0';
+	text[size - 9 + 1] = '\0';
+	typed = text + strlen(text) + 1;	/* "" when there is no NUL */
+	outsz = sel & 0x80 ? BIG : (size_t)(sel & 0x3f);
+
+	bytes_format_short(bytes, out, sizeof(out));
+	(void)dirlist_is_image_name(typed);
+
+	check_resolve(text, typed, outsz, base);
 
 	/* Completion against a folder that cannot exist: the string work
 	 * without the file system's say. */
