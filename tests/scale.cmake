@@ -21,3 +21,14 @@ target_include_directories(test_scale_1thread PRIVATE
 target_compile_definitions(test_scale_1thread PRIVATE
                            SCALE_SPLIT_BYTES=UINT64_MAX)
 target_link_libraries(test_scale_1thread PRIVATE common m)
+
+# What the window draws while it is resized (img_texture_resized): read
+# back from the software renderer under the dummy driver.
+add_executable(test_texture_resize
+               ${CMAKE_CURRENT_LIST_DIR}/test_texture_resize.c)
+target_include_directories(test_texture_resize PRIVATE
+                           ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(test_texture_resize PRIVATE imgsdl)
+add_test(NAME scale.texture_resize COMMAND test_texture_resize)
+set_tests_properties(scale.texture_resize PROPERTIES TIMEOUT 120 LABELS unit
+                     ENVIRONMENT SDL_VIDEODRIVER=dummy)

@@ -15,8 +15,10 @@
 #include "image/scale.h"
 
 struct img_resize {
-	dev_t dev;		/* the segment's memfd */
-	ino_t ino;
+	dev_t dev;		/* the segment's memfd: inode numbers of */
+	ino_t ino;		/* tmpfs are not reused soon, and with the */
+	struct timespec mtime;	/* time it was last written (sealed) and */
+	uint32_t w, h;		/* the size, another image never matches */
 	struct mip *mip;	/* NULL until a resize asks for it */
 	bool tried;		/* mip made, or not worth making */
 };
@@ -164,12 +166,18 @@ SDL_Texture *img_texture_resized(struct img_resize **cache,
 		*cache = NULL;
 		return img_texture_scaled(renderer, seg, w, h, err);
 	}
-	if (!c || c->dev != st.st_dev || c->ino != st.st_ino) {
+	if (!c || c->dev != st.st_dev || c->ino != st.st_ino ||
+	    c->mtime.tv_sec != st.st_mtim.tv_sec ||
+	    c->mtime.tv_nsec != st.st_mtim.tv_nsec ||
+	    c->w != seg->info.width || c->h != seg->info.height) {
 		img_resize_destroy(c);
 		*cache = c = calloc(1, sizeof(*c));
 		if (c) {
 			c->dev = st.st_dev;
 			c->ino = st.st_ino;
+			c->mtime = st.st_mtim;
+			c->w = seg->info.width;
+			c->h = seg->info.height;
 		}
 		/* The first size of a segment: from the mapping. */
 		return img_texture_scaled(renderer, seg, w, h, err);
