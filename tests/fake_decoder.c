@@ -44,6 +44,7 @@
 
 #include "shm/name.h"
 #include "shm/segment.h"
+#include "shm/segment_inspect.h"
 
 #include "decode/protocol.h"
 #define PARENT_FD DECODE_CHILD_FD
