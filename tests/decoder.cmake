@@ -15,10 +15,13 @@ if(ASAN)
 endif()
 
 set(DECODER_FAKE_MODES honest crash crash-after hang linger exit3 exit0
-    short bad-magic unsealed no-write-seal two-fds pipe big-reason
-    over-limit)
-set(_decoder_cases sandbox-status sandbox-try-open sandbox-try-socket
-    sandbox-try-execve bomb-png bomb-jpeg bomb-gif bomb-bmp bomb-qoi
+    own-segment big bad-header resize two-fds pipe big-reason over-limit
+    huge-size keep-mapped)
+set(_decoder_cases sandbox-status sandbox-no-namespaces sandbox-try-open
+    sandbox-try-socket sandbox-try-execve sandbox-try-memfd
+    sandbox-try-ftruncate sandbox-try-write sandbox-try-statpath
+    sandbox-try-setown sandbox-try-lease sandbox-try-mapanon
+    sandbox-try-connect bomb-png bomb-jpeg bomb-gif bomb-bmp bomb-qoi
     bomb-webp jpeg-sigterm fifo devzero rename-race growing)
 foreach(_mode IN LISTS DECODER_FAKE_MODES)
   list(APPEND _decoder_cases fake-${_mode})

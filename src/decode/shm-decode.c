@@ -257,13 +257,16 @@ static int take_segment(struct decode *d, const SDL_Surface *surf,
 
 /* Plays a decoder taken over by a file (src/decode/try.h), answers with
  * the outcome, and stays until the parent shuts the socket: whatever the
- * attempt set up has had its chance to fire. */
+ * attempt set up has had its chance to fire. The reason is padded to the
+ * most the parent reads, so that it stops reading without waiting for an
+ * end this process does not give yet. */
 static void try_and_exit(const struct decode *d, const struct seg *seg)
 {
-	char out[NAME_REASON_MAX], c;
+	char out[NAME_REASON_MAX + 1], padded[NAME_REASON_MAX + 1], c;
 
 	try_attempt(d->o->try, d->file_fd, seg->fd, out, sizeof(out));
-	name_send_reason(DECODE_CHILD_FD, out);
+	snprintf(padded, sizeof(padded), "%-*s", NAME_REASON_MAX, out);
+	name_send_reason(DECODE_CHILD_FD, padded);
 	while (read(DECODE_CHILD_FD, &c, 1) > 0)
 		;
 	_exit(0);

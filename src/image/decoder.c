@@ -298,6 +298,8 @@ bool img_decoder_wait(struct img_decoder *dec, int timeout_ms)
 	};
 	int64_t until = dec->deadline;
 
+	if (dec->refused)
+		return true;
 	if (timeout_ms >= 0 && clock_ms() + timeout_ms < until)
 		until = clock_ms() + timeout_ms;
 	for (;;) {
