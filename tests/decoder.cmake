@@ -22,7 +22,8 @@ set(_decoder_cases sandbox-status sandbox-no-namespaces sandbox-try-open
     sandbox-try-ftruncate sandbox-try-write sandbox-try-statpath
     sandbox-try-setown sandbox-try-lease sandbox-try-mapanon
     sandbox-try-connect bomb-png bomb-jpeg bomb-gif bomb-bmp bomb-qoi
-    bomb-webp jpeg-sigterm fifo devzero rename-race growing)
+    bomb-webp jpeg-sigterm fifo devzero rename-race growing libpng-crashers
+    cpu-limit max-bytes-wrap)
 foreach(_mode IN LISTS DECODER_FAKE_MODES)
   list(APPEND _decoder_cases fake-${_mode})
 endforeach()
@@ -48,5 +49,5 @@ foreach(_case IN LISTS _decoder_cases)
            COMMAND test_decoder ${_decoder_args} ${_case})
   set_tests_properties(decoder.${_case} PROPERTIES
     TIMEOUT 60 SKIP_RETURN_CODE 77 LABELS "decoder;multiprocess"
-    ENVIRONMENT "SDL_VIDEODRIVER=dummy")
+    ENVIRONMENT "SDL_VIDEODRIVER=dummy;DECODER_CRASHERS=${CMAKE_CURRENT_LIST_DIR}/data/libpng-crashers")
 endforeach()

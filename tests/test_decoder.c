@@ -1610,6 +1610,94 @@ static void test_growing(void)
 	tu_proc_close(&r.p);
 }
 
+/* --- 8. bounds the helper sets itself --- */
+
+/* RLIMIT_CPU is the second guard behind the wall clock: a helper given
+ * 1 s of CPU stops the 2000-scan JPEG long before the 20 s deadline,
+ * and put says why. */
+static void test_cpu_limit(void)
+{
+	const char *opts[] = { "--decoder", wrapper("--cpu-limit 1"),
+			       "--decode-timeout", "20", NULL };
+	char key[80];
+	struct run r;
+
+	tu_key(key, sizeof(key), "cpu");
+	run_put(&r, key, slow_jpeg(), opts, NULL, 8000, true);
+	expect_refusal("cpu-limit", &r, 4000, "s of CPU time (the decoder was "
+		       "stopped)");
+	tu_proc_close(&r.p);
+}
+
+/* --max-bytes near 2^64 cannot wrap the helper's arithmetic (its
+ * allocation cap, its memory limit): it counts as the contract's largest
+ * image, and a small file decodes as ever. */
+static void test_max_bytes_wrap(void)
+{
+	const char *opts[] = { "--decoder",
+			       wrapper("--max-bytes 18446744073709547520"),
+			       NULL };
+	const char *file = in_tmp("small.png");
+	SDL_Surface *want = save_png(file, 48, 32, 11);
+	char key[80];
+	struct run r;
+
+	tu_key(key, sizeof(key), "wrap");
+	run_put(&r, key, file, opts, NULL, 5000, false);
+	CHECK_MSG(r.served, "put with the helper at --max-bytes 2^64 - 4096: "
+		  "%s", r.p.err);
+	if (r.served)
+		expect_served(key, want);
+	tu_stop(&r.p, SIGTERM, 3000);
+	tu_proc_close(&r.p);
+	SDL_FreeSurface(want);
+}
+
+/* --- 7. files that make a decoder read past their end --- */
+
+/* Every file of libpng's crasher set (tests/data/libpng-crashers, the
+ * directory in $DECODER_CRASHERS) is answered by put within 1 s: shared,
+ * or refused with one clear line. Their chunk lengths run past the end
+ * of the file; SDL_image's PNG reader ignores the short reads. */
+static void test_libpng_crashers(void)
+{
+	const char *dir = getenv("DECODER_CRASHERS");
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+	int files = 0, shared = 0;
+
+	CHECK_MSG(d != NULL, "DECODER_CRASHERS=%s: cannot list it",
+		  dir ? dir : "(unset)");
+	while (d && (e = readdir(d))) {
+		char path[512], key[80];
+		struct run r;
+
+		if (!strstr(e->d_name, ".png"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		tu_key(key, sizeof(key), "crasher");
+		run_put(&r, key, path, NULL, NULL, 5000, true);
+		files++;
+		if (r.served) {
+			shared++;
+			CHECK_MSG(tu_exit_code(&r.p) == 0, "%s: exit %d after "
+				  "SIGTERM: %s", e->d_name,
+				  tu_exit_code(&r.p), r.p.err);
+			/* Served: the time to the "shared" line. */
+			printf("%s: shared\n", e->d_name);
+		} else {
+			expect_refusal(e->d_name, &r, 1000, NULL);
+		}
+		CHECK_MSG(!r.hung, "%s: put still ran after 5 s", e->d_name);
+		tu_proc_close(&r.p);
+	}
+	if (d)
+		closedir(d);
+	printf("%d files, %d shared, %d refused\n", files, shared,
+	       files - shared);
+	CHECK_MSG(files >= 20, "only %d files in %s", files, dir);
+}
+
 /* --- the cases --- */
 
 static const struct tu_case cases[] = {
@@ -1665,6 +1753,9 @@ static const struct tu_case cases[] = {
 	{ "devzero", test_devzero },
 	{ "rename-race", test_rename_race },
 	{ "growing", test_growing },
+	{ "libpng-crashers", test_libpng_crashers },
+	{ "cpu-limit", test_cpu_limit },
+	{ "max-bytes-wrap", test_max_bytes_wrap },
 };
 
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))

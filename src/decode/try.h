@@ -14,7 +14,7 @@
  *                  parent's socket, so that its shutdown() would kill PID
  *   lease          F_SETLEASE on the file: a writer would block
  *   statpath       newfstatat of /etc/passwd, with AT_EMPTY_PATH and without
- *   write          write() one byte at 1 GiB into the segment
+ *   write          lseek() to 1 GiB in the segment and write() a byte
  *   mapanon        MAP_SHARED | MAP_ANONYMOUS of 1 GiB, every page touched
  *   connect:NAME   socket() and connect() to the abstract address NAME
  */
