@@ -543,6 +543,23 @@ static pid_t watch_helper(struct tu_proc *p, char *const env[],
 	return helper;
 }
 
+/* A descriptor put inherits without close-on-exec (from a shell, a file
+ * manager...) must not reach the helper, where the filter would let it be
+ * read and written. Whatever this test inherited goes first, so the
+ * canary (CANARY_FD) is the only such fd. */
+static void canary_open(void)
+{
+	int canary;
+
+	close_range(3, ~0u, 0);
+	tu_write_file(in_tmp("canary"), "canary", 6);
+	canary = open(in_tmp("canary"), O_RDONLY);
+	if (canary >= 0 && canary != CANARY_FD) {
+		dup2(canary, CANARY_FD);
+		close(canary);
+	}
+}
+
 /* The sandbox from outside: filter, limits, fds; the namespaces and the
  * empty root, or (namespaces false: the helper told to skip them, as a
  * kernel without unprivileged user namespaces would) the rest alone. */
@@ -553,19 +570,9 @@ static void sandbox_status(bool namespaces)
 	char stray[1024] = "", line[256];
 	struct tu_proc p;
 	pid_t helper;
-	int strays, canary;
+	int strays;
 
-	/* A descriptor put inherits without close-on-exec (from a shell, a
-	 * file manager...) must not reach the helper, where the filter
-	 * would let it be read and written. Whatever this test inherited
-	 * goes first, so the canary is the only such fd. */
-	close_range(3, ~0u, 0);
-	tu_write_file(in_tmp("canary"), "canary", 6);
-	canary = open(in_tmp("canary"), O_RDONLY);
-	if (canary >= 0 && canary != CANARY_FD) {
-		dup2(canary, CANARY_FD);
-		close(canary);
-	}
+	canary_open();
 	helper = watch_helper(&p, namespaces ? NULL : env, &c, &strays, stray,
 			      sizeof(stray));
 	CHECK_MSG(helper > 0, "no helper seen under put %d", (int)p.pid);

@@ -320,6 +320,26 @@ static int check_kind(const struct seg_header *h, struct err *err)
 	return -1;
 }
 
+/* The numeric fields, in an order where each bound uses only fields
+ * already checked. */
+static int check_fields(const struct seg_header *h, struct err *err)
+{
+	/* Without an upper bound on pitch a small image could make a
+	 * reader map gigabytes. */
+	const struct range r[] = {
+		{ "header_size", h->header_size, SEG_HEADER_SIZE, UINT16_MAX,
+		  64 },
+		{ "width", h->width, 1, SEG_MAX_DIM, 1 },
+		{ "height", h->height, 1, SEG_MAX_DIM, 1 },
+		{ "pitch", h->pitch, (uint64_t)h->width * 4u, SEG_MAX_PITCH,
+		  4 },
+		{ "pixel_bytes", h->pixel_bytes, (uint64_t)h->pitch * h->height,
+		  (uint64_t)h->pitch * h->height, 1 },
+	};
+
+	return check_ranges(r, sizeof(r) / sizeof(r[0]), err);
+}
+
 int seg_validate(const void *header, uint64_t size, struct seg_info *info,
 		 struct err *err)
 {
@@ -334,26 +354,8 @@ int seg_validate(const void *header, uint64_t size, struct seg_info *info,
 	/* One copy, judged and used; the caller's bytes are never read
 	 * again. */
 	memcpy(&h, header, sizeof(h));
-	if (check_kind(&h, err) < 0)
+	if (check_kind(&h, err) < 0 || check_fields(&h, err) < 0)
 		return -1;
-	{
-		/* Without an upper bound on pitch a small image could make
-		 * a reader map gigabytes. */
-		const struct range r[] = {
-			{ "header_size", h.header_size, SEG_HEADER_SIZE,
-			  UINT16_MAX, 64 },
-			{ "width", h.width, 1, SEG_MAX_DIM, 1 },
-			{ "height", h.height, 1, SEG_MAX_DIM, 1 },
-			{ "pitch", h.pitch, (uint64_t)h.width * 4u,
-			  SEG_MAX_PITCH, 4 },
-			{ "pixel_bytes", h.pixel_bytes,
-			  (uint64_t)h.pitch * h.height,
-			  (uint64_t)h.pitch * h.height, 1 },
-		};
-
-		if (check_ranges(r, sizeof(r) / sizeof(r[0]), err) < 0)
-			return -1;
-	}
 	/* No overflow: header_size < 2^16, pixel_bytes < 2^32 here. */
 	total = h.header_size + h.pixel_bytes;
 	if (total > size) {
