@@ -10,7 +10,6 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* AddressSanitizer reserves terabytes of shadow memory at start-up and
@@ -65,16 +64,14 @@ static int enter_namespaces(void)
 			break;
 	if (i == n || chdir(mount_points[i]) < 0)
 		return -1;
-	/* pivot_root(".", ".") stacks the old root on the new one, and the
-	 * detach drops it with every mount under it (pivot_root(2)). A
-	 * rootfs (initramfs) cannot be pivoted: chroot there, the old tree
-	 * still mounted but unreachable by any path. */
-	if (syscall(SYS_pivot_root, ".", ".") == 0) {
-		if (umount2(".", MNT_DETACH) < 0)
-			return -1;
-	} else if (chroot(".") < 0) {
+	/* chroot, not pivot_root: detaching the old root tree after a
+	 * pivot waits for an RCU grace period, which costs more than the
+	 * whole rest of the helper's start-up. The old tree stays mounted
+	 * in this private namespace, reachable by no path: leaving a chroot
+	 * takes chroot itself, or a directory fd from outside, and the
+	 * helper holds none and may open none. */
+	if (chroot(".") < 0)
 		return -1;
-	}
 	return chdir("/");
 }
 
