@@ -60,9 +60,9 @@ static size_t source_read(SDL_RWops *rw, void *ptr, size_t size, size_t n)
 	if (got < want) {
 		size_t missing = want - got;
 
-		/* One large read is one look past the end, not a loop. */
-		s->past_end += 1 + (missing > SOURCE_PAST_END_STEP ?
-				    SOURCE_PAST_END_STEP : missing);
+		/* Saturating: a claim of 2^64 bytes counts as one. */
+		s->past_end += missing > SOURCE_PAST_END_MAX ?
+			       SOURCE_PAST_END_MAX + 1 : missing + 1;
 		if (s->past_end > SOURCE_PAST_END_MAX)
 			s->stop();
 	}

@@ -14,12 +14,12 @@
 #include <SDL.h>
 
 /* Bytes a decoder may ask for past the end of the file, in all, before
- * it is stopped; each read counts one more, and at most STEP: ample for
- * the look-ahead of every format's signature check and a decoder reading
- * its last blocks, far below what a read loop asks for in a
- * millisecond. */
+ * it is stopped; each read counts one more. Ample for the look-ahead of
+ * every format's signature check and a decoder reading its last blocks;
+ * a read loop passes it in a millisecond, and a chunk that claims more
+ * than the file holds (libpng allocates it and reads it in one go) at
+ * once. */
 #define SOURCE_PAST_END_MAX (1u << 20)
-#define SOURCE_PAST_END_STEP (64u << 10)
 
 /* An SDL_RWops over fd (taken: closed with the RWops) reading with pread
  * at its own position, of the size the file had when opened (lseek: no
