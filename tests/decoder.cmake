@@ -15,18 +15,24 @@ if(ASAN)
 endif()
 
 set(DECODER_FAKE_MODES honest crash crash-after hang linger exit3 exit0
-    short bad-magic unsealed no-write-seal two-fds pipe big-reason
-    over-limit)
-set(_decoder_cases sandbox-status sandbox-try-open sandbox-try-socket
-    sandbox-try-execve bomb-png bomb-jpeg bomb-gif bomb-bmp bomb-qoi
-    bomb-webp jpeg-sigterm fifo devzero rename-race growing)
+    own-segment big bad-header resize two-fds pipe big-reason over-limit
+    huge-size keep-mapped)
+set(_decoder_cases sandbox-status sandbox-no-namespaces sandbox-try-open
+    sandbox-try-socket sandbox-try-execve sandbox-try-memfd
+    sandbox-try-ftruncate sandbox-try-write sandbox-try-statpath
+    sandbox-try-setown sandbox-try-lease sandbox-try-mapanon
+    sandbox-try-connect bomb-png bomb-jpeg bomb-gif bomb-bmp bomb-qoi
+    bomb-webp jpeg-sigterm fifo devzero rename-race growing cpu-limit
+    max-bytes-wrap)
 foreach(_mode IN LISTS DECODER_FAKE_MODES)
   list(APPEND _decoder_cases fake-${_mode})
 endforeach()
 # Formats without a header probe are stopped by the helper's memory limit
 # alone, which AddressSanitizer builds do without (see src/decode/sandbox.c):
-# these cases exist only without it.
-set(_decoder_memory_cases bomb-tga bomb-tiff bomb-pnm bomb-pgm bomb-ico
+# these cases exist only without it. So do libpng's crashers: a chunk that
+# claims 1 GiB is refused when libpng cannot allocate it, and libpng clears
+# what it allocates.
+set(_decoder_memory_cases libpng-crashers bomb-tga bomb-tiff bomb-pnm bomb-pgm bomb-ico
     bomb-pcx bomb-pcx8 bomb-xcf tiff-tile tiff-samples jpeg-scans)
 
 set(_decoder_args $<TARGET_FILE:shmimage> $<TARGET_FILE:shm-decode>
@@ -45,5 +51,5 @@ foreach(_case IN LISTS _decoder_cases)
            COMMAND test_decoder ${_decoder_args} ${_case})
   set_tests_properties(decoder.${_case} PROPERTIES
     TIMEOUT 60 SKIP_RETURN_CODE 77 LABELS "decoder;multiprocess"
-    ENVIRONMENT "SDL_VIDEODRIVER=dummy")
+    ENVIRONMENT "SDL_VIDEODRIVER=dummy;DECODER_CRASHERS=${CMAKE_CURRENT_LIST_DIR}/data/libpng-crashers")
 endforeach()

@@ -4,29 +4,40 @@
  *
  * It stands in for shm-decode (`shmimage put --decoder PATH`, or
  * img_decoder_start() given its path): same argv, its parent's socket as
- * fd 3. It reads the one request the way shm-decode does ('D', the
- * extension, the file's fd), then plays MODE:
+ * fd 3, same protocol (src/decode/protocol.h). It reads the one request
+ * the way shm-decode does ('D', the extension, the file's fd), then plays
+ * MODE:
  *
- *   honest        a correct sealed 64 x 64 segment of pattern() below
- *                 (the control: the harness itself can succeed)
+ *   honest        says 64 x 64, fills the parent's segment with pattern()
+ *                 below and hands it back (the control: the harness
+ *                 itself can succeed)
  *   crash         dies of SIGSEGV after the request, says nothing
- *   crash-after   sends the honest segment, then dies of SIGSEGV
+ *   crash-after   does what honest does, then dies of SIGSEGV
  *   hang          never answers, never exits
- *   linger        sends the honest segment, then never exits
+ *   linger        does what honest does, then never exits
  *   exit3         exits with status 3 without answering
  *   exit0         exits with status 0 without answering
- *   short         header says 64 x 64 but the memfd holds 1000 pixel bytes
- *   bad-magic     an honest segment whose magic is "XXXX"
- *   unsealed      an honest segment without any seal
- *   no-write-seal sealed F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL only
- *   two-fds       the honest segment twice in one message
- *   pipe          a pipe instead of a memfd
+ *   own-segment   hands over a correct sealed 64 x 64 memfd of its own
+ *                 instead of the parent's
+ *   big           says 16 x 8, tries to grow the parent's segment to
+ *                 1 GiB, then hands over a memfd of its own: a 16 x 8
+ *                 header in 256 MiB, every page made, sealed
+ *   bad-header    honest, but writes a header of its own over the
+ *                 parent's (magic "XXXX", 1 x 1)
+ *   resize        honest, but first grows the parent's segment to 1 GiB
+ *                 and then shrinks it to 64 bytes (both refused by the
+ *                 seals the parent put on it)
+ *   two-fds       the parent's segment twice in one message
+ *   pipe          a pipe instead of the segment
  *   big-reason    'E', control characters, then 10 MB of text, blocking
- *   over-limit    an honest 1024 x 1024 segment (4 MiB), whatever
- *                 --max-bytes says
+ *   over-limit    says 1024 x 1024 (4 MiB), whatever --max-bytes says,
+ *                 and fills what it gets
+ *   huge-size     says 4294967295 x 4294967295
+ *   keep-mapped   honest, but leaves a process behind that keeps the
+ *                 segment mapped writable for 3 s
  *
- * Every segment is built by hand (no seg_create) so each lie is exactly
- * the one named. It never dumps core.
+ * Its own segments are built by hand (no seg_create) so each lie is
+ * exactly the one named. It never dumps core.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +55,7 @@
 
 #include "shm/name.h"
 #include "shm/segment.h"
+#include "shm/segment_inspect.h"
 
 #include "decode/protocol.h"
 #define PARENT_FD DECODE_CHILD_FD
@@ -93,9 +105,17 @@ static int receive_request(void)
 	return 0;
 }
 
-/* A w x h segment of pattern(), header as the contract says except for
- * magic, sized to `size` bytes (0: the honest size), then sealed with
- * `seals`. Returns the memfd, or -1. */
+/* Writes pattern() into w x h rows of pitch bytes at rows. */
+static void paint(uint8_t *rows, uint32_t w, uint32_t h, uint32_t pitch)
+{
+	for (uint32_t y = 0; y < h; y++)
+		for (uint32_t x = 0; x < w; x++)
+			pattern(x, y, rows + (uint64_t)y * pitch + x * 4);
+}
+
+/* A w x h segment of pattern() of its own, header as the contract says
+ * except for magic, sized to `size` bytes (0: the honest size), every
+ * page made, then sealed with `seals`. Returns the memfd, or -1. */
 static int forge(uint32_t w, uint32_t h, const char *magic, uint64_t size,
 		 int seals)
 {
@@ -121,21 +141,78 @@ static int forge(uint32_t w, uint32_t h, const char *magic, uint64_t size,
 		return -1;
 	memcpy(head.magic, magic, 4);
 	memcpy(map, &head, sizeof(head));
-	for (uint32_t y = 0; y < h; y++)
-		for (uint32_t x = 0; x < w; x++)
-			pattern(x, y, map + SEG_HEADER_SIZE +
-					      (uint64_t)y * pitch + x * 4);
+	paint(map + SEG_HEADER_SIZE, w, h, pitch);
 	munmap(map, honest);
-	if (size && ftruncate(fd, (off_t)size) < 0)
+	if (size && (ftruncate(fd, (off_t)size) < 0 ||
+		     fallocate(fd, 0, 0, (off_t)size) < 0))
 		return -1;
 	if (seals && fcntl(fd, F_ADD_SEALS, seals) < 0)
 		return -1;
 	return fd;
 }
 
+/* Says w x h. Returns 0, or -1. */
+static int send_size(uint32_t w, uint32_t h)
+{
+	char msg[1 + sizeof(struct decode_size)] = { DECODE_SIZE };
+	struct decode_size size = { .width = w, .height = h };
+
+	memcpy(msg + 1, &size, sizeof(size));
+	return send(PARENT_FD, msg, sizeof(msg), MSG_NOSIGNAL) ==
+	       (ssize_t)sizeof(msg) ? 0 : -1;
+}
+
+/* The parent's answer to the size: DECODE_SEGMENT and one memfd.
+ * Returns the fd, or -1. */
+static int receive_segment(void)
+{
+	char tag;
+	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(PARENT_FD, &msg, MSG_CMSG_CLOEXEC) != 1 ||
+	    tag != DECODE_SEGMENT || !(c = CMSG_FIRSTHDR(&msg)) ||
+	    c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/* Says w x h and paints the segment the parent sends, leaving it mapped
+ * at *map unless map is NULL. Returns the segment's fd, or -1. */
+static int fill(uint32_t w, uint32_t h, uint8_t **map)
+{
+	uint32_t pitch = seg_pitch_for(w);
+	uint64_t size = SEG_HEADER_SIZE + (uint64_t)pitch * h;
+	uint8_t *m;
+	int fd;
+
+	if (send_size(w, h) < 0 || (fd = receive_segment()) < 0)
+		return -1;
+	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	paint(m + SEG_HEADER_SIZE, w, h, pitch);
+	if (map)
+		*map = m;
+	else
+		munmap(m, size);
+	return fd;
+}
+
 static int honest(void)
 {
-	return forge(64, 64, "SHMI", 0, ALL_SEALS);
+	return fill(64, 64, NULL);
 }
 
 /* Sends 'F' with n copies of fd in one SCM_RIGHTS message. */
@@ -208,6 +285,63 @@ static int big_reason(void)
 	return 0;
 }
 
+/* big: the parent's segment cannot grow; a segment of its own far
+ * larger than its header says is the last try. */
+static int big(void)
+{
+	int fd = -1;
+
+	if (send_size(16, 8) == 0 && (fd = receive_segment()) >= 0 &&
+	    ftruncate(fd, 1 << 30) == 0)
+		fprintf(stderr, "fake_decoder: the segment grew\n");
+	return send_one(forge(16, 8, "SHMI", 256u << 20, ALL_SEALS));
+}
+
+static int bad_header(void)
+{
+	uint8_t *map = NULL;
+	int fd = fill(64, 64, &map);
+
+	if (fd < 0)
+		return -1;
+	memcpy(map, "XXXX", 4);
+	memcpy(map + 8, (uint32_t[]){ 1, 1 }, 8);	/* width, height */
+	munmap(map, SEG_HEADER_SIZE + (size_t)seg_pitch_for(64) * 64);
+	return send_one(fd);
+}
+
+static int resize(void)
+{
+	int fd = honest();
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, 1 << 30) == 0)
+		fprintf(stderr, "fake_decoder: the segment grew\n");
+	if (ftruncate(fd, 64) == 0)
+		fprintf(stderr, "fake_decoder: the segment shrank\n");
+	return send_one(fd);
+}
+
+/* A process of its own keeps a writable mapping while this one answers
+ * and exits: the parent must not seal (and publish) what it can change. */
+static int keep_mapped(void)
+{
+	uint8_t *map = NULL;
+	int fd = fill(64, 64, &map);
+	pid_t pid;
+
+	if (fd < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		sleep(3);
+		_exit(0);
+	}
+	munmap(map, SEG_HEADER_SIZE + (size_t)seg_pitch_for(64) * 64);
+	return pid < 0 ? -1 : send_one(fd);
+}
+
 static int play(const char *mode)
 {
 	int fds[2];
@@ -230,30 +364,32 @@ static int play(const char *mode)
 		_exit(3);
 	if (!strcmp(mode, "exit0"))
 		_exit(0);
-	if (!strcmp(mode, "short"))
-		return send_one(forge(64, 64, "SHMI", SEG_HEADER_SIZE + 1000,
-				      ALL_SEALS));
-	if (!strcmp(mode, "bad-magic"))
-		return send_one(forge(64, 64, "XXXX", 0, ALL_SEALS));
-	if (!strcmp(mode, "unsealed"))
-		return send_one(forge(64, 64, "SHMI", 0, 0));
-	if (!strcmp(mode, "no-write-seal"))
-		return send_one(forge(64, 64, "SHMI", 0, F_SEAL_SHRINK |
-				      F_SEAL_GROW | F_SEAL_SEAL));
+	if (!strcmp(mode, "own-segment"))
+		return send_one(forge(64, 64, "SHMI", 0, ALL_SEALS));
+	if (!strcmp(mode, "big"))
+		return big();
+	if (!strcmp(mode, "bad-header"))
+		return bad_header();
+	if (!strcmp(mode, "resize"))
+		return resize();
 	if (!strcmp(mode, "two-fds")) {
 		int fd = honest();
 
 		return fd < 0 ? -1 : send_fds(fd, 2);
 	}
 	if (!strcmp(mode, "pipe")) {
-		if (pipe2(fds, O_CLOEXEC) < 0)
+		if (honest() < 0 || pipe2(fds, O_CLOEXEC) < 0)
 			return -1;
 		return send_one(fds[0]);
 	}
 	if (!strcmp(mode, "big-reason"))
 		return big_reason();
 	if (!strcmp(mode, "over-limit"))
-		return send_one(forge(1024, 1024, "SHMI", 0, ALL_SEALS));
+		return send_one(fill(1024, 1024, NULL));
+	if (!strcmp(mode, "huge-size"))
+		return send_one(fill(UINT32_MAX, UINT32_MAX, NULL));
+	if (!strcmp(mode, "keep-mapped"))
+		return keep_mapped();
 	fprintf(stderr, "fake_decoder: unknown FAKE_DECODER_MODE \"%s\"\n",
 		mode);
 	return -1;

@@ -60,6 +60,7 @@
 #include "app/app_inspect.h"
 #include "app/dialog.h"
 #include "check.h"
+#include "shm/segment_inspect.h"
 #include "shm/share.h"
 #include "testutil.h"
 

@@ -19,16 +19,25 @@
  *     was given in every case;
  *   - seg_seal fails, and releases the segment, while another writable
  *     mapping of it exists: an owner cannot publish what it can still
- *     change.
+ *     change;
+ *   - a segment more than one page larger than its header says (a 16 x 8
+ *     header in 256 MiB, every page made) is refused by seg_validate and
+ *     seg_open, the fd closed and Shmem back where it was;
+ *   - seg_check_size: one rule, one message, no wrap for any claim;
+ *   - seg_alloc / seg_fill_open / seg_seal_filled: the size sealed before
+ *     the filler sees the fd, the filler's header replaced, sealing
+ *     refused while the filler still maps it writable.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "shm/segment.h"
+#include "shm/segment_inspect.h"
 
 #define FOUR_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 
@@ -102,6 +111,11 @@ static void test_size(void)
 	CHECK(!accepts(needed() - 1, "segment's"));
 	CHECK(accepts(needed(), NULL));
 	CHECK(accepts(needed() + 1, NULL));
+	/* Up to one page of slack (an owner may round up to pages), and
+	 * not a byte more: that memory no reader can see. */
+	CHECK(accepts(needed() + (uint64_t)getpagesize(), NULL));
+	CHECK(!accepts(needed() + (uint64_t)getpagesize() + 1, "beyond"));
+	CHECK(!accepts(2ull << 30, "beyond"));
 }
 
 static void test_magic_version_format_flags(void)
@@ -319,6 +333,114 @@ static void test_max_bytes(void)
 	seg_finish(&own);
 }
 
+/* The machine's shared memory in KiB (Shmem in /proc/meminfo). */
+static long shmem_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Shmem: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* A hostile owner's segment: a 16 x 8 header in a 256 MiB memfd whose
+ * pages are all made, sealed as the contract says. seg_open refuses it
+ * before mapping, closes the fd, and the memory goes with it. */
+static void test_oversized(void)
+{
+	const size_t big = 256u << 20;
+	struct seg seg;
+	struct err err;
+	long before = shmem_kib(), held, after;
+	int fd = memfd_create("test-big", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	reset();
+	CHECK(fd >= 0 && ftruncate(fd, (off_t)big) == 0 &&
+	      fallocate(fd, 0, 0, (off_t)big) == 0 &&
+	      pwrite(fd, mem, 64, 0) == 64 &&
+	      fcntl(fd, F_ADD_SEALS, FOUR_SEALS) == 0);
+	held = shmem_kib();
+	CHECK(seg_open(&seg, fd, 1u << 20, &err) < 0);
+	CHECK_MSG(strstr(err.msg, "beyond"), "%s", err.msg);
+	CHECK(fd_closed(fd) && seg.fd == -1 && seg.map == MAP_FAILED);
+	after = shmem_kib();
+	printf("oversized: Shmem %ld kB before, %ld held, %ld after\n",
+	       before, held, after);
+	/* Other processes share the machine: a margin of 64 MiB. */
+	CHECK_MSG(held - before > 192 * 1024 && after - before < 64 * 1024,
+		  "Shmem %ld -> %ld -> %ld kB: the memory was not freed",
+		  before, held, after);
+}
+
+/* The one size rule and its one message, for any claimed size. */
+static void test_check_size(void)
+{
+	struct err err;
+
+	CHECK(seg_check_size(16384, 16384, UINT64_MAX, &err) == 0);
+	CHECK(seg_check_size(1, 1, 4, &err) == 0);
+	CHECK(seg_check_size(1, 2, 4, &err) < 0);
+	CHECK_MSG(strstr(err.msg, "1 x 2 pixels") &&
+		  strstr(err.msg, "limit"), "%s", err.msg);
+	CHECK(seg_check_size(16385, 1, UINT64_MAX, &err) < 0);
+	CHECK(seg_check_size(0, 5, UINT64_MAX, &err) < 0);
+	CHECK_MSG(strstr(err.msg, "0 x 5 pixels"), "%s", err.msg);
+	CHECK(seg_check_size(UINT32_MAX, UINT32_MAX, UINT64_MAX, &err) < 0);
+	CHECK(seg_check_size(UINT64_MAX, UINT64_MAX, UINT64_MAX, &err) < 0);
+	/* A limit above the contract's largest image is that image. */
+	CHECK(seg_check_size(16384, 16384, SEG_MAX_IMAGE_BYTES - 1, &err) < 0);
+	CHECK(seg_create(&(struct seg){ .fd = -1 }, "t", 16385, 1, &err) < 0);
+	CHECK_MSG(strstr(err.msg, "16385 x 1 pixels"), "%s", err.msg);
+}
+
+/* A segment filled by another process: the size is the allocator's,
+ * sealed before the filler sees it; the header is the allocator's,
+ * whatever the filler wrote. */
+static void test_filled(void)
+{
+	struct seg own, fill_side;
+	struct err err;
+	int fd;
+
+	CHECK(seg_alloc(&own, "test-fill", 16, 8, 16 * 7 * 4, &err) < 0);
+	CHECK_MSG(strstr(err.msg, "limit"), "%s", err.msg);
+	CHECK_MSG(seg_alloc(&own, "test-fill", 16, 8, 1u << 20, &err) == 0,
+		  "%s", err.msg);
+	CHECK(ftruncate(own.fd, 1 << 30) < 0 && errno == EPERM);
+	CHECK(ftruncate(own.fd, 64) < 0 && errno == EPERM);
+	seg_prefault(&own);
+	fd = fcntl(own.fd, F_DUPFD_CLOEXEC, 0);
+	CHECK(seg_fill_open(&fill_side, fd, 16, 9, &err) < 0);
+	CHECK(fd_closed(fd));
+	fd = fcntl(own.fd, F_DUPFD_CLOEXEC, 0);
+	CHECK_MSG(seg_fill_open(&fill_side, fd, 16, 8, &err) == 0, "%s",
+		  err.msg);
+	memset(fill_side.map, 0xff, 64);	/* a lying header */
+	fill(&fill_side);
+	/* Still mapped writable: sealing must fail. */
+	{
+		struct seg copy = own;
+
+		copy.fd = fcntl(own.fd, F_DUPFD_CLOEXEC, 0);
+		CHECK(seg_seal_filled(&copy, 1u << 20, &err) < 0);
+		CHECK_MSG(strstr(err.msg, "mapped writable"), "%s", err.msg);
+		CHECK(copy.fd == -1);
+	}
+	seg_finish(&fill_side);
+	CHECK_MSG(seg_seal_filled(&own, 1u << 20, &err) == 0, "%s", err.msg);
+	CHECK(own.sealed && own.info.width == 16 && own.info.height == 8);
+	for (uint32_t y = 0; y < 8; y++)
+		for (uint32_t x = 0; x < 64; x++)
+			CHECK(seg_pixels(&own)[y * own.info.pitch + x] ==
+			      (uint8_t)(x + y * 7));
+	seg_finish(&own);
+}
+
 /* Makes a memfd holding a valid 16 x 8 segment, sealed with seals. */
 static int memfd_with(unsigned seals)
 {
@@ -419,5 +541,8 @@ int main(void)
 	test_max_bytes();
 	test_refused_fds();
 	test_seal_refused();
+	test_oversized();
+	test_check_size();
+	test_filled();
 	return check_done();
 }

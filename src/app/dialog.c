@@ -535,9 +535,10 @@ static void *load_run(void *arg)
 	return NULL;
 }
 
-/* The heading above a failed load's reason. The helper's size refusals
- * come back as its text ("over the limit of 256 MiB", "at most 16384 x
- * 16384 can be shared"), the only failures told apart by their words. */
+/* The heading above a failed load's reason. A size over the limits is
+ * refused here, in the parent, from the size the helper reports; only a
+ * decoder buffer over the limit comes back in the helper's words ("over
+ * the limit of 256 MiB"), the one failure told apart by them. */
 static const char *heading(enum img_failure kind, const char *reason)
 {
 	switch (kind) {
@@ -549,8 +550,12 @@ static const char *heading(enum img_failure kind, const char *reason)
 		return DIALOG_TEXT_SANDBOX;
 	case IMG_FAILURE_DECODER:
 		return DIALOG_TEXT_DECODER;
+	case IMG_FAILURE_TOO_LARGE:
+		return DIALOG_TEXT_TOO_LARGE;
 	case IMG_FAILURE_REFUSED:
-		if (strstr(reason, " limit") || strstr(reason, "can be shared"))
+		/* A buffer the decoder wanted over the limit is told only in
+		 * the helper's words. */
+		if (strstr(reason, " limit"))
 			return DIALOG_TEXT_TOO_LARGE;
 		return DIALOG_TEXT_NOT_IMAGE;
 	default:

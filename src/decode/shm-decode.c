@@ -1,20 +1,24 @@
 /* shm-decode - the one process that runs image decoders.
  *
- * Started by sharedmemory or shmimage with a socket to its parent as fd 3.
- * It loads the decoders, enters the sandbox (src/sandbox.h), and only then
- * waits for its one request: the byte 'D', the file's extension (TGA has
- * no magic, SDL_image needs the hint) and, with SCM_RIGHTS, the file
- * already opened by the parent. It never opens a path.
+ * Started by sharedmemory or shmimage with a socket to its parent as fd 3
+ * (src/decode/protocol.h). It loads the decoders, enters the sandbox
+ * (src/decode/sandbox.h), and only then waits for its one request: the
+ * file's extension (TGA has no magic, SDL_image needs the hint) and the
+ * file, already opened by the parent. It never opens a path.
  *
- * It answers the way an owner of a key answers a reader (src/shm/name.h):
- * 'F' with a sealed, contract-version-2 segment holding the image, or 'E'
- * and a one-line reason. Then it exits. The parent trusts none of it: it
- * receives and checks the segment like any other peer's.
+ * It tells the parent the image's size (from the header probe, before
+ * decoding, where the format has one), gets back a memfd of exactly that
+ * size which the parent has sealed against shrinking and growing, writes
+ * the rows into it and hands it back; or it answers 'E' and a one-line
+ * reason. Then it exits. The parent trusts none of it: it writes the
+ * header itself, seals the segment once the helper is gone, and checks it
+ * like any other peer's.
  *
- *   shm-decode --key K --max-bytes N [--try open|socket|execve]
+ *   shm-decode --key K --max-bytes N [--cpu-limit S] [--try WHAT]
  *
- * --try is a diagnostic: after entering the sandbox, attempt the named
- * system call, which must kill the process with SIGSYS.
+ * --try is for the tests (src/decode/try.h). SHM_DECODE_NO_NAMESPACES=1
+ * in the environment skips the namespaces, as a kernel without
+ * unprivileged user namespaces would.
  */
 #include <SDL.h>
 #include <SDL_image.h>
@@ -22,21 +26,23 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/bytes.h"
-#include "decode/protocol.h"
-#include "decode/probe.h"
 #include "decode/pixels.h"
+#include "decode/probe.h"
+#include "decode/protocol.h"
 #include "decode/sandbox.h"
+#include "decode/source.h"
+#include "decode/try.h"
 #include "shm/name.h"
 #include "shm/segment.h"
-
 
 /* The largest single allocation SDL may make here. No surface SDL_image
  * makes for an image within the limit is larger than the limit in RGBA
@@ -75,21 +81,31 @@ static void *capped_realloc(void *p, size_t size)
 	return realloc(p, size);
 }
 
-struct request {
-	int file_fd;
-	char ext[DECODE_EXT_MAX + 1];
+struct options {
+	const char *key;
+	uint64_t max_bytes;
+	unsigned cpu_seconds;
+	const char *try;
 };
 
-/* Reads the one request. Returns 0, or -1 when the parent sent anything
- * but 'D', an extension and exactly one fd (or left). */
-static int receive_request(struct request *req)
+struct decode {
+	const struct options *o;
+	SDL_RWops *rw;
+	char ext[DECODE_EXT_MAX + 1];
+	int file_fd;		/* owned by rw once it exists */
+	bool size_sent;
+	struct decode_size size;
+};
+
+/* Reads one message of `want` payload bytes starting with tag and
+ * exactly one fd. Returns the fd (close-on-exec), or -1. */
+static int receive_fd(char tag, char *payload, size_t want)
 {
-	char buf[1 + DECODE_EXT_MAX];
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 2)];
 		struct cmsghdr align;
 	} control;
+	struct iovec iov = { .iov_base = payload, .iov_len = want };
 	struct msghdr msg = {
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = control.buf,
@@ -97,85 +113,62 @@ static int receive_request(struct request *req)
 	};
 	struct cmsghdr *c;
 	ssize_t n;
+	int fd;
 
 	do
 		n = recvmsg(DECODE_CHILD_FD, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	c = CMSG_FIRSTHDR(&msg);
-	if (n < 1 || buf[0] != DECODE_REQUEST || (msg.msg_flags & MSG_CTRUNC) || !c ||
+	if (n < 1 || payload[0] != tag || (msg.msg_flags & MSG_CTRUNC) || !c ||
 	    c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
 	    c->cmsg_len != CMSG_LEN(sizeof(int)))
 		return -1;
-	memcpy(&req->file_fd, CMSG_DATA(c), sizeof(int));
-	memcpy(req->ext, buf + 1, (size_t)n - 1);
-	req->ext[n - 1] = '\0';
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	payload[n < (ssize_t)want ? n : (ssize_t)want - 1] = '\0';
+	return fd;
+}
+
+/* The request: 'D', the extension, the file. Returns 0, or -1. */
+static int receive_request(struct decode *d)
+{
+	char buf[1 + DECODE_EXT_MAX + 1];
+
+	d->file_fd = receive_fd(DECODE_REQUEST, buf, sizeof(buf));
+	if (d->file_fd < 0)
+		return -1;
+	memcpy(d->ext, buf + 1, sizeof(d->ext));
+	d->ext[DECODE_EXT_MAX] = '\0';
 	return 0;
 }
 
-/* Refuses dimensions over the segment's or the byte limit. */
-static int check_limits(uint32_t w, uint32_t h, uint64_t max_bytes,
-			struct err *err)
+/* A decoder asking for the file past its end is looping on nothing (or
+ * the file is cut): it is stopped here, from inside its read. */
+static void stop_past_end(void)
 {
-	uint64_t bytes = (uint64_t)w * h * 4u;
-	char need[32], limit[32];
-
-	if (w == 0 || h == 0) {
-		err_set(err, "the image has no pixels (%" PRIu32 " x %" PRIu32
-			")", w, h);
-		return -1;
-	}
-	if (w > SEG_MAX_DIM || h > SEG_MAX_DIM) {
-		err_set(err, "the image is %" PRIu32 " x %" PRIu32 " pixels; "
-			"at most %u x %u can be shared", w, h, SEG_MAX_DIM,
-			SEG_MAX_DIM);
-		return -1;
-	}
-	if (bytes > max_bytes) {
-		err_set(err, "the image is %" PRIu32 " x %" PRIu32 " pixels "
-			"(%s as RGBA), over the limit of %s", w, h,
-			bytes_format(bytes, need, sizeof(need)),
-			bytes_format(max_bytes, limit, sizeof(limit)));
-		return -1;
-	}
-	return 0;
+	name_send_reason(DECODE_CHILD_FD, "the file ends early (the decoder "
+			 "kept reading past its end)");
+	_exit(0);
 }
 
-/* Creating and populating a large memfd costs tens of milliseconds of
- * page allocation; with the size known from the header it runs on a
- * second thread while the decoder works. */
-struct create_job {
-	const char *key;
-	uint32_t width, height;
-	struct seg seg;
-	struct err err;
-};
-
-static void *create_run(void *arg)
+static int send_size(struct decode *d, uint32_t w, uint32_t h)
 {
-	struct create_job *job = arg;
+	char msg[1 + sizeof(struct decode_size)] = { DECODE_SIZE };
 
-	(void)seg_create(&job->seg, job->key, job->width, job->height,
-			 &job->err);
-	return NULL;
+	d->size = (struct decode_size){ .width = w, .height = h };
+	memcpy(msg + 1, &d->size, sizeof(d->size));
+	d->size_sent = true;
+	return send(DECODE_CHILD_FD, msg, sizeof(msg), MSG_NOSIGNAL) ==
+	       (ssize_t)sizeof(msg) ? 0 : -1;
 }
 
-struct decode {
-	const char *key;
-	uint64_t max_bytes;
-	SDL_RWops *rw;
-	const char *ext;
-	struct create_job job;
-	pthread_t thread;
-	bool threaded;
-};
-
-/* The header's size: checked against the limits at once, and the segment
- * started on the side. A format without a probe is measured by decoding
- * it, bounded by the sandbox's memory limit. Returns 0, or -1. */
+/* The header's size, checked and sent at once, so the parent makes the
+ * segment while the decoder runs. A format without a probe is measured
+ * by decoding it, bounded by the sandbox's memory limit. */
 static int probe(struct decode *d, struct err *err)
 {
-	switch (probe_dimensions_hint(d->rw, d->ext, &d->job.width,
-				      &d->job.height, err)) {
+	uint32_t w, h;
+
+	switch (probe_dimensions_hint(d->rw, d->ext, &w, &h, err)) {
 	case PROBE_OK:
 		break;
 	case PROBE_BAD:
@@ -183,10 +176,17 @@ static int probe(struct decode *d, struct err *err)
 	case PROBE_UNKNOWN:
 		return 0;
 	}
-	if (check_limits(d->job.width, d->job.height, d->max_bytes, err) < 0)
+	/* The parent judges the size (it makes the memory) and refuses it
+	 * as one over the limits; this check only keeps the helper from
+	 * going on with it. */
+	if (seg_check_size(w, h, d->o->max_bytes, err) < 0) {
+		(void)send_size(d, w, h);
 		return -1;
-	d->threaded = pthread_create(&d->thread, NULL, create_run,
-				     &d->job) == 0;
+	}
+	if (send_size(d, w, h) < 0) {
+		err_errno(err, errno, "cannot reach the parent");
+		return -1;
+	}
 	return 0;
 }
 
@@ -207,12 +207,13 @@ static SDL_Surface *decode_surface(struct decode *d, struct err *err)
 			err_set(err, "decoding needs a buffer of %s, over the "
 				"limit of %s", bytes_format(alloc_refused, need,
 							    sizeof(need)),
-				bytes_format(d->max_bytes, limit,
+				bytes_format(d->o->max_bytes, limit,
 					     sizeof(limit)));
 		else if (strstr(why, "emory"))
 			err_set(err, "decoding needs more than the decoder's "
 				"memory limit of %s",
-				bytes_format(sandbox_memory_limit(d->max_bytes),
+				bytes_format(sandbox_memory_limit(
+						     d->o->max_bytes),
 					     limit, sizeof(limit)));
 		else
 			err_set(err, "SDL_image cannot read it: %s",
@@ -221,139 +222,171 @@ static SDL_Surface *decode_surface(struct decode *d, struct err *err)
 	}
 	SDL_RWseek(d->rw, 0, RW_SEEK_SET);
 	if (probe_truncated(d->rw, d->ext, err) ||
-	    check_limits((uint32_t)surf->w, (uint32_t)surf->h, d->max_bytes,
-			 err) < 0) {
+	    seg_check_size((uint32_t)surf->w, (uint32_t)surf->h,
+			   d->o->max_bytes, err) < 0) {
 		SDL_FreeSurface(surf);
 		return NULL;
 	}
 	return surf;
 }
 
-/* The segment for surf: the one made on the side if its size is right,
- * else a new one. Returns 0, or -1. */
-static int take_segment(struct decode *d, SDL_Surface *surf, struct seg *seg,
-			struct err *err)
+/* Sends the size if the probe could not, then takes the parent's segment
+ * for it. Returns 0, or -1 with the reason. */
+static int take_segment(struct decode *d, const SDL_Surface *surf,
+			struct seg *seg, struct err *err)
 {
-	if (d->threaded) {
-		pthread_join(d->thread, NULL);
-		d->threaded = false;
+	char tag[2];
+	int fd;
+
+	if (!d->size_sent && send_size(d, (uint32_t)surf->w,
+				       (uint32_t)surf->h) < 0) {
+		err_errno(err, errno, "cannot reach the parent");
+		return -1;
 	}
-	*seg = d->job.seg;
-	seg_init(&d->job.seg);
-	if (seg->fd >= 0 && seg->info.width == (uint32_t)surf->w &&
-	    seg->info.height == (uint32_t)surf->h)
-		return 0;
-	/* No probe, or the header lied about the size. */
-	seg_finish(seg);
-	return seg_create(seg, d->key, (uint32_t)surf->w, (uint32_t)surf->h,
-			  err);
+	/* The segment is sized for the header's claim: a decoder that
+	 * found other dimensions cannot use it. */
+	if (d->size.width != (uint32_t)surf->w ||
+	    d->size.height != (uint32_t)surf->h) {
+		err_set(err, "the file's header says %" PRIu32 " x %" PRIu32
+			" pixels, its image is %d x %d", d->size.width,
+			d->size.height, surf->w, surf->h);
+		return -1;
+	}
+	fd = receive_fd(DECODE_SEGMENT, tag, 1);
+	if (fd < 0) {
+		err_set(err, "the parent sent no segment");
+		return -1;
+	}
+	return seg_fill_open(seg, fd, d->size.width, d->size.height, err);
 }
 
-/* The whole job: file in, sealed segment out. Returns 0, or -1. */
-static int decode_file(struct decode *d, struct seg *seg, struct err *err)
+/* Plays a decoder taken over by a file (src/decode/try.h), answers with
+ * the outcome, and stays until the parent shuts the socket: whatever the
+ * attempt set up has had its chance to fire. The reason is padded to the
+ * most the parent reads, so that it stops reading without waiting for an
+ * end this process does not give yet. */
+static void try_and_exit(const struct decode *d, const struct seg *seg)
+{
+	char out[NAME_REASON_MAX + 1], padded[NAME_REASON_MAX + 1], c;
+
+	try_attempt(d->o->try, d->file_fd, seg->fd, out, sizeof(out));
+	snprintf(padded, sizeof(padded), "%-*s", NAME_REASON_MAX, out);
+	name_send_reason(DECODE_CHILD_FD, padded);
+	while (read(DECODE_CHILD_FD, &c, 1) > 0)
+		;
+	_exit(0);
+}
+
+/* The whole job: file in, rows written into the parent's segment and
+ * handed back. Returns 0, or -1 with the reason. */
+static int decode_file(struct decode *d, struct err *err)
 {
 	SDL_Surface *surf = NULL;
+	struct seg seg;
 	int rc = -1;
 
+	seg_init(&seg);
 	if (probe(d, err) < 0)
 		goto out;
 	surf = decode_surface(d, err);
-	if (!surf || take_segment(d, surf, seg, err) < 0)
+	if (!surf || take_segment(d, surf, &seg, err) < 0)
 		goto out;
-	if (pixels_convert(surf, seg_rows(seg), seg->info.pitch, err) < 0)
+	if (try_known(d->o->try))
+		try_and_exit(d, &seg);
+	if (pixels_convert(surf, seg_rows(&seg), seg.info.pitch, err) < 0)
 		goto out;
-	rc = seg_seal(seg, err);
+	/* No writable mapping left behind: the parent seals against
+	 * writing once this process is gone. */
+	munmap(seg.map, seg.map_size);
+	seg.map = MAP_FAILED;
+	if (name_send_fd(DECODE_CHILD_FD, "F", 1, seg.fd) != 0)
+		err_set(err, "cannot hand the segment back");
+	else
+		rc = 0;
 out:
-	if (d->threaded)
-		pthread_join(d->thread, NULL);
-	seg_finish(&d->job.seg);
+	seg_finish(&seg);
 	SDL_FreeSurface(surf);
-	if (rc < 0)
-		seg_finish(seg);
 	return rc;
-}
-
-/* Attempts what the sandbox forbids: the tests' proof that it holds. */
-static int try_forbidden(const char *what)
-{
-	char *argv[] = { "true", NULL };
-
-	if (strcmp(what, "open") == 0)
-		return open("/etc/passwd", O_RDONLY | O_CLOEXEC);
-	if (strcmp(what, "socket") == 0)
-		return socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (strcmp(what, "execve") == 0)
-		return execve("/bin/true", argv, NULL);
-	return -1;
 }
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: shm-decode --key K --max-bytes N "
-		"[--try open|socket|execve]\n"
+		"[--cpu-limit S] [--try WHAT]\n"
 		"Started by sharedmemory and shmimage, with its parent's "
 		"socket as fd 3.\n");
 	return 2;
 }
 
-int main(int argc, char **argv)
+/* Returns 0, or -1 on a bad command line. */
+static int parse(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "max-bytes", required_argument, NULL, 'b' },
+		{ "cpu-limit", required_argument, NULL, 'c' },
 		{ "try", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct decode d = { .key = NAME_DEFAULT_KEY,
-			    .max_bytes = SEG_DEFAULT_MAX_BYTES };
-	struct err err = { "" };
-	struct request req;
-	const char *try = NULL;
-	struct seg seg;
-	FILE *fp;
+	uint64_t cpu;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'k' && name_key_valid(optarg))
-			d.key = optarg;
-		else if (c == 'b' && bytes_parse(optarg, &d.max_bytes) == 0)
+			o->key = optarg;
+		else if (c == 'b' && bytes_parse(optarg, &o->max_bytes) == 0)
 			;
+		else if (c == 'c' && bytes_parse(optarg, &cpu) == 0 &&
+			 cpu >= 1 && cpu <= 86400)
+			o->cpu_seconds = (unsigned)cpu;
 		else if (c == 't')
-			try = optarg;
+			o->try = optarg;
 		else
-			return usage();
+			return -1;
 	}
-	if (optind != argc || fcntl(DECODE_CHILD_FD, F_GETFD) < 0)
+	/* No limit above the contract's largest image means anything, and
+	 * every product below stays far from 2^64 with it. */
+	if (o->max_bytes > SEG_MAX_IMAGE_BYTES)
+		o->max_bytes = SEG_MAX_IMAGE_BYTES;
+	return optind == argc ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .key = NAME_DEFAULT_KEY,
+			     .max_bytes = SEG_DEFAULT_MAX_BYTES,
+			     .cpu_seconds = 60, .try = "" };
+	struct decode d = { .o = &o, .file_fd = -1 };
+	struct sandbox_limits lim = { .max_fds = DECODE_MAX_FDS };
+	const char *no_ns = getenv("SHM_DECODE_NO_NAMESPACES");
+	struct err err = { "" };
+	bool isolated;
+
+	if (parse(argc, argv, &o) < 0 || fcntl(DECODE_CHILD_FD, F_GETFD) < 0)
 		return usage();
-	d.job.key = d.key;
-	seg_init(&seg);
-	seg_init(&d.job.seg);
-	alloc_cap = d.max_bytes + 4096;
+	alloc_cap = o.max_bytes + 4096;
 	SDL_SetMemoryFunctions(capped_malloc, capped_calloc, capped_realloc,
 			       free);
+	/* A write past RLIMIT_FSIZE then fails (EFBIG) rather than kill. */
+	signal(SIGXFSZ, SIG_IGN);
+	lim.memory = sandbox_memory_limit(o.max_bytes);
+	lim.cpu_seconds = o.cpu_seconds;
+	lim.namespaces = !(no_ns && *no_ns);
 
 	/* Everything that loads or initialises code happens before the
-	 * filter goes on: the decoders are linked in, IMG_Init sets them
-	 * up. */
+	 * sandbox: the decoders are linked in, IMG_Init sets them up. */
 	IMG_Init(IMG_INIT_JPG | IMG_INIT_PNG | IMG_INIT_TIF | IMG_INIT_WEBP);
-	if (sandbox_enter(sandbox_memory_limit(d.max_bytes), &err) < 0) {
+	if (sandbox_enter(&lim, &isolated, &err) < 0) {
 		name_send_reason(DECODE_CHILD_FD, err.msg);
 		_exit(1);
 	}
-	if (try)
-		_exit(try_forbidden(try) < 0 ? 1 : 0);
-	if (receive_request(&req) < 0)
+	if (receive_request(&d) < 0)
 		_exit(1);
-
-	d.ext = req.ext;
-	fp = fdopen(req.file_fd, "rb");
-	d.rw = fp ? SDL_RWFromFP(fp, SDL_TRUE) : NULL;
+	d.rw = source_open(d.file_fd, stop_past_end);
 	if (!d.rw)
 		err_set(&err, "cannot read the file");
-	if (!d.rw || decode_file(&d, &seg, &err) < 0)
+	if (!d.rw || decode_file(&d, &err) < 0)
 		name_send_reason(DECODE_CHILD_FD, err.msg);
-	else if (name_send_fd(DECODE_CHILD_FD, "F", 1, seg.fd) != 0)
-		_exit(1);
 	/* _exit: nothing to flush, and no exit-time handler (a sanitizer's
 	 * leak check, say) may run system calls the filter forbids. */
 	_exit(0);

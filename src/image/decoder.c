@@ -34,9 +34,15 @@ struct img_decoder {
 	pid_t pid;		/* 0 once reaped */
 	int pidfd;		/* readable when the helper has ended */
 	int sock;		/* our end */
+	char key[NAME_KEY_MAX + 1];
 	uint64_t max_bytes;
 	int timeout_ms;
+	unsigned cpu_seconds;
 	int64_t start, deadline;	/* of the decode, from send */
+	struct seg seg;		/* ours, sized for the helper to fill */
+	bool sized;		/* the helper said the size (seg may be set) */
+	bool refused;		/* ...and it was refused, for the reason: */
+	struct err refusal;
 	atomic_bool cancelled;
 	bool timed_out;
 	bool lingered;		/* killed by reap() after answering */
@@ -105,9 +111,9 @@ struct img_decoder *img_decoder_start(const char *program, const char *key,
 				      struct err *err)
 {
 	struct img_decoder *dec;
-	char bytes[32];
+	char bytes[32], cpu[16];
 	char *argv[] = { DECODER_PROGRAM, "--key", (char *)key, "--max-bytes",
-			 bytes, NULL };
+			 bytes, "--cpu-limit", cpu, NULL };
 	int sv[2] = { -1, -1 };
 
 	dec = calloc(1, sizeof(*dec));
@@ -116,9 +122,17 @@ struct img_decoder *img_decoder_start(const char *program, const char *key,
 		return NULL;
 	}
 	dec->pidfd = dec->sock = -1;
+	seg_init(&dec->seg);
+	snprintf(dec->key, sizeof(dec->key), "%s", key);
 	dec->max_bytes = lim->max_bytes;
 	dec->timeout_ms = lim->decode_timeout_ms;
+	/* CPU time is a second guard, behind the wall clock: two threads
+	 * busy for the whole timeout stay under it. */
+	dec->cpu_seconds = (unsigned)(lim->decode_timeout_ms / 1000) * 2 + 2;
+	if (dec->cpu_seconds > 86400)
+		dec->cpu_seconds = 86400;
 	snprintf(bytes, sizeof(bytes), "%" PRIu64, lim->max_bytes);
+	snprintf(cpu, sizeof(cpu), "%u", dec->cpu_seconds);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		err_errno(err, errno, "cannot start the decoder: socketpair");
@@ -210,6 +224,86 @@ int img_decoder_send(struct img_decoder *dec, const char *path,
 	return 0;
 }
 
+/* Receives the helper's size message ('S' and struct decode_size, no
+ * fd). Returns 0, or -1 with the reason. */
+static int receive_size(int sock, struct decode_size *size, struct err *err)
+{
+	char msg[1 + sizeof(*size)];
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) };
+	struct msghdr m = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	bool fds = false;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); n >= 0 && c;
+	     c = CMSG_NXTHDR(&m, c)) {
+		for (size_t i = 0; c->cmsg_level == SOL_SOCKET &&
+		     c->cmsg_type == SCM_RIGHTS &&
+		     CMSG_LEN(0) + i + sizeof(int) <= c->cmsg_len;
+		     i += sizeof(int)) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i, sizeof(int));
+			close(fd);
+			fds = true;
+		}
+	}
+	if (n != (ssize_t)sizeof(msg) || fds || (m.msg_flags & MSG_CTRUNC)) {
+		err_set(err, "the decoder sent a malformed size message");
+		return -1;
+	}
+	memcpy(size, msg + 1, sizeof(*size));
+	return 0;
+}
+
+/* Answers the helper's size message with a segment of exactly that size,
+ * sealed against resizing, then makes its pages while the decoder works.
+ * Returns false when the size was taken (or nothing is there yet), true
+ * when what waits is for img_decoder_finish(): the answer, an end, or a
+ * size refused. */
+static bool take_size(struct img_decoder *dec)
+{
+	struct decode_size size;
+	char tag;
+	ssize_t n;
+
+	if (dec->sized)
+		return true;
+	n = recv(dec->sock, &tag, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	if (n != 1 || tag != DECODE_SIZE)
+		return true;
+	dec->sized = true;
+	dec->refused = true;
+	dec->failure = IMG_FAILURE_DECODER;
+	if (receive_size(dec->sock, &size, &dec->refusal) < 0)
+		return true;
+	/* The one size rule, here where the memory is made. */
+	if (seg_check_size(size.width, size.height, dec->max_bytes,
+			   &dec->refusal) < 0) {
+		dec->failure = IMG_FAILURE_TOO_LARGE;
+		return true;
+	}
+	if (seg_alloc(&dec->seg, dec->key, size.width, size.height,
+		      dec->max_bytes, &dec->refusal) < 0)
+		return true;
+	dec->refused = false;
+	dec->failure = IMG_FAILURE_NONE;
+	if (name_send_fd(dec->sock, (char[]){ DECODE_SEGMENT }, 1,
+			 dec->seg.fd) != 0)
+		return true;	/* gone: its end tells the story */
+	seg_prefault(&dec->seg);
+	return false;
+}
+
 bool img_decoder_wait(struct img_decoder *dec, int timeout_ms)
 {
 	/* The helper holds the other end of sock: its death is a hang-up
@@ -218,13 +312,24 @@ bool img_decoder_wait(struct img_decoder *dec, int timeout_ms)
 		{ .fd = dec->sock, .events = POLLIN },
 		{ .fd = dec->pidfd, .events = POLLIN },
 	};
-	int64_t left = dec->deadline - clock_ms();
+	int64_t until = dec->deadline;
 
-	if (left <= 0)
+	if (dec->refused)
 		return true;
-	if (timeout_ms < 0 || timeout_ms > left)
-		timeout_ms = (int)left;
-	return poll(pfd, 2, timeout_ms) > 0 || clock_ms() >= dec->deadline;
+	if (timeout_ms >= 0 && clock_ms() + timeout_ms < until)
+		until = clock_ms() + timeout_ms;
+	for (;;) {
+		int64_t now = clock_ms();
+
+		if (now >= dec->deadline)
+			return true;
+		if (now >= until)
+			return false;
+		if (poll(pfd, 2, (int)(until - now)) <= 0)
+			continue;
+		if (pfd[1].revents || take_size(dec))
+			return true;
+	}
 }
 
 void img_decoder_cancel(struct img_decoder *dec)
@@ -269,8 +374,9 @@ static int reap(struct img_decoder *dec, int64_t until)
 	return status;
 }
 
-/* Why the helper ended the way it did, or "" when it exited 0. A cancel
- * and our own timeout kill are told apart from a crash. */
+/* Why the helper ended the way it did: true with the reason in err, or
+ * false when it exited 0. A cancel, our own timeout kill and the CPU-time
+ * limit are told apart from a crash. */
 static bool explain_end(struct img_decoder *dec, int status, struct err *err)
 {
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -286,6 +392,10 @@ static bool explain_end(struct img_decoder *dec, int status, struct err *err)
 	} else if (dec->lingered) {
 		err_set(err, "the decoder did not exit after answering (it "
 			"was stopped)");
+	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
+		dec->failure = IMG_FAILURE_TIMEOUT;
+		err_set(err, "decoding used more than %u s of CPU time (the "
+			"decoder was stopped)", dec->cpu_seconds);
 	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
 		dec->failure = IMG_FAILURE_SANDBOX;
 		err_set(err, "the decoder was stopped by its sandbox (it made "
@@ -300,19 +410,23 @@ static bool explain_end(struct img_decoder *dec, int status, struct err *err)
 	return true;
 }
 
-int img_decoder_finish(struct img_decoder *dec, struct seg *seg,
-		       struct err *err)
+/* True when fd is the file of the segment we made. */
+static bool is_ours(const struct img_decoder *dec, int fd)
+{
+	struct stat a, b;
+
+	return dec->seg.fd >= 0 && fstat(fd, &a) == 0 &&
+	       fstat(dec->seg.fd, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* The helper's answer and its end. Returns the fd it handed back, or -1
+ * with the reason. */
+static int receive_answer(struct img_decoder *dec, struct err *err)
 {
 	char reason[NAME_REASON_MAX + 1];
-	int fd = -1, status;
+	int fd, status;
 
-	seg_init(seg);
-	while (!img_decoder_wait(dec, -1))
-		;
-	if (clock_ms() >= dec->deadline) {
-		dec->timed_out = true;
-		kill(dec->pid, SIGKILL);
-	}
 	fd = name_receive(dec->sock, "the decoder", dec->start,
 			  dec->timed_out ? clock_ms() : dec->deadline, reason,
 			  err);
@@ -328,21 +442,61 @@ int img_decoder_finish(struct img_decoder *dec, struct seg *seg,
 			close(fd);
 		return -1;
 	}
+	/* Its own reason ("not an image", "the file ends early") is all
+	 * the user needs; anything else keeps the story. */
 	if (fd < 0) {
-		/* Its own reason ("the image is 30000 x 30000 pixels...")
-		 * is all the user needs; anything else keeps the story. */
 		dec->failure = *reason ? IMG_FAILURE_REFUSED :
 			       IMG_FAILURE_DECODER;
 		if (*reason)
 			err_set(err, "%s", reason);
-		return -1;
 	}
-	if (seg_open(seg, fd, dec->max_bytes, err) < 0) {
+	return fd;
+}
+
+int img_decoder_finish(struct img_decoder *dec, struct seg *seg,
+		       struct err *err)
+{
+	int fd = -1;
+
+	seg_init(seg);
+	while (!img_decoder_wait(dec, -1))
+		;
+	if (clock_ms() >= dec->deadline) {
+		dec->timed_out = true;
+		kill(dec->pid, SIGKILL);
+	}
+	if (dec->refused && !dec->timed_out) {
+		kill(dec->pid, SIGKILL);
+		reap(dec, clock_ms());
+		*err = dec->refusal;
+		goto err;
+	}
+	fd = receive_answer(dec, err);
+	if (fd < 0)
+		goto err;
+	/* Only the segment we sized may come back: anything else is memory
+	 * and a header we never checked the size of. */
+	if (!is_ours(dec, fd)) {
+		dec->failure = IMG_FAILURE_DECODER;
+		err_set(err, "the decoder handed back a segment other than "
+			"the one it was given");
+		goto err;
+	}
+	close(fd);
+	*seg = dec->seg;
+	seg_init(&dec->seg);
+	/* The helper has exited: no writable mapping of it is left. */
+	if (seg_seal_filled(seg, dec->max_bytes, err) < 0) {
 		dec->failure = IMG_FAILURE_DECODER;
 		err_prefix(err, "the decoder's segment was refused");
 		return -1;
 	}
 	return 0;
+err:
+	if (fd >= 0)
+		close(fd);
+	seg_finish(&dec->seg);
+	return -1;
 }
 
 void img_decoder_destroy(struct img_decoder *dec)
@@ -358,5 +512,6 @@ void img_decoder_destroy(struct img_decoder *dec)
 		close(dec->pidfd);
 	if (dec->sock >= 0)
 		close(dec->sock);
+	seg_finish(&dec->seg);
 	free(dec);
 }

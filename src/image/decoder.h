@@ -2,8 +2,12 @@
  *
  * No decoder runs in this process. A file is opened here once, checked to
  * be a regular file, and its fd handed to `shm-decode` (src/decode/),
- * a helper process in a sandbox that answers with a sealed segment. That
- * answer is checked like any other peer's before anyone may see it.
+ * a helper process in a sandbox. The helper says the image's size; this
+ * side checks it, makes the segment at exactly that size (sealed against
+ * resizing) and hands it over to be filled (src/decode/protocol.h). Once
+ * the helper has exited, this side writes the header, seals the segment
+ * against writing and checks it like any other peer's before anyone may
+ * see it.
  */
 #ifndef IMAGE_DECODER_H
 #define IMAGE_DECODER_H
@@ -32,8 +36,9 @@ enum img_failure {
 	IMG_FAILURE_NONE,
 	IMG_FAILURE_OPEN,	/* open() or fstat() of the file failed */
 	IMG_FAILURE_FILE,	/* a folder, FIFO, device or empty file */
+	IMG_FAILURE_TOO_LARGE,	/* the image's size is over the limits */
 	IMG_FAILURE_REFUSED,	/* the helper's own reason: not an image,
-				 * too large, cut short... */
+				 * cut short... */
 	IMG_FAILURE_TIMEOUT,	/* killed at the decode deadline */
 	IMG_FAILURE_SANDBOX,	/* killed by its sandbox (SIGSYS) */
 	IMG_FAILURE_DECODER,	/* crashed, failed, lingered, or sent a
@@ -62,8 +67,10 @@ int img_decoder_send(struct img_decoder *dec, const char *path,
 		     struct err *err);
 
 /* Waits at most timeout_ms for the decode to end (an answer, the helper's
- * death, or the deadline). Returns true when img_decoder_finish() will
- * not wait on the helper. */
+ * death, or the deadline), answering the helper's size message on the way
+ * (the segment is made and its pages allocated here, while the helper
+ * decodes). Returns true when img_decoder_finish() will not wait on the
+ * helper. */
 bool img_decoder_wait(struct img_decoder *dec, int timeout_ms);
 
 /* Kills the helper; img_decoder_finish() then reports a cancelled decode.
@@ -72,10 +79,12 @@ void img_decoder_cancel(struct img_decoder *dec);
 
 /* Receives the helper's answer (waiting until the deadline at most; the
  * helper is killed when it passes), reaps the helper and checks how it
- * ended, then opens the segment with seg_open()'s checks. Returns 0 with
+ * ended, checks that what came back is the segment it was given, then
+ * seals it (seg_seal_filled()) with seg_open()'s checks. Returns 0 with
  * seg sealed, validated and mapped read-only; or -1 with the reason
  * ("the decoder crashed (signal 11)", "decoding took longer than 20 s",
- * the helper's own reason...) and seg released. */
+ * "the image is ... pixels; the limit is ...", the helper's own
+ * reason...) and seg released. */
 int img_decoder_finish(struct img_decoder *dec, struct seg *seg,
 		       struct err *err);
 

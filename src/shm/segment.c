@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/bytes.h"
+#include "shm/segment_inspect.h"
 
 /* Older glibc headers lack the flag; kernels before 6.3 reject it. */
 #ifndef MFD_NOEXEC_SEAL
@@ -62,7 +63,64 @@ const uint8_t *seg_pixels(const struct seg *seg)
 	return (const uint8_t *)seg->map + seg->info.header_size;
 }
 
-static int memfd_open(const char *key, struct err *err)
+int seg_check_size(uint64_t width, uint64_t height, uint64_t max_bytes,
+		   struct err *err)
+{
+	char need[32], limit[32];
+	uint64_t bytes;
+
+	/* Above the contract's largest image no limit means anything, and
+	 * the products below stay far from 2^64. */
+	if (max_bytes > SEG_MAX_IMAGE_BYTES)
+		max_bytes = SEG_MAX_IMAGE_BYTES;
+	if (width >= 1 && width <= SEG_MAX_DIM && height >= 1 &&
+	    height <= SEG_MAX_DIM && width * height * 4u <= max_bytes)
+		return 0;
+	/* A claim can be anything: the figure saturates rather than wrap. */
+	if (__builtin_mul_overflow(width, height, &bytes) ||
+	    __builtin_mul_overflow(bytes, 4u, &bytes))
+		bytes = UINT64_MAX;
+	err_set(err, "the image is %" PRIu64 " x %" PRIu64 " pixels (%s as "
+		"RGBA); the limit is 1 to %u pixels a side and %s",
+		width, height, bytes_format(bytes, need, sizeof(need)),
+		SEG_MAX_DIM, bytes_format(max_bytes, limit, sizeof(limit)));
+	return -1;
+}
+
+/* The layout of a width x height image, which seg_check_size() passed. */
+static struct seg_info layout(uint32_t width, uint32_t height)
+{
+	uint32_t pitch = seg_pitch_for(width);
+	uint64_t pixel_bytes = (uint64_t)pitch * height;
+
+	return (struct seg_info){
+		.width = width,
+		.height = height,
+		.pitch = pitch,
+		.header_size = SEG_HEADER_SIZE,
+		.claimed_pid = getpid(),
+		.pixel_bytes = pixel_bytes,
+		.total_size = SEG_HEADER_SIZE + pixel_bytes,
+	};
+}
+
+static void header_of(const struct seg_info *info, struct seg_header *h)
+{
+	*h = (struct seg_header){
+		.version = SEG_VERSION,
+		.header_size = info->header_size,
+		.width = info->width,
+		.height = info->height,
+		.pitch = info->pitch,
+		.owner_pid = (int32_t)info->claimed_pid,
+		.pixel_bytes = info->pixel_bytes,
+	};
+	memcpy(h->magic, seg_magic, sizeof(h->magic));
+	memcpy(h->format, seg_format, sizeof(h->format));
+}
+
+/* A memfd for key of exactly size bytes. Returns the fd, or -1. */
+static int memfd_sized(const char *key, uint64_t size, struct err *err)
 {
 	char name[sizeof("sharedmemory:") + 64];
 	int fd;
@@ -74,69 +132,40 @@ static int memfd_open(const char *key, struct err *err)
 	 * without it the segment is simply not marked non-executable. */
 	if (fd < 0 && errno == EINVAL)
 		fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (fd < 0)
+	if (fd < 0) {
 		err_errno(err, errno, "memfd_create");
+		return -1;
+	}
+	if (ftruncate(fd, (off_t)size) < 0) {
+		err_errno(err, errno, "cannot size the segment to %" PRIu64
+			  " bytes", size);
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
 int seg_create(struct seg *seg, const char *key, uint32_t width,
 	       uint32_t height, struct err *err)
 {
-	struct seg_header *h;
-	uint32_t pitch;
-	uint64_t pixel_bytes, size;
-
 	seg_init(seg);
-	if (width < 1 || width > SEG_MAX_DIM || height < 1 ||
-	    height > SEG_MAX_DIM) {
-		err_set(err, "image is %" PRIu32 " x %" PRIu32
-			" pixels; the largest that can be shared is %u x %u",
-			width, height, SEG_MAX_DIM, SEG_MAX_DIM);
+	if (seg_check_size(width, height, SEG_MAX_IMAGE_BYTES, err) < 0)
 		return -1;
-	}
-	pitch = seg_pitch_for(width);
-	pixel_bytes = (uint64_t)pitch * height;
-	size = SEG_HEADER_SIZE + pixel_bytes;
-
-	seg->fd = memfd_open(key, err);
+	seg->info = layout(width, height);
+	seg->fd = memfd_sized(key, seg->info.total_size, err);
 	if (seg->fd < 0)
 		goto err;
-	if (ftruncate(seg->fd, (off_t)size) < 0) {
-		err_errno(err, errno, "cannot size the segment to %" PRIu64
-			  " bytes", size);
-		goto err;
-	}
 	/* MAP_POPULATE allocates the pages now, in one go, rather than one
 	 * fault at a time while the rows are written. */
-	seg->map = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	seg->map = mmap(NULL, seg->info.total_size, PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_POPULATE, seg->fd, 0);
 	if (seg->map == MAP_FAILED) {
-		err_errno(err, errno, "cannot map %" PRIu64 " bytes", size);
+		err_errno(err, errno, "cannot map %" PRIu64 " bytes",
+			  seg->info.total_size);
 		goto err;
 	}
-	seg->map_size = size;
-
-	h = seg->map;
-	memcpy(h->magic, seg_magic, sizeof(h->magic));
-	h->version = SEG_VERSION;
-	h->header_size = SEG_HEADER_SIZE;
-	h->width = width;
-	h->height = height;
-	h->pitch = pitch;
-	memcpy(h->format, seg_format, sizeof(h->format));
-	h->flags = 0;
-	h->owner_pid = (int32_t)getpid();
-	h->pixel_bytes = pixel_bytes;
-
-	seg->info = (struct seg_info){
-		.width = width,
-		.height = height,
-		.pitch = pitch,
-		.header_size = SEG_HEADER_SIZE,
-		.claimed_pid = getpid(),
-		.pixel_bytes = pixel_bytes,
-		.total_size = size,
-	};
+	seg->map_size = seg->info.total_size;
+	header_of(&seg->info, seg->map);
 	return 0;
 err:
 	seg_finish(seg);
@@ -165,28 +194,157 @@ err:
 	return -1;
 }
 
-/* Refuses dimensions whose RGBA pixels exceed the reader's own limit:
- * the owner's idea of a reasonable image is not the reader's. */
-static int check_max_bytes(const struct seg_info *info, uint64_t max_bytes,
-			   struct err *err)
+int seg_alloc(struct seg *seg, const char *key, uint32_t width,
+	      uint32_t height, uint64_t max_bytes, struct err *err)
 {
-	uint64_t bytes = (uint64_t)info->width * info->height * 4u;
-	char need[32], limit[32];
-
-	if (bytes <= max_bytes)
-		return 0;
-	err_set(err, "the image is %" PRIu32 " x %" PRIu32 " pixels (%s as "
-		"RGBA), over this reader's limit of %s", info->width,
-		info->height, bytes_format(bytes, need, sizeof(need)),
-		bytes_format(max_bytes, limit, sizeof(limit)));
+	seg_init(seg);
+	if (seg_check_size(width, height, max_bytes, err) < 0)
+		return -1;
+	seg->info = layout(width, height);
+	seg->fd = memfd_sized(key, seg->info.total_size, err);
+	if (seg->fd < 0)
+		goto err;
+	/* Whoever fills it can change the bytes, never the size: no memory
+	 * beyond what was checked here, and no SIGBUS for a reader later. */
+	if (fcntl(seg->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
+		err_errno(err, errno, "cannot seal the segment's size");
+		goto err;
+	}
+	seg->map_size = seg->info.total_size;
+	return 0;
+err:
+	seg_finish(seg);
 	return -1;
+}
+
+void seg_prefault(const struct seg *seg)
+{
+	/* Best effort: a page fallocate could not make is made by the
+	 * first write instead, or its failure shows there. */
+	(void)fallocate(seg->fd, 0, 0, (off_t)seg->info.total_size);
+}
+
+int seg_fill_open(struct seg *seg, int fd, uint32_t width, uint32_t height,
+		  struct err *err)
+{
+	seg_init(seg);
+	seg->fd = fd;
+	seg->info = layout(width, height);
+	if (lseek(fd, 0, SEEK_END) != (off_t)seg->info.total_size) {
+		err_set(err, "the segment handed over is not sized for %" PRIu32
+			" x %" PRIu32, width, height);
+		goto err;
+	}
+	seg->map = mmap(NULL, seg->info.total_size, PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (seg->map == MAP_FAILED) {
+		err_errno(err, errno, "cannot map the segment");
+		goto err;
+	}
+	seg->map_size = seg->info.total_size;
+	return 0;
+err:
+	seg_finish(seg);
+	return -1;
+}
+
+int seg_seal_filled(struct seg *seg, uint64_t max_bytes, struct err *err)
+{
+	struct seg_header h;
+	int fd = seg->fd;
+
+	/* The header is this process's, whatever the filler wrote there. */
+	seg->info.claimed_pid = getpid();
+	header_of(&seg->info, &h);
+	if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+		err_errno(err, errno, "cannot write the segment's header");
+		goto err;
+	}
+	/* EBUSY: someone still maps it writable, and could change it after
+	 * it is published. */
+	if (fcntl(fd, F_ADD_SEALS, SEG_SEALS) < 0) {
+		err_errno(err, errno, "cannot seal the segment%s",
+			  errno == EBUSY ? " (it is still mapped writable "
+			  "elsewhere)" : "");
+		goto err;
+	}
+	seg->fd = -1;
+	seg_finish(seg);
+	return seg_open(seg, fd, max_bytes, err);
+err:
+	seg_finish(seg);
+	return -1;
+}
+
+/* One header field's range: min <= value <= max, a multiple of step. */
+struct range {
+	const char *field;
+	uint64_t value, min, max, step;
+};
+
+static int check_ranges(const struct range *r, size_t n, struct err *err)
+{
+	for (; n > 0; n--, r++) {
+		if (r->value >= r->min && r->value <= r->max &&
+		    r->value % r->step == 0)
+			continue;
+		if (r->min == r->max)
+			err_set(err, "header field %s is %" PRIu64 "; it must "
+				"be %" PRIu64, r->field, r->value, r->min);
+		else
+			err_set(err, "header field %s is %" PRIu64 "; it must "
+				"be a multiple of %" PRIu64 " from %" PRIu64
+				" to %" PRIu64, r->field, r->value, r->step,
+				r->min, r->max);
+		return -1;
+	}
+	return 0;
+}
+
+/* The fields that are not ranges: magic, version, format, flags. */
+static int check_kind(const struct seg_header *h, struct err *err)
+{
+	if (memcmp(h->magic, seg_magic, sizeof(seg_magic)) != 0)
+		err_set(err, "header field magic is invalid (not an image "
+			"segment)");
+	else if (h->version != SEG_VERSION)
+		err_set(err, "header field version is %u; this reader knows "
+			"only version %u", (unsigned)h->version, SEG_VERSION);
+	else if (memcmp(h->format, seg_format, sizeof(seg_format)) != 0)
+		err_set(err, "header field format is not RGBA");
+	else if (h->flags & ~SEG_FLAGS_KNOWN)
+		err_set(err, "header field flags is 0x%" PRIx32 "; this reader "
+			"knows none of those bits", h->flags);
+	else
+		return 0;
+	return -1;
+}
+
+/* The numeric fields, in an order where each bound uses only fields
+ * already checked. */
+static int check_fields(const struct seg_header *h, struct err *err)
+{
+	/* Without an upper bound on pitch a small image could make a
+	 * reader map gigabytes. */
+	const struct range r[] = {
+		{ "header_size", h->header_size, SEG_HEADER_SIZE, UINT16_MAX,
+		  64 },
+		{ "width", h->width, 1, SEG_MAX_DIM, 1 },
+		{ "height", h->height, 1, SEG_MAX_DIM, 1 },
+		{ "pitch", h->pitch, (uint64_t)h->width * 4u, SEG_MAX_PITCH,
+		  4 },
+		{ "pixel_bytes", h->pixel_bytes, (uint64_t)h->pitch * h->height,
+		  (uint64_t)h->pitch * h->height, 1 },
+	};
+
+	return check_ranges(r, sizeof(r) / sizeof(r[0]), err);
 }
 
 int seg_validate(const void *header, uint64_t size, struct seg_info *info,
 		 struct err *err)
 {
 	struct seg_header h;
-	uint64_t row_bytes, total;
+	uint64_t total;
 
 	if (size < SEG_HEADER_SIZE) {
 		err_set(err, "segment is %" PRIu64 " bytes, smaller than the "
@@ -196,65 +354,24 @@ int seg_validate(const void *header, uint64_t size, struct seg_info *info,
 	/* One copy, judged and used; the caller's bytes are never read
 	 * again. */
 	memcpy(&h, header, sizeof(h));
-
-	if (memcmp(h.magic, seg_magic, sizeof(seg_magic)) != 0) {
-		err_set(err, "header field magic is invalid (not an image "
-			"segment)");
+	if (check_kind(&h, err) < 0 || check_fields(&h, err) < 0)
 		return -1;
-	}
-	if (h.version != SEG_VERSION) {
-		err_set(err, "header field version is %u; this reader knows "
-			"only version %u", (unsigned)h.version, SEG_VERSION);
-		return -1;
-	}
-	if (h.header_size < SEG_HEADER_SIZE || h.header_size % 64 != 0) {
-		err_set(err, "header field header_size is %u; it must be a "
-			"multiple of 64, at least %u",
-			(unsigned)h.header_size, SEG_HEADER_SIZE);
-		return -1;
-	}
-	if (h.width < 1 || h.width > SEG_MAX_DIM) {
-		err_set(err, "header field width is %" PRIu32
-			"; it must be 1 to %u", h.width, SEG_MAX_DIM);
-		return -1;
-	}
-	if (h.height < 1 || h.height > SEG_MAX_DIM) {
-		err_set(err, "header field height is %" PRIu32
-			"; it must be 1 to %u", h.height, SEG_MAX_DIM);
-		return -1;
-	}
-	/* Without an upper bound a small image with an absurd pitch could
-	 * make a reader map gigabytes. */
-	row_bytes = (uint64_t)h.width * 4u;
-	if (h.pitch % 4 != 0 || h.pitch < row_bytes || h.pitch > SEG_MAX_PITCH) {
-		err_set(err, "header field pitch is %" PRIu32 "; it must be a "
-			"multiple of 4 from %" PRIu64 " to %u",
-			h.pitch, row_bytes, SEG_MAX_PITCH);
-		return -1;
-	}
-	if (memcmp(h.format, seg_format, sizeof(seg_format)) != 0) {
-		err_set(err, "header field format is not RGBA");
-		return -1;
-	}
-	if (h.flags & ~SEG_FLAGS_KNOWN) {
-		err_set(err, "header field flags is 0x%" PRIx32 "; this reader "
-			"knows none of those bits", h.flags);
-		return -1;
-	}
-	if (h.pixel_bytes != (uint64_t)h.pitch * h.height) {
-		err_set(err, "header field pixel_bytes is %" PRIu64
-			"; pitch x height is %" PRIu64,
-			h.pixel_bytes, (uint64_t)h.pitch * h.height);
-		return -1;
-	}
-	if (__builtin_add_overflow((uint64_t)h.header_size, h.pixel_bytes,
-				   &total) || total > size) {
+	/* No overflow: header_size < 2^16, pixel_bytes < 2^32 here. */
+	total = h.header_size + h.pixel_bytes;
+	if (total > size) {
 		err_set(err, "header fields header_size + pixel_bytes "
 			"(%u + %" PRIu64 ") exceed the segment's %" PRIu64
 			" bytes", (unsigned)h.header_size, h.pixel_bytes, size);
 		return -1;
 	}
-
+	/* Memory beyond what the header describes is pinned by every
+	 * holder of the fd, yet no reader can see or account for it. */
+	if (size - total > (uint64_t)getpagesize()) {
+		err_set(err, "the segment is %" PRIu64 " bytes, more than one "
+			"page beyond the %" PRIu64 " its header describes; "
+			"refusing it", size, total);
+		return -1;
+	}
 	*info = (struct seg_info){
 		.width = h.width,
 		.height = h.height,
@@ -358,7 +475,7 @@ int seg_open(struct seg *seg, int fd, uint64_t max_bytes, struct err *err)
 		goto err;
 	}
 	if (seg_validate(&head, (uint64_t)st.st_size, &info, err) < 0 ||
-	    check_max_bytes(&info, max_bytes, err) < 0)
+	    seg_check_size(info.width, info.height, max_bytes, err) < 0)
 		goto err;
 
 	/* Read-only and not populated: a reader that only asks for the

@@ -44,6 +44,9 @@
 #define SEG_DEFAULT_MAX_BYTES (256ull << 20)
 #define SEG_MAX_DIM 16384u
 #define SEG_MAX_PITCH 65536u	/* the widest row: SEG_MAX_DIM pixels */
+/* The largest image the contract allows, in bytes of RGBA pixels: no byte
+ * limit above it means anything. */
+#define SEG_MAX_IMAGE_BYTES ((uint64_t)SEG_MAX_DIM * SEG_MAX_DIM * 4u)
 
 struct seg_header {
 	uint8_t magic[4];
@@ -85,6 +88,15 @@ struct seg {
 /* Puts a segment in its released state (fd -1, no mapping). */
 void seg_init(struct seg *seg);
 
+/* The one size rule, for owners, readers and the decoder helper alike:
+ * 1..SEG_MAX_DIM pixels a side and width * height * 4 bytes of RGBA at
+ * most max_bytes (a max_bytes above SEG_MAX_IMAGE_BYTES counts as that).
+ * Takes sizes as claimed (64 bits, nothing can wrap). Returns 0, or -1
+ * with the one message: "the image is W x H pixels (N as RGBA); the limit
+ * is 1 to 16384 pixels a side and M". */
+int seg_check_size(uint64_t width, uint64_t height, uint64_t max_bytes,
+		   struct err *err);
+
 /* Creates a memfd named "sharedmemory:<key>" sized for a width x height
  * RGBA image, maps it writable and writes the header. Fill the rows
  * through seg_rows(), then seal with seg_seal(); nobody else can see the
@@ -94,7 +106,7 @@ int seg_create(struct seg *seg, const char *key, uint32_t width,
 	       uint32_t height, struct err *err);
 
 /* The first byte of the first row, writable: only between seg_create()
- * and seg_seal(). */
+ * (or seg_fill_open()) and seg_seal(). */
 uint8_t *seg_rows(struct seg *seg);
 
 /* Finishes a segment made by seg_create(): drops the writable mapping
@@ -104,24 +116,43 @@ uint8_t *seg_rows(struct seg *seg);
  * -1 with the reason in err and seg released. */
 int seg_seal(struct seg *seg, struct err *err);
 
+/* A segment another process fills (the decoder helper), in three steps.
+ *
+ * seg_alloc() checks width x height with seg_check_size() against
+ * max_bytes, creates the memfd ("sharedmemory:<key>") at exactly the size
+ * of that image and seals it against shrinking and growing: whoever gets
+ * the fd can write pixels, never make the memory larger. Not mapped here.
+ * Returns 0, or -1 with the reason and seg released. */
+int seg_alloc(struct seg *seg, const char *key, uint32_t width,
+	      uint32_t height, uint64_t max_bytes, struct err *err);
+
+/* Allocates a seg_alloc()'d segment's pages now (fallocate), so that the
+ * filler's writes find them made; best effort. */
+void seg_prefault(const struct seg *seg);
+
+/* The filler's side: takes fd (ownership passes to seg), checks that its
+ * size is exactly that of a width x height segment and maps it writable
+ * for seg_rows(). Returns 0, or -1 with the reason and seg released
+ * (fd closed). */
+int seg_fill_open(struct seg *seg, int fd, uint32_t width, uint32_t height,
+		  struct err *err);
+
+/* Once every filler is gone (its writable mappings with it), writes the
+ * header of a seg_alloc()'d segment itself (whatever the filler put
+ * there), adds F_SEAL_WRITE and F_SEAL_SEAL, and opens the result with
+ * every check of seg_open(). Returns 0 with seg sealed and mapped
+ * read-only, or -1 with the reason (a mapping still writable somewhere:
+ * EBUSY) and seg released. */
+int seg_seal_filled(struct seg *seg, uint64_t max_bytes, struct err *err);
+
 /* Takes an fd received from another process (ownership passes to seg even
  * on failure) and checks, before touching a pixel: it lives on shmem
  * (tmpfs), it is sealed against shrinking, growing and writing, its header
- * follows the layout above, and the image (width * height * 4) is at most
+ * follows the layout above, its size is no more than one page beyond what
+ * the header describes, and the image passes seg_check_size() with
  * max_bytes. Then maps it read-only. Returns 0, or -1 with the reason in
  * err, the fd closed and seg released. */
 int seg_open(struct seg *seg, int fd, uint64_t max_bytes, struct err *err);
-
-/* Validates the first len bytes of a segment of `size` bytes (len must be
- * at least SEG_HEADER_SIZE). Every field is read once into a local; on
- * success the trusted copy is in *info. Returns 0, or -1 naming the field
- * that is wrong. */
-int seg_validate(const void *header, uint64_t size, struct seg_info *info,
-		 struct err *err);
-
-/* The pitch a segment of this width gets: width * 4 rounded up to 64
- * bytes so every row starts cache-line aligned. */
-uint32_t seg_pitch_for(uint32_t width);
 
 /* The first byte of the first row of a sealed segment, read-only. */
 const uint8_t *seg_pixels(const struct seg *seg);

@@ -62,6 +62,7 @@
 #include "image/texture.h"
 #include "shm/name.h"
 #include "shm/segment.h"
+#include "shm/segment_inspect.h"
 #include "shm/share.h"
 
 extern char **environ;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "shm/segment.h"
+#include "shm/segment_inspect.h"
 
 #define FLAG_NO_SHRINK_SEAL 0x01	/* leave F_SEAL_SHRINK off */
 #define FLAG_NO_GROW_SEAL 0x02		/* leave F_SEAL_GROW off */
