@@ -7,6 +7,7 @@
 
 #include "common/rows.h"
 #include "image/scale.h"
+#include "image/sums.h"
 
 /* A copy at least this large is re-averaged on two threads. */
 #define MIP_SPLIT_BYTES ((uint64_t)1 << 20)
@@ -48,10 +49,6 @@ static uint32_t tap_weight(const struct tap *t, uint32_t k, uint32_t d)
 		return t->wf;
 	return k == t->n - 1 ? t->wl : d;
 }
-
-struct sums {
-	uint64_t a, r, g, b;
-};
 
 struct job {
 	const struct mip *m;
@@ -106,18 +103,8 @@ static void add_row(const struct job *j, struct sums *acc,
 static void emit(uint8_t *out, const struct sums *acc, uint32_t dw,
 		 uint64_t total)
 {
-	for (uint32_t x = 0; x < dw; x++, acc++, out += 4) {
-		uint64_t a = acc->a;
-
-		if (a == 0) {
-			memset(out, 0, 4);
-			continue;
-		}
-		out[0] = (uint8_t)((acc->r + a / 2) / a);
-		out[1] = (uint8_t)((acc->g + a / 2) / a);
-		out[2] = (uint8_t)((acc->b + a / 2) / a);
-		out[3] = (uint8_t)((a + total / 2) / total);
-	}
+	for (uint32_t x = 0; x < dw; x++, acc++, out += 4)
+		sums_pixel(out, acc, total);
 }
 
 /* Destination rows [y0, y1); the first half's thread (y0 == 0) sums in

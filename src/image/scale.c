@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/rows.h"
+#include "image/sums.h"
 
 /* A source at least this large is shared between two threads. Below it
  * starting a thread costs more than it saves. Overridable at build time
@@ -21,11 +22,6 @@
 /* Pixels summed in 32 bits before they are added to 64: 65536 * 255 *
  * 255 < 2^32. */
 #define RUN 65536u
-
-/* The sums of one box so far: alpha, and each colour times alpha. */
-struct sums {
-	uint64_t a, r, g, b;
-};
 
 /* One downscale. */
 struct job {
@@ -108,19 +104,8 @@ static void emit(uint8_t *out, const struct sums *acc, uint32_t xa,
 	struct walk w;
 
 	walk_start(&w, xa, sw, dw);
-	for (uint32_t x = xa; x < xb; x++, acc++, out += 4) {
-		uint64_t n = (uint64_t)walk_next(&w) * rows;
-		uint64_t a = acc->a;
-
-		if (a == 0) {
-			memset(out, 0, 4);
-			continue;
-		}
-		out[0] = (uint8_t)((acc->r + a / 2) / a);
-		out[1] = (uint8_t)((acc->g + a / 2) / a);
-		out[2] = (uint8_t)((acc->b + a / 2) / a);
-		out[3] = (uint8_t)((a + n / 2) / n);
-	}
+	for (uint32_t x = xa; x < xb; x++, acc++, out += 4)
+		sums_pixel(out, acc, (uint64_t)walk_next(&w) * rows);
 }
 
 /* Destination rows [y0, y1) of a job. */
