@@ -196,6 +196,22 @@ static bool load(struct dialog *d, const char *path)
 	return dialog_segment(d) != NULL;
 }
 
+/* A dialog under a fresh key (written to key) that has loaded good.
+ * NULL, with the failure counted, when either step fails. */
+static struct dialog *new_loaded_dialog(char *key, size_t key_size)
+{
+	struct dialog *d;
+
+	tu_key(key, key_size, "dialog");
+	d = new_dialog(key, NULL);
+	if (!d || !load(d, good)) {
+		CHECK(!"first load");
+		dialog_destroy(d);
+		return NULL;
+	}
+	return d;
+}
+
 /* Display Image From Shared Memory, to the end. */
 static bool display(struct dialog *d)
 {
@@ -489,13 +505,9 @@ static void test_cancel(SDL_Surface *want)
 	char key[80];
 	struct dialog *d;
 
-	tu_key(key, sizeof(key), "dialog");
-	d = new_dialog(key, NULL);
-	if (!d || !load(d, good)) {
-		CHECK(!"first load");
-		dialog_destroy(d);
+	d = new_loaded_dialog(key, sizeof(key));
+	if (!d)
 		return;
-	}
 	dialog_load_from_file(d, noisy, true);
 	CHECK(dialog_loading(d));
 	CHECK(dialog_cancel_load(d));
@@ -701,13 +713,9 @@ static void test_no_leaks(void)
 	int fds, maps, segs, kids, now, i;
 	int64_t t0;
 
-	tu_key(key, sizeof(key), "dialog");
-	d = new_dialog(key, NULL);
-	if (!d || !load(d, good)) {
-		CHECK(!"first load");
-		dialog_destroy(d);
+	d = new_loaded_dialog(key, sizeof(key));
+	if (!d)
 		return;
-	}
 	CHECK(display(d));
 	fds = tu_fd_count();
 	maps = tu_map_count();
