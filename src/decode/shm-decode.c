@@ -299,10 +299,11 @@ static int decode_file(struct decode *d, struct err *err)
 	 * writing once this process is gone. */
 	munmap(seg.map, seg.map_size);
 	seg.map = MAP_FAILED;
-	if (name_send_fd(DECODE_CHILD_FD, "F", 1, seg.fd) != 0)
-		err_set(err, "cannot hand the segment back");
-	else
-		rc = 0;
+	rc = name_send_fd(DECODE_CHILD_FD, "F", 1, seg.fd);
+	if (rc != 0) {
+		err_errno(err, rc, "cannot hand the segment back");
+		rc = -1;
+	}
 out:
 	seg_finish(&seg);
 	SDL_FreeSurface(surf);
