@@ -8,25 +8,37 @@
  *  1. sandbox-status: while `shmimage put` decodes a 4096 x 4096 noisy
  *     PNG, its helper (found as put's child in /proc) runs under a seccomp
  *     filter (Seccomp: 2) with no_new_privs, a data limit of
- *     3 x max-bytes + 128 MiB (not under AddressSanitizer), and holds no
- *     fd beyond its socket, the file it was given and its memfd (named
+ *     3 x max-bytes + 128 MiB (not under AddressSanitizer), no core file,
+ *     no file size, 16 fds, 42 s of CPU; in user, mount, network and IPC
+ *     namespaces of its own with an empty root; and holds no fd beyond its
+ *     socket, the file it was given and the segment (named
  *     "sharedmemory:<key>"), even one put inherited without close-on-exec.
- *  2. sandbox-try-open|socket|execve: `shm-decode --try X`, started with
- *     a socket as fd 3, dies of SIGSYS; `--try nothing` in the same
- *     sandbox exits normally, so the kill is the call's, not the
- *     sandbox's.
+ *     sandbox-no-namespaces: the same with SHM_DECODE_NO_NAMESPACES=1, its
+ *     parent's namespaces and root.
+ *  2. sandbox-try-WHAT: put runs `shm-decode --try WHAT` (src/decode/try.h)
+ *     through a wrapper script: open, socket, execve, memfd_create,
+ *     ftruncate and write growing the segment, newfstatat of a path,
+ *     F_SETOWN + F_SETSIG + O_ASYNC aimed at a victim process, F_SETLEASE
+ *     on the file, 1 GiB of MAP_SHARED | MAP_ANONYMOUS, connect to an
+ *     abstract name of the user's: each refused (SIGSYS, or the call
+ *     failing) and nothing outside changed (the victim runs, the file is
+ *     writable at once, Shmem does not rise, no connection arrives);
+ *     `--try nothing` in the same sandbox serves.
  *  3. fake-MODE: fake_decoder (tests/fake_decoder.c) plays a helper that
- *     crashes, hangs, lingers, exits without answering, hands over a
- *     lying, unsealed or half-sealed segment, two fds, a pipe, a 10 MB
- *     reason or an image over the limit. `put --decoder fake_decoder`
- *     exits 1 within its bound with exactly one line "shmimage: ..."
- *     naming the problem (printable, the helper's own reason capped at
- *     200 characters); takes no key; an image shared under another key by
- *     an honest put stays served, pixel-exact. In-process, 50 rounds of
- *     img_decoder_start/send/finish/destroy per mode (10 for the slow
- *     ones) leave as many fds and mappings as after a warm-up round and
- *     no child behind. The honest mode is the control: the same harness
- *     succeeds, and its pixels arrive exact.
+ *     crashes, hangs, lingers, exits without answering, hands back a
+ *     segment of its own (one a 16 x 8 header in 256 MiB: refused, Shmem
+ *     back down), a pipe or two fds, writes a lying header, tries to
+ *     resize the segment, asks for a size over the limit or of 2^32 - 1 a
+ *     side, keeps the segment mapped writable elsewhere, or sends a 10 MB
+ *     reason. `put --decoder fake_decoder` exits 1 within its bound with
+ *     exactly one line "shmimage: ..." naming the problem (printable, the
+ *     helper's own reason capped at 200 characters) and takes no key, or
+ *     (lying header, resize) serves the right pixels; an image shared
+ *     under another key by an honest put stays served, pixel-exact.
+ *     In-process, 50 rounds of img_decoder_start/send/finish/destroy per
+ *     mode (fewer for the slow ones) leave as many fds and mappings as
+ *     after a warm-up round and no child behind. The honest mode is the
+ *     control: the same harness succeeds, and its pixels arrive exact.
  *  4. bomb-FORMAT: a file of a few hundred bytes claiming 30000 x 30000
  *     (or the format's largest) in PNG, JPEG, GIF, BMP, QOI, WebP (refused
  *     from the header, the message naming the size) and TGA, TIFF, PNM
@@ -51,6 +63,13 @@
  *     end within 5 s, served or refused as a FIFO, both seen. growing: a
  *     big PNG appended to while put decodes it gives a clear result
  *     within 10 s.
+ *
+ *  7. libpng-crashers: every file of libpng's crasher set
+ *     (tests/data/libpng-crashers) is answered by put within 1 s, shared
+ *     or refused with one line (not under AddressSanitizer).
+ *  8. cpu-limit: a helper given 1 s of CPU stops the 2000-scan JPEG and
+ *     put says so; max-bytes-wrap: a helper given --max-bytes 2^64 - 4096
+ *     decodes a small PNG as ever.
  *
  * --check compares the names given (the CMake list) with the cases here.
  */
