@@ -954,16 +954,9 @@ static void fake_in_process(const struct fake_mode *m, const char *file,
 		check_reason_cap(err.msg);
 }
 
-static void test_fake(const struct fake_mode *m)
+/* The options put gets for mode m, NULL-terminated in opts[8]. */
+static void fake_opts(const struct fake_mode *m, const char *opts[8])
 {
-	const char *file = in_tmp("small.png");
-	SDL_Surface *owner_img = save_png(file, 48, 32, 11);
-	SDL_Surface *pattern = fake_pattern();
-	char key_a[80], key_b[80], env_mode[64];
-	char *env[] = { env_mode, NULL };
-	const char *opts[8];
-	struct run owner, r;
-	long shmem;
 	int n = 0;
 
 	opts[n++] = "--decoder";
@@ -977,6 +970,36 @@ static void test_fake(const struct fake_mode *m)
 		opts[n++] = "1M";
 	}
 	opts[n] = NULL;
+}
+
+/* A put through a misbehaving helper: refused for the mode's words, its
+ * memory gone, the key not held. shmem: Shmem before, in KiB. */
+static void expect_fake_refused(const struct fake_mode *m, struct run *r,
+				const char *key, long shmem)
+{
+	expect_refusal(m->mode, r, m->bound_ms, m->words);
+	/* Whatever the helper made is gone with it. The machine is shared
+	 * with other tests' segments: a margin of half what big holds. */
+	if (!strcmp(m->mode, "big"))
+		CHECK_MSG(shmem_kib() - shmem < 128 * MIB, "%s: Shmem %ld kB "
+			  "before, %ld kB after", m->mode, shmem, shmem_kib());
+	if (!strcmp(m->mode, "big-reason"))
+		check_reason_cap(r->p.err);
+	expect_unheld(key);
+}
+
+static void test_fake(const struct fake_mode *m)
+{
+	const char *file = in_tmp("small.png");
+	SDL_Surface *owner_img = save_png(file, 48, 32, 11);
+	SDL_Surface *pattern = fake_pattern();
+	char key_a[80], key_b[80], env_mode[64];
+	char *env[] = { env_mode, NULL };
+	const char *opts[8];
+	struct run owner, r;
+	long shmem;
+
+	fake_opts(m, opts);
 	tu_key(key_a, sizeof(key_a), "honest");
 	tu_key(key_b, sizeof(key_b), m->mode);
 	snprintf(env_mode, sizeof(env_mode), "FAKE_DECODER_MODE=%s", m->mode);
@@ -986,22 +1009,11 @@ static void test_fake(const struct fake_mode *m)
 
 	start_owner(&owner, key_a, file);
 	run_put(&r, key_b, file, opts, env, m->bound_ms + 2000, true);
-	if (m->words) {
-		expect_refusal(m->mode, &r, m->bound_ms, m->words);
-		/* Whatever the helper made is gone with it. The machine is
-		 * shared with other tests' segments: a margin of half what
-		 * big holds. */
-		if (!strcmp(m->mode, "big"))
-			CHECK_MSG(shmem_kib() - shmem < 128 * MIB, "%s: Shmem "
-				  "%ld kB before, %ld kB after", m->mode, shmem,
-				  shmem_kib());
-		if (!strcmp(m->mode, "big-reason"))
-			check_reason_cap(r.p.err);
-		expect_unheld(key_b);
-	} else {
+	if (m->words)
+		expect_fake_refused(m, &r, key_b, shmem);
+	else
 		CHECK_MSG(r.served && tu_exit_code(&r.p) == 0,
 			  "honest fake: not served: %s", r.p.err);
-	}
 	tu_proc_close(&r.p);
 	if (!m->words) {
 		/* Served again to read it back. */

@@ -430,13 +430,55 @@ static void unprobed(const char *what, const struct tu_buf *b, const char *ext,
 	SDL_FreeSurface(s);
 }
 
+/* The reference image is P7 (PAM), which SDL_image does not read:
+ * neither may the probe claim it. */
+static void test_reference_pam(void)
+{
+	struct tu_buf b;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/source.pam", data_dir);
+	if (!read_file(path, &b)) {
+		CHECK_MSG(false, "%s: %s", path, strerror(errno));
+		return;
+	}
+	struct result r = probe_buf(&b, "pam");
+
+	CHECK_MSG(r.res == PROBE_UNKNOWN, "source.pam: probe says %d", r.res);
+	CHECK(IMG_Load(path) == NULL);
+	tu_buf_free(&b);
+}
+
+/* A fixture added to the directory but not to the table would go
+ * untested. */
+static void test_fixtures_listed(void)
+{
+	DIR *d = opendir(data_dir);
+	struct dirent *e;
+	int on_disk = 0, listed = (int)SDL_arraysize(fixtures) + 1;
+
+	CHECK_MSG(d != NULL, "%s: %s", data_dir, strerror(errno));
+	while (d && (e = readdir(d)) != NULL) {
+		bool known = strcmp(e->d_name, "source.pam") == 0;
+
+		if (e->d_name[0] == '.')
+			continue;
+		on_disk++;
+		for (size_t i = 0; i < SDL_arraysize(fixtures); i++)
+			known |= strcmp(e->d_name, fixtures[i].name) == 0;
+		CHECK_MSG(known, "%s/%s is not in the fixture table", data_dir,
+			  e->d_name);
+	}
+	if (d)
+		closedir(d);
+	CHECK_MSG(on_disk == listed, "%d files in %s, %d listed", on_disk,
+		  data_dir, listed);
+}
+
 static void test_fixtures(void)
 {
 	struct tu_buf b;
 	char path[512];
-	DIR *d;
-	struct dirent *e;
-	int listed = 0, on_disk = 0;
 
 	for (size_t i = 0; i < SDL_arraysize(fixtures); i++) {
 		const struct fixture *f = &fixtures[i];
@@ -455,41 +497,8 @@ static void test_fixtures(void)
 		}
 		tu_buf_free(&b);
 	}
-
-	/* The reference image is P7 (PAM), which SDL_image does not read:
-	 * neither may the probe claim it. */
-	snprintf(path, sizeof(path), "%s/source.pam", data_dir);
-	if (read_file(path, &b)) {
-		struct result r = probe_buf(&b, "pam");
-
-		CHECK_MSG(r.res == PROBE_UNKNOWN, "source.pam: probe says %d",
-			  r.res);
-		CHECK(IMG_Load(path) == NULL);
-		tu_buf_free(&b);
-	} else {
-		CHECK_MSG(false, "%s: %s", path, strerror(errno));
-	}
-
-	/* A fixture added to the directory but not to the table above would
-	 * go untested. */
-	d = opendir(data_dir);
-	CHECK_MSG(d != NULL, "%s: %s", data_dir, strerror(errno));
-	while (d && (e = readdir(d)) != NULL) {
-		bool known = strcmp(e->d_name, "source.pam") == 0;
-
-		if (e->d_name[0] == '.')
-			continue;
-		on_disk++;
-		for (size_t i = 0; i < SDL_arraysize(fixtures); i++)
-			known |= strcmp(e->d_name, fixtures[i].name) == 0;
-		CHECK_MSG(known, "%s/%s is not in the fixture table", data_dir,
-			  e->d_name);
-	}
-	if (d)
-		closedir(d);
-	listed = (int)SDL_arraysize(fixtures) + 1;
-	CHECK_MSG(on_disk == listed, "%d files in %s, %d listed", on_disk,
-		  data_dir, listed);
+	test_reference_pam();
+	test_fixtures_listed();
 }
 
 /* --- 1b and 6. files built here, and SDL_image's choices --- */
