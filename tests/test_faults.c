@@ -441,6 +441,38 @@ static int load_forever(void *arg)
 			fprintf(stderr, "loader: %s\n", err.msg);
 }
 
+/* From start on, starts a reader of key into out at t_read ms and
+ * SIGKILLs pid at t_kill ms, in whichever order they fall. */
+static void read_and_kill(struct tu_proc *reader, const char *key,
+			  const char *out, pid_t pid, int64_t start,
+			  int t_read, int t_kill)
+{
+	bool read_started = false, killed = false;
+
+	while (!read_started || !killed) {
+		int64_t t = clock_ms() - start;
+
+		if (!read_started && t >= t_read) {
+			spawn_get(reader, key, out);
+			read_started = true;
+		}
+		if (!killed && t >= t_kill) {
+			kill(pid, SIGKILL);
+			killed = true;
+		}
+		tu_sleep_ms(1);
+	}
+}
+
+/* Waits up to a second for the decoder helpers of key to go. Returns
+ * whether none is left. */
+static bool decoders_gone(const char *key)
+{
+	for (int i = 0; i < 100 && decoders_of(key) > 0; i++)
+		tu_sleep_ms(10);
+	return decoders_of(key) == 0;
+}
+
 /* Kills an owner that already serves A while it loads B (and A, and B):
  * readers get A or B, whole, or (after the kill) "nothing is shared". */
 static void kill_while_loading(struct image *a, struct image *b, int r)
@@ -449,8 +481,6 @@ static void kill_while_loading(struct image *a, struct image *b, int r)
 	struct loader l = { .a = a, .b = b };
 	char key[80], out[300], what[64], when[64];
 	int sv[2], t_read = (int)rnd(300), t_kill = (int)rnd(300), status;
-	bool read_started = false;
-	int64_t start;
 	pid_t pid;
 
 	snprintf(what, sizeof(what), "kill-owner round %d (loading B)", r);
@@ -475,29 +505,14 @@ static void kill_while_loading(struct image *a, struct image *b, int r)
 		return;
 	}
 	close(sv[0]);
-	start = clock_ms();
-	for (bool killed = false; !read_started || !killed;) {
-		int64_t t = clock_ms() - start;
-
-		if (!read_started && t >= t_read) {
-			spawn_get(&reader, key, out);
-			read_started = true;
-		}
-		if (!killed && t >= t_kill) {
-			kill(pid, SIGKILL);
-			killed = true;
-		}
-		tu_sleep_ms(1);
-	}
+	read_and_kill(&reader, key, out, pid, clock_ms(), t_read, t_kill);
 	tu_waitpid(pid, &status, 5000);
 	snprintf(when, sizeof(when), "read at %d ms, kill at %d ms", t_read,
 		 t_kill);
 	judge_round(&reader, out, a->surf, b->surf, what, when);
 	tu_proc_close(&reader);
 	/* Its helper died with it (or had already answered). */
-	for (int i = 0; i < 100 && decoders_of(key) > 0; i++)
-		tu_sleep_ms(10);
-	CHECK_MSG(decoders_of(key) == 0, "%s: the killed owner's decoder "
+	CHECK_MSG(decoders_gone(key), "%s: the killed owner's decoder "
 		  "helper is still running", what);
 	next_owner_serves(key, b, what);
 }
@@ -511,7 +526,6 @@ static void kill_put(struct image *big, struct image *next, int r,
 	int t_read = (int)rnd((uint32_t)span_ms);
 	int t_kill = (int)rnd((uint32_t)span_ms);
 	char key[80], out[300], what[64], when[64];
-	bool read_started = false, killed = false;
 	int64_t start;
 
 	snprintf(what, sizeof(what), "kill-owner round %d (put)", r);
@@ -520,28 +534,14 @@ static void kill_put(struct image *big, struct image *next, int r,
 	tu_key(key, sizeof(key), "ko");
 	start = clock_ms();
 	CHECK(tu_put_spawn(&owner, shmimage, key, big->path, NULL, NULL) == 0);
-	while (!read_started || !killed) {
-		int64_t t = clock_ms() - start;
-
-		if (!read_started && t >= t_read) {
-			spawn_get(&reader, key, out);
-			read_started = true;
-		}
-		if (!killed && t >= t_kill) {
-			kill(owner.pid, SIGKILL);
-			killed = true;
-		}
-		tu_sleep_ms(1);
-	}
+	read_and_kill(&reader, key, out, owner.pid, start, t_read, t_kill);
 	tu_wait(&owner, 5000);
 	snprintf(when, sizeof(when), "read at %d ms, kill at %d ms of %d",
 		 t_read, t_kill, span_ms);
 	judge_round(&reader, out, big->surf, NULL, what, when);
 	tu_proc_close(&reader);
 	tu_proc_close(&owner);
-	for (int i = 0; i < 100 && decoders_of(key) > 0; i++)
-		tu_sleep_ms(10);
-	CHECK_MSG(decoders_of(key) == 0, "%s: the killed put's decoder helper "
+	CHECK_MSG(decoders_gone(key), "%s: the killed put's decoder helper "
 		  "is still running", what);
 	next_owner_serves(key, next, what);
 }
@@ -761,30 +761,71 @@ static void spawn_limited(struct tu_proc *p, const char *res, long value,
 		perror("spawn");
 }
 
-static void test_nofile_reader(void)
+/* Runs `shmimage get --key key out` under a resource limit (see
+ * spawn_limited) and judges it as judge_get does; p keeps what it said
+ * for the caller's report, until the caller closes it. */
+static enum verdict limited_get(struct tu_proc *p, const char *res,
+				long value, const char *key, const char *out,
+				SDL_Surface *want, int bound_ms,
+				const char *what)
 {
-	static struct tu_proc owner, get;
+	char *args[] = { "get", "--key", (char *)key, (char *)out, NULL };
+
+	unlink(out);
+	spawn_limited(p, res, value, args);
+	return judge_get(p, out, want, bound_ms, what);
+}
+
+/* An image of its own served under a key of its own by `shmimage put`,
+ * and the file a reader writes it to: the set-up of the reader sweeps. */
+struct served {
+	const char *name;	/* of the image */
+	int w, h;
+	uint32_t seed;
+	const char *prefix;	/* of the key */
+	const char *out_name;	/* the reader's file, in tmp */
 	struct image img;
-	char key[80], out[300], why[ERR_MAX + 64];
+	char key[80];
+	char out[300];
+};
+
+/* Makes s's image and key and starts owner serving it. Returns whether
+ * it serves (a failed check if not). */
+static bool serve(struct tu_proc *owner, struct served *s)
+{
+	image_init(&s->img, s->name, s->w, s->h, s->seed);
+	tu_key(s->key, sizeof(s->key), s->prefix);
+	snprintf(s->out, sizeof(s->out), "%s/%s", tmp, s->out_name);
+	if (!start_put(owner, s->key, s->img.path)) {
+		CHECK_MSG(0, "the owner did not start");
+		return false;
+	}
+	return true;
+}
+
+static void unserve(struct tu_proc *owner, struct served *s)
+{
+	image_free(&s->img);
+	tu_stop(owner, SIGTERM, 5000);
+	tu_proc_close(owner);
+}
+
+/* `shmimage get` under RLIMIT_NOFILE 4..12: the image, or one line
+ * saying this reader ran out of fds. */
+static void nofile_get_sweep(const char *key, const char *out,
+			     struct image *img)
+{
+	static struct tu_proc get;
 	int got = 0, refused = 0;
 
-	image_init(&img, "nofile", 80, 60, 9);
-	tu_key(key, sizeof(key), "nofile");
-	snprintf(out, sizeof(out), "%s/nf.png", tmp);
-	if (!start_put(&owner, key, img.path)) {
-		CHECK_MSG(0, "the owner did not start");
-		return;
-	}
 	/* Below 4 the dynamic loader itself cannot open the libraries. */
 	for (long n = 4; n <= 12; n++) {
-		char *args[] = { "get", "--key", key, out, NULL };
 		char what[64];
 		enum verdict v;
 
-		unlink(out);
 		snprintf(what, sizeof(what), "get with RLIMIT_NOFILE %ld", n);
-		spawn_limited(&get, "nofile", n, args);
-		v = judge_get(&get, out, img.surf, 4500, what);
+		v = limited_get(&get, "nofile", n, key, out, img->surf, 4500,
+				what);
 		printf("RESULT | nofile %ld | exit %d | %.*s\n", n,
 		       tu_exit_code(&get), (int)strcspn(get.err, "\n"),
 		       get.err);
@@ -801,17 +842,22 @@ static void test_nofile_reader(void)
 	/* Both ends of the sweep were reached, or it proved nothing. */
 	CHECK_MSG(got > 0 && refused > 0, "%d successes, %d refusals", got,
 		  refused);
+}
 
-	/* In this process: the fd table full but for 0..3 slots. */
+/* In this process: the fd table full but for 0..3 slots. */
+static void nofile_in_process(const char *key, struct image *img)
+{
+	static int filler[FILL_MAX];
+	char why[ERR_MAX + 64];
+
 	for (int left = 0; left <= 3; left++) {
-		static int filler[FILL_MAX];
 		struct rlimit saved;
 		struct usage before, after;
 		int rc, n;
 
 		before = usage_now();
 		n = fill_fds(filler, left, &saved);
-		rc = read_in_process(key, img.surf, why, sizeof(why));
+		rc = read_in_process(key, img->surf, why, sizeof(why));
 		unfill_fds(filler, n, &saved);
 		after = usage_now();
 		printf("RESULT | in-process, %d fds free | %s\n", left, why);
@@ -822,11 +868,22 @@ static void test_nofile_reader(void)
 		CHECK_MSG(after.fds == before.fds, "%d fds free: fds %d -> %d",
 			  left, before.fds, after.fds);
 	}
-	CHECK_MSG(read_in_process(key, img.surf, why, sizeof(why)) == 0,
+}
+
+static void test_nofile_reader(void)
+{
+	static struct tu_proc owner;
+	struct served sv = { .name = "nofile", .w = 80, .h = 60, .seed = 9,
+			     .prefix = "nofile", .out_name = "nf.png" };
+	char why[ERR_MAX + 64];
+
+	if (!serve(&owner, &sv))
+		return;
+	nofile_get_sweep(sv.key, sv.out, &sv.img);
+	nofile_in_process(sv.key, &sv.img);
+	CHECK_MSG(read_in_process(sv.key, sv.img.surf, why, sizeof(why)) == 0,
 		  "the owner stopped serving: %s", why);
-	image_free(&img);
-	tu_stop(&owner, SIGTERM, 5000);
-	tu_proc_close(&owner);
+	unserve(&owner, &sv);
 }
 
 /* An owner in a child of ours: serves A, then on each command byte from
@@ -901,6 +958,28 @@ static int forbid_memfd(void)
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
+/* The owner child's 'A': RLIMIT_AS (soft and hard) becomes what is
+ * mapped now + the MiB in the next byte from sock. Returns 0 with the
+ * answer said, or -1 when the byte did not come. */
+static int limit_as(int sock)
+{
+	unsigned char mib;
+	struct rlimit rl;
+	long pages = 0, dummy;
+	char *statm = tu_read_file("/proc/self/statm", NULL);
+
+	if (read(sock, &mib, 1) != 1)
+		return -1;
+	if (statm)
+		sscanf(statm, "%ld %ld", &pages, &dummy);
+	free(statm);
+	rl.rlim_cur = rl.rlim_max = (rlim_t)pages *
+		(rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)mib << 20);
+	say(sock, "RLIMIT_AS %s",
+	    setrlimit(RLIMIT_AS, &rl) == 0 ? "set" : "refused");
+	return 0;
+}
+
 /* Commands: 'N' fill the fd table, 'n' free it again, 'A' lower
  * RLIMIT_AS to what is mapped now + the MiB in the next byte, 'M' forbid
  * memfd_create, 'B' load image B through the decoder helper (answers
@@ -932,24 +1011,10 @@ static int owner_child_run(void *arg)
 			nfill = 0;
 			say(oc->sock, "freed");
 			break;
-		case 'A': {
-			unsigned char mib;
-			struct rlimit rl;
-			long pages = 0, dummy;
-			char *statm = tu_read_file("/proc/self/statm", NULL);
-
-			if (read(oc->sock, &mib, 1) != 1)
+		case 'A':
+			if (limit_as(oc->sock) < 0)
 				return 1;
-			if (statm)
-				sscanf(statm, "%ld %ld", &pages, &dummy);
-			free(statm);
-			rl.rlim_cur = rl.rlim_max = (rlim_t)pages *
-				(rlim_t)sysconf(_SC_PAGESIZE) +
-				((rlim_t)mib << 20);
-			say(oc->sock, "RLIMIT_AS %s",
-			    setrlimit(RLIMIT_AS, &rl) == 0 ? "set" : "refused");
 			break;
-		}
 		case 'M':
 			say(oc->sock, "memfd_create %s",
 			    forbid_memfd() == 0 ? "forbidden" : "still allowed");
@@ -1005,10 +1070,32 @@ static void stop_owner_child(pid_t pid, int sock)
 	close(sock);
 }
 
+/* A fresh key (prefix as for tu_key) and an owner child serving image a
+ * under it, b for its 'B'. Returns the child's pid and the test's
+ * socket end in *sock, or -1 (a failed check). */
+static pid_t owner_child_up(char *key, size_t size, const char *prefix,
+			    struct image *a, struct image *b, int *sock)
+{
+	struct owner_child oc = { .key = key, .a = a, .b = b };
+	pid_t pid;
+
+	tu_key(key, size, prefix);
+	pid = start_owner_child(&oc, sock);
+	CHECK_MSG(pid > 0, "owner child did not start");
+	return pid;
+}
+
+/* Sends the owner child one command and waits for its answer. */
+static void command_owner(int sock, char cmd, char *line, size_t size,
+			  int timeout_ms)
+{
+	tell(sock, cmd);
+	hear(sock, line, size, timeout_ms);
+}
+
 static void test_nofile_owner(void)
 {
 	struct image a, b;
-	struct owner_child oc;
 	char key[80], line[ERR_MAX + 128];
 	pid_t pid;
 	int sock;
@@ -1016,30 +1103,24 @@ static void test_nofile_owner(void)
 
 	image_init(&a, "A", 64, 64, 10);
 	image_init(&b, "B", 96, 64, 11);
-	tu_key(key, sizeof(key), "nofo");
-	oc = (struct owner_child){ .key = key, .a = &a, .b = &b };
-	pid = start_owner_child(&oc, &sock);
-	CHECK_MSG(pid > 0, "owner child did not start");
+	pid = owner_child_up(key, sizeof(key), "nofo", &a, &b, &sock);
 	if (pid <= 0)
 		return;
 	CHECK(get_and_judge(key, a.surf, "before") == GOT_IMAGE);
 
-	tell(sock, 'N');
-	hear(sock, line, sizeof(line), 10000);
+	command_owner(sock, 'N', line, sizeof(line), 10000);
 	printf("owner: %s\n", line);
 	/* Accepting needs an fd: the reader waits out its bound. */
 	v = get_and_judge(key, a.surf, "owner out of fds");
 	printf("RESULT | owner out of fds | reader: %s\n",
 	       v == GOT_IMAGE ? "got the image" : "clean error");
 	CHECK(v != BAD);
-	tell(sock, 'B');
-	hear(sock, line, sizeof(line), 10000 * time_scale);
+	command_owner(sock, 'B', line, sizeof(line), 10000 * time_scale);
 	printf("RESULT | load B, owner out of fds | %s\n", line);
 	CHECK_MSG(!strncmp(line, "failed: ", 8) && strlen(line) > 20,
 		  "want a failed load with its reason, got: %s", line);
 
-	tell(sock, 'n');
-	hear(sock, line, sizeof(line), 10000);
+	command_owner(sock, 'n', line, sizeof(line), 10000);
 	CHECK_MSG(get_and_judge(key, a.surf, "after") == GOT_IMAGE,
 		  "image A is no longer served once fds are free");
 	image_free(&a);
@@ -1047,9 +1128,80 @@ static void test_nofile_owner(void)
 	stop_owner_child(pid, sock);
 }
 
-static void test_as_owner(void)
+/* `shmimage put` of the 16 MiB image b under RLIMIT_AS of mib MiB (its
+ * decoder helper starts under the same limit): it publishes b whole, or
+ * exits 1 with one clear line. Returns whether it published. */
+static bool put_under_as(struct image *b, long mib)
 {
 	static struct tu_proc put;
+	char *args[] = { "put", "--key", NULL, b->path, NULL };
+	char key[80], what[64], line[256];
+	bool ok;
+
+	tu_key(key, sizeof(key), "asp");
+	args[2] = key;
+	snprintf(what, sizeof(what), "put under RLIMIT_AS %ld MiB", mib);
+	spawn_limited(&put, "as", mib << 20, args);
+	ok = tu_read_line(&put, 10000 * time_scale, line, sizeof(line)) >= 0;
+	if (ok) {
+		CHECK_MSG(get_and_judge(key, b->surf, what) == GOT_IMAGE,
+			  "%s: the image it published is not B", what);
+		tu_stop(&put, SIGTERM, 5000);
+	} else {
+		tu_wait(&put, 10000 * time_scale);
+	}
+	printf("RESULT | %s | %s | exit %d, signal %d | %.*s\n", what,
+	       ok ? "published" : "refused", tu_exit_code(&put),
+	       tu_term_signal(&put), (int)strcspn(put.err, "\n"), put.err);
+	CHECK_MSG(tu_term_signal(&put) == 0 || ok, "%s: died of signal %d",
+		  what, tu_term_signal(&put));
+	if (!ok)
+		CHECK_MSG(tu_exit_code(&put) == 1 && tu_err_lines(&put) == 1 &&
+			  !strncmp(put.err, "shmimage: ", 10) &&
+			  strlen(put.err) > 24,
+			  "%s: want exit 1 and one clear line: exit %d: %s",
+			  what, tu_exit_code(&put), put.err);
+	else
+		CHECK_MSG(tu_exit_code(&put) == 0, "%s: SIGTERM: exit %d: %s",
+			  what, tu_exit_code(&put), put.err);
+	tu_proc_close(&put);
+	return ok;
+}
+
+/* An owner child that serves a, then loads b with room MiB of address
+ * space left. Returns 0 when b loaded, 1 when the load was refused (a
+ * is then still served), -1 when the child did not start. */
+static int load_with_room(struct image *a, struct image *b, int room)
+{
+	char key[80], line[ERR_MAX + 128], what[64];
+	pid_t pid;
+	int sock;
+	bool ok;
+
+	snprintf(what, sizeof(what), "as-owner, %d MiB room", room);
+	pid = owner_child_up(key, sizeof(key), "as", a, b, &sock);
+	if (pid <= 0)
+		return -1;
+	tell(sock, 'A');
+	tell(sock, (char)room);
+	hear(sock, line, sizeof(line), 10000);
+	CHECK_MSG(!strcmp(line, "RLIMIT_AS set"), "%s", line);
+	command_owner(sock, 'B', line, sizeof(line), 30000 * time_scale);
+	printf("RESULT | owner serving A, RLIMIT_AS mapped + %d MiB, "
+	       "load 16 MiB image B | %s\n", room, line);
+	ok = !strcmp(line, "loaded B");
+	CHECK_MSG(ok || (!strncmp(line, "failed: ", 8) && strlen(line) > 24),
+		  "%s: a refusal without a reason: %s", what, line);
+	/* Refused: A is still served. Loaded: B is, whole. */
+	CHECK_MSG(get_and_judge(key, ok ? b->surf : a->surf, what) ==
+		  GOT_IMAGE, "%s: image %s is not served", what,
+		  ok ? "B" : "A");
+	stop_owner_child(pid, sock);
+	return !ok;
+}
+
+static void test_as_owner(void)
+{
 	struct image a, b;
 	int refused = 0, published = 0, child_refused = 0;
 
@@ -1059,84 +1211,22 @@ static void test_as_owner(void)
 	image_init(&a, "A", 64, 64, 12);
 	image_init(&b, "B", 2048, 2048, 13);
 
-	/* `shmimage put` of the 16 MiB image B under RLIMIT_AS; its
-	 * decoder helper starts under the same limit. */
 	for (long mib = 32; mib <= 1024; mib *= 2) {
-		char *args[] = { "put", "--key", NULL, b.path, NULL };
-		char key[80], what[64], line[256];
-		bool ok;
+		bool ok = put_under_as(&b, mib);
 
-		tu_key(key, sizeof(key), "asp");
-		args[2] = key;
-		snprintf(what, sizeof(what), "put under RLIMIT_AS %ld MiB",
-			 mib);
-		spawn_limited(&put, "as", mib << 20, args);
-		ok = tu_read_line(&put, 10000 * time_scale, line,
-				  sizeof(line)) >= 0;
-		if (ok) {
-			CHECK_MSG(get_and_judge(key, b.surf, what) == GOT_IMAGE,
-				  "%s: the image it published is not B", what);
-			tu_stop(&put, SIGTERM, 5000);
-		} else {
-			tu_wait(&put, 10000 * time_scale);
-		}
-		printf("RESULT | %s | %s | exit %d, signal %d | %.*s\n", what,
-		       ok ? "published" : "refused", tu_exit_code(&put),
-		       tu_term_signal(&put), (int)strcspn(put.err, "\n"),
-		       put.err);
-		CHECK_MSG(tu_term_signal(&put) == 0 || ok, "%s: died of "
-			  "signal %d", what, tu_term_signal(&put));
-		if (!ok)
-			CHECK_MSG(tu_exit_code(&put) == 1 &&
-				  tu_err_lines(&put) == 1 &&
-				  !strncmp(put.err, "shmimage: ", 10) &&
-				  strlen(put.err) > 24,
-				  "%s: want exit 1 and one clear line: exit %d: "
-				  "%s", what, tu_exit_code(&put), put.err);
-		else
-			CHECK_MSG(tu_exit_code(&put) == 0, "%s: SIGTERM: exit "
-				  "%d: %s", what, tu_exit_code(&put), put.err);
 		refused += !ok;
 		published += ok;
-		tu_proc_close(&put);
 	}
 	CHECK_MSG(refused > 0 && published > 0, "RLIMIT_AS sweep: %d refused, "
 		  "%d published: both ends must be reached", refused,
 		  published);
 
-	/* An owner that serves A, then loads B with little room left. */
 	for (int room = 4; room <= 64; room += 20) {
-		struct owner_child oc;
-		char key[80], line[ERR_MAX + 128], what[64];
-		pid_t pid;
-		int sock;
-		bool ok;
+		int r = load_with_room(&a, &b, room);
 
-		snprintf(what, sizeof(what), "as-owner, %d MiB room", room);
-		tu_key(key, sizeof(key), "as");
-		oc = (struct owner_child){ .key = key, .a = &a, .b = &b };
-		pid = start_owner_child(&oc, &sock);
-		CHECK_MSG(pid > 0, "owner child did not start");
-		if (pid <= 0)
+		if (r < 0)
 			return;
-		tell(sock, 'A');
-		tell(sock, (char)room);
-		hear(sock, line, sizeof(line), 10000);
-		CHECK_MSG(!strcmp(line, "RLIMIT_AS set"), "%s", line);
-		tell(sock, 'B');
-		hear(sock, line, sizeof(line), 30000 * time_scale);
-		printf("RESULT | owner serving A, RLIMIT_AS mapped + %d MiB, "
-		       "load 16 MiB image B | %s\n", room, line);
-		ok = !strcmp(line, "loaded B");
-		CHECK_MSG(ok || (!strncmp(line, "failed: ", 8) &&
-				 strlen(line) > 24),
-			  "%s: a refusal without a reason: %s", what, line);
-		/* Refused: A is still served. Loaded: B is, whole. */
-		CHECK_MSG(get_and_judge(key, ok ? b.surf : a.surf, what) ==
-			  GOT_IMAGE, "%s: image %s is not served", what,
-			  ok ? "B" : "A");
-		child_refused += !ok;
-		stop_owner_child(pid, sock);
+		child_refused += r;
 	}
 	CHECK_MSG(child_refused > 0, "RLIMIT_AS never made a load fail");
 	image_free(&a);
@@ -1146,28 +1236,21 @@ static void test_as_owner(void)
 static void test_as_reader(void)
 {
 	static struct tu_proc owner, get;
-	struct image img;
-	char key[80], out[300];
+	struct served sv = { .name = "as", .w = 4096, .h = 4096, .seed = 14,
+			     .prefix = "asr", .out_name = "as.bmp" };
 	int got = 0, refused = 0;
 
 	if (tu_under_asan())
 		SKIP("RLIMIT_AS cannot be used under AddressSanitizer");
-	image_init(&img, "as", 4096, 4096, 14);
-	tu_key(key, sizeof(key), "asr");
-	snprintf(out, sizeof(out), "%s/as.bmp", tmp);
-	if (!start_put(&owner, key, img.path)) {
-		CHECK_MSG(0, "the owner did not start");
+	if (!serve(&owner, &sv))
 		return;
-	}
 	for (long mib = 32; mib <= 512; mib *= 2) {
-		char *args[] = { "get", "--key", key, out, NULL };
 		char what[64];
 		enum verdict v;
 
-		unlink(out);
 		snprintf(what, sizeof(what), "get with RLIMIT_AS %ld MiB", mib);
-		spawn_limited(&get, "as", mib << 20, args);
-		v = judge_get(&get, out, img.surf, 8000, what);
+		v = limited_get(&get, "as", mib << 20, sv.key, sv.out,
+				sv.img.surf, 8000, what);
 		printf("RESULT | RLIMIT_AS %ld MiB | exit %d | %.*s\n", mib,
 		       tu_exit_code(&get), (int)strcspn(get.err, "\n"),
 		       get.err);
@@ -1178,32 +1261,24 @@ static void test_as_reader(void)
 	}
 	CHECK_MSG(got > 0 && refused > 0, "%d successes, %d refusals", got,
 		  refused);
-	image_free(&img);
-	tu_stop(&owner, SIGTERM, 5000);
-	tu_proc_close(&owner);
+	unserve(&owner, &sv);
 }
 
 static void test_memfd_fail(void)
 {
 	struct image a, b;
-	struct owner_child oc;
 	char key[80], line[ERR_MAX + 128];
 	pid_t pid;
 	int sock;
 
 	image_init(&a, "A", 64, 64, 15);
 	image_init(&b, "B", 96, 64, 16);
-	tu_key(key, sizeof(key), "memfd");
-	oc = (struct owner_child){ .key = key, .a = &a, .b = &b };
-	pid = start_owner_child(&oc, &sock);
-	CHECK_MSG(pid > 0, "owner child did not start");
+	pid = owner_child_up(key, sizeof(key), "memfd", &a, &b, &sock);
 	if (pid <= 0)
 		return;
-	tell(sock, 'M');
-	hear(sock, line, sizeof(line), 10000);
+	command_owner(sock, 'M', line, sizeof(line), 10000);
 	CHECK_MSG(!strcmp(line, "memfd_create forbidden"), "%s", line);
-	tell(sock, 'B');
-	hear(sock, line, sizeof(line), 10000 * time_scale);
+	command_owner(sock, 'B', line, sizeof(line), 10000 * time_scale);
 	printf("RESULT | memfd_create fails (ENOMEM) | %s\n", line);
 	CHECK_MSG(!strncmp(line, "failed: ", 8) && strstr(line, "memfd_create"),
 		  "want a failed load naming memfd_create, got: %s", line);

@@ -256,6 +256,57 @@ static void report(struct app *a, FILE *out)
 	fflush(out);
 }
 
+/* The commands that are one key press. */
+static const struct {
+	const char *cmd;
+	SDL_Keycode sym;
+	SDL_Scancode sc;
+} key_cmds[] = {
+	{ "f", SDLK_f, SDL_SCANCODE_F },
+	{ "esc", SDLK_ESCAPE, SDL_SCANCODE_ESCAPE },
+	{ "M", SDLK_m, SDL_SCANCODE_M },
+};
+
+/* Does what one command line says. Returns false once the window
+ * closed (Q), having said so on out. */
+static bool window_command(struct app *a, const char *line, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < SDL_arraysize(key_cmds); i++) {
+		if (strcmp(line, key_cmds[i].cmd) == 0) {
+			push_key(a, key_cmds[i].sym, key_cmds[i].sc);
+			return true;
+		}
+	}
+	if (line[0] == 'F' && line[1] == ' ') {
+		/* The chooser takes typing once it is open, as a user sees
+		 * it open before typing. */
+		push_key(a, SDLK_f, SDL_SCANCODE_F);
+		settle(a);
+		push_text(a, line + 2);
+		push_key(a, SDLK_RETURN, SDL_SCANCODE_RETURN);
+	} else if (line[0] == 'D' && line[1] == ' ') {
+		push_drop(a, line + 2);
+	} else if (strcmp(line, "click show") == 0) {
+		push_click(a, &app_layout(a)->show);
+	} else if (strcmp(line, "R") == 0) {
+		/* Only look: wait a little for the dialog's news. */
+		app_pump(a, 20);
+	} else if (strcmp(line, "Q") == 0) {
+		SDL_Event ev = { .type = SDL_QUIT };
+
+		SDL_PushEvent(&ev);
+		if (app_pump(a, 0))
+			fprintf(out, "error still open after SDL_QUIT\n");
+		else
+			fprintf(out, "bye\n");
+		fflush(out);
+		return false;
+	}
+	return true;
+}
+
 static int window_main(const char *key, const char *load, int cmd_fd,
 		       int reply_fd)
 {
@@ -285,38 +336,8 @@ static int window_main(const char *key, const char *load, int cmd_fd,
 
 	while (fgets(line, sizeof(line), in)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == 'F' && line[1] == ' ') {
-			/* The chooser takes typing once it is open, as a
-			 * user sees it open before typing. */
-			push_key(a, SDLK_f, SDL_SCANCODE_F);
-			settle(a);
-			push_text(a, line + 2);
-			push_key(a, SDLK_RETURN, SDL_SCANCODE_RETURN);
-		} else if (line[0] == 'D' && line[1] == ' ') {
-			push_drop(a, line + 2);
-		} else if (strcmp(line, "click show") == 0) {
-			push_click(a, &app_layout(a)->show);
-		} else if (strcmp(line, "f") == 0) {
-			push_key(a, SDLK_f, SDL_SCANCODE_F);
-		} else if (strcmp(line, "esc") == 0) {
-			push_key(a, SDLK_ESCAPE, SDL_SCANCODE_ESCAPE);
-		} else if (strcmp(line, "M") == 0) {
-			push_key(a, SDLK_m, SDL_SCANCODE_M);
-		} else if (strcmp(line, "R") == 0) {
-			/* Only look: wait a little for the dialog's news. */
-			app_pump(a, 20);
-		} else if (strcmp(line, "Q") == 0) {
-			SDL_Event ev = { .type = SDL_QUIT };
-
-			SDL_PushEvent(&ev);
-			if (app_pump(a, 0))
-				fprintf(out, "error still open after "
-					"SDL_QUIT\n");
-			else
-				fprintf(out, "bye\n");
-			fflush(out);
+		if (!window_command(a, line, out))
 			break;
-		}
 		settle(a);
 		report(a, out);
 	}
@@ -535,11 +556,9 @@ static int count_lines(const char *s)
 	return n;
 }
 
-static void case_cli(void)
+/* Usage errors exit 2 with one line; --help exits 0. */
+static void cli_usage(void)
 {
-	struct tu_proc p;
-	char fc_env[600], fc_conf[512], err[TU_OUT_MAX * 2];
-	char *const env_none[] = { fc_env, NULL };
 	char *const usage1[] = { (char *)exe, "--bogus", NULL };
 	char *const usage2[] = { (char *)exe, "--key", "no spaces", NULL };
 	char *const usage3[] = { (char *)exe, "--position", "up", NULL };
@@ -547,12 +566,9 @@ static void case_cli(void)
 	char *const usage5[] = { (char *)exe, "--load", NULL };
 	char *const usage6[] = { (char *)exe, "--decode-timeout", "0", NULL };
 	char *const help[] = { (char *)exe, "--help", NULL };
-	char *const nofont[] = { (char *)exe, "--font", "/nonexistent.ttf",
-				 "--load", good, NULL };
-	char *const nofc[] = { (char *)exe, NULL };
 	char *const *usages[] = { usage1, usage2, usage3, usage4, usage5,
 				  usage6 };
-	char key[80];
+	struct tu_proc p;
 	size_t i;
 
 	for (i = 0; i < SDL_arraysize(usages); i++) {
@@ -568,6 +584,18 @@ static void case_cli(void)
 	CHECK(tu_exit_code(&p) == 0 && strstr(p.out, "--position") &&
 	      strstr(p.out, "--follow"));
 	tu_proc_close(&p);
+}
+
+/* A missing font file, and a fontconfig that knows no font: exit 1
+ * with one line. */
+static void cli_no_font(void)
+{
+	struct tu_proc p;
+	char fc_env[600], fc_conf[512];
+	char *const env_none[] = { fc_env, NULL };
+	char *const nofont[] = { (char *)exe, "--font", "/nonexistent.ttf",
+				 "--load", good, NULL };
+	char *const nofc[] = { (char *)exe, NULL };
 
 	CHECK(tu_run(&p, nofont, NULL, 5000) == 0);
 	CHECK_MSG(tu_exit_code(&p) == 1 && tu_err_lines(&p) == 1 &&
@@ -585,6 +613,14 @@ static void case_cli(void)
 		  strstr(p.err, "no font found for sans-serif"),
 		  "exit %d, stderr: %s", tu_exit_code(&p), p.err);
 	tu_proc_close(&p);
+}
+
+static void case_cli(void)
+{
+	char key[80], err[TU_OUT_MAX * 2];
+
+	cli_usage();
+	cli_no_font();
 
 	/* --load BAD: the window stays, stderr gets exactly one line. */
 	tu_key(key, sizeof(key), "gui");
@@ -602,43 +638,41 @@ static void case_cli(void)
 
 static SDL_Surface *make_quadrants(void);
 
-static void case_handover(void)
+/* The windows of the handover case and what its steps look for. */
+struct handover {
+	char key[80];
+	char pid_text[32];	/* A's pid */
+	struct window a, b;
+};
+
+/* B: M with nothing shared. */
+static void handover_nothing_shared(struct handover *h)
 {
-	char key[80], pid_text[32], cmd[600];
-	struct window a, b, c;
 	struct state st;
 
-	tu_key(key, sizeof(key), "gui");
-	if (start_window(&b, key, NULL) < 0) {
-		CHECK(!"window B started");
-		return;
-	}
-
-	/* B: M with nothing shared. */
-	CHECK(ask_settled(&b, "M", &st) == 0);
+	CHECK(ask_settled(&h->b, "M", &st) == 0);
 	CHECK_MSG(!st.image && tu_starts_with(st.message, DIALOG_TEXT_ATTACH),
 		  "B first M: %s", st.message);
 	CHECK_MSG(!st.any, "B's image area shows an image colour");
+}
 
-	if (start_window(&a, key, NULL) < 0) {
-		CHECK(!"window A started");
-		stop_window(&b);
-		return;
-	}
-	snprintf(pid_text, sizeof(pid_text), "%ld", (long)a.pid);
+/* F opens the chooser, the image area says so; Esc closes the chooser
+ * only (the window stays) and the hint comes back. Then F, a typed
+ * path, Enter: A shares the image. */
+static void handover_a_loads(struct handover *h)
+{
+	char cmd[600];
+	struct state st;
 
-	/* F opens the chooser, the image area says so; Esc closes the
-	 * chooser only (the window stays) and the hint comes back. */
-	CHECK(ask(&a, "f", &st) == 0);
+	CHECK(ask(&h->a, "f", &st) == 0);
 	CHECK_MSG(st.chooser && strcmp(st.message, DIALOG_TEXT_SELECT) == 0,
 		  "A after f: chooser %d: %s", st.chooser, st.message);
-	CHECK(ask(&a, "esc", &st) == 0);
+	CHECK(ask(&h->a, "esc", &st) == 0);
 	CHECK_MSG(!st.chooser && strcmp(st.message, DIALOG_TEXT_HINT) == 0,
 		  "A after Esc: chooser %d: %s", st.chooser, st.message);
 
-	/* A: F, a typed path, Enter. */
 	snprintf(cmd, sizeof(cmd), "F %s", good);
-	CHECK(ask_settled(&a, cmd, &st) == 0);
+	CHECK(ask_settled(&h->a, cmd, &st) == 0);
 	CHECK_MSG(st.image && st.w == IMG_W && st.h == IMG_H && st.sharing &&
 		  !st.chooser, "A after F: image %d %dx%d sharing %d chooser "
 		  "%d: %s", st.image, st.w, st.h, st.sharing, st.chooser,
@@ -646,36 +680,52 @@ static void case_handover(void)
 	CHECK_MSG(st.quads == 4, "A shows %d of 4 quadrants", st.quads);
 	CHECK_MSG(strstr(st.status, "shared by this window"), "A status: %s",
 		  st.status);
+}
 
-	/* B: M shows A's image. */
-	CHECK(ask_settled(&b, "M", &st) == 0);
+/* B: M shows A's image. */
+static void handover_b_shows(struct handover *h)
+{
+	struct state st;
+
+	CHECK(ask_settled(&h->b, "M", &st) == 0);
 	CHECK_MSG(st.image && st.quads == 4, "B after M: image %d quads %d: "
 		  "%s", st.image, st.quads, st.message);
-	CHECK(st.owner == a.pid);
-	CHECK_MSG(strstr(st.status, pid_text), "B status: %s", st.status);
+	CHECK(st.owner == h->a.pid);
+	CHECK_MSG(strstr(st.status, h->pid_text), "B status: %s", st.status);
+}
 
-	/* C: a second owner of the key, loading at start. */
-	if (start_window(&c, key, good) == 0) {
-		/* Its load may be over before it first reports. */
-		int64_t end = clock_ms() + REPLY_MS;
+/* C: a second owner of the key, loading at start. */
+static void handover_second_owner(struct handover *h)
+{
+	struct window c;
+	struct state st;
+	int64_t end;
 
-		while (ask(&c, "R", &st) == 0 && clock_ms() < end &&
-		       (st.loading ||
-			tu_starts_with(st.message, DIALOG_TEXT_LOADING)))
-			;
-		CHECK_MSG(!st.image && !st.sharing &&
-			  tu_starts_with(st.message, DIALOG_TEXT_CREATE) &&
-			  strstr(st.message, pid_text),
-			  "C: %s", st.message);
-		stop_window(&c);
-	} else {
+	if (start_window(&c, h->key, good) < 0) {
 		CHECK(!"window C started");
+		return;
 	}
+	/* Its load may be over before it first reports. */
+	end = clock_ms() + REPLY_MS;
+	while (ask(&c, "R", &st) == 0 && clock_ms() < end &&
+	       (st.loading || tu_starts_with(st.message, DIALOG_TEXT_LOADING)))
+		;
+	CHECK_MSG(!st.image && !st.sharing &&
+		  tu_starts_with(st.message, DIALOG_TEXT_CREATE) &&
+		  strstr(st.message, h->pid_text),
+		  "C: %s", st.message);
+	stop_window(&c);
+}
 
-	/* A: a bad file. The message replaces the view; the image stays
-	 * shared. */
+/* A: a bad file. The message replaces the view; the image stays
+ * shared, and B gets it through the button. */
+static void handover_bad_file(struct handover *h)
+{
+	char cmd[600];
+	struct state st;
+
 	snprintf(cmd, sizeof(cmd), "F %s", bad);
-	CHECK(ask_settled(&a, cmd, &st) == 0);
+	CHECK(ask_settled(&h->a, cmd, &st) == 0);
 	CHECK_MSG(!st.image && tu_starts_with(st.message, DIALOG_TEXT_NOT_IMAGE)
 		  && st.sharing && !st.any, "A after bad file: image %d "
 		  "sharing %d any %d: %s", st.image, st.sharing, st.any,
@@ -683,36 +733,71 @@ static void case_handover(void)
 	CHECK_MSG(strstr(st.status, "Still sharing"), "A status: %s",
 		  st.status);
 	/* This time through the button: a pushed press and release on it. */
-	CHECK(ask_settled(&b, "click show", &st) == 0);
+	CHECK(ask_settled(&h->b, "click show", &st) == 0);
 	CHECK_MSG(st.image && st.quads == 4, "B after A's bad file: %s",
 		  st.message);
+}
 
-	/* F, then Esc: the image still shared, not the old error. */
-	CHECK(ask(&a, "f", &st) == 0 && st.chooser);
-	CHECK(ask(&a, "esc", &st) == 0);
+/* After a bad file: F then Esc shows the image still shared, not the
+ * old error; and after another, A's own M shows the image. */
+static void handover_after_bad_file(struct handover *h)
+{
+	char cmd[600];
+	struct state st;
+
+	CHECK(ask(&h->a, "f", &st) == 0 && st.chooser);
+	CHECK(ask(&h->a, "esc", &st) == 0);
 	CHECK_MSG(!st.chooser && st.image && st.quads == 4 &&
 		  strstr(st.status, "shared by this window"),
 		  "A after bad file, F, Esc: %s / %s", st.message, st.status);
 
-	/* Another bad file, then A's own M shows the image. */
 	snprintf(cmd, sizeof(cmd), "F %s", bad);
-	CHECK(ask_settled(&a, cmd, &st) == 0 && !st.image);
-	CHECK(ask_settled(&a, "M", &st) == 0);
+	CHECK(ask_settled(&h->a, cmd, &st) == 0 && !st.image);
+	CHECK(ask_settled(&h->a, "M", &st) == 0);
 	CHECK_MSG(st.image && st.quads == 4 &&
 		  strstr(st.status, "shared by this window"),
 		  "A's own M: %s / %s", st.message, st.status);
+}
 
-	/* A file dropped while the chooser is open: the chooser closes and
-	 * the file loads. */
-	CHECK(ask(&a, "f", &st) == 0 && st.chooser);
+/* A file dropped while the chooser is open: the chooser closes and the
+ * file loads. */
+static void handover_drop(struct handover *h)
+{
+	char cmd[600];
+	struct state st;
+
+	CHECK(ask(&h->a, "f", &st) == 0 && st.chooser);
 	snprintf(cmd, sizeof(cmd), "D %s", good);
-	CHECK(ask_settled(&a, cmd, &st) == 0);
+	CHECK(ask_settled(&h->a, cmd, &st) == 0);
 	CHECK_MSG(!st.chooser && st.image && st.quads == 4 && st.sharing,
 		  "A after drop: chooser %d image %d: %s", st.chooser,
 		  st.image, st.message);
+}
 
-	stop_window(&a);
-	stop_window(&b);
+static void case_handover(void)
+{
+	struct handover h;
+
+	tu_key(h.key, sizeof(h.key), "gui");
+	if (start_window(&h.b, h.key, NULL) < 0) {
+		CHECK(!"window B started");
+		return;
+	}
+	handover_nothing_shared(&h);
+	if (start_window(&h.a, h.key, NULL) < 0) {
+		CHECK(!"window A started");
+		stop_window(&h.b);
+		return;
+	}
+	snprintf(h.pid_text, sizeof(h.pid_text), "%ld", (long)h.a.pid);
+	handover_a_loads(&h);
+	handover_b_shows(&h);
+	handover_second_owner(&h);
+	handover_bad_file(&h);
+	handover_after_bad_file(&h);
+	handover_drop(&h);
+	stop_window(&h.a);
+	stop_window(&h.b);
 }
 
 /* The real executable owns the key; a window of ours reads it. */
@@ -917,35 +1002,28 @@ static int64_t timed_pump(struct app *a, int ms, bool *open)
 
 #define PUMP_MAX_MS 250
 
-static void case_async(void)
+/* Writes a 4096 x 4096 noise PNG to path. Noise does not compress: the
+ * PNG is about the size of its 64 MiB of pixels, and decoding it takes
+ * a while. */
+static void write_noise_png(const char *path)
 {
-	char key[80], big[512];
-	const struct dialog *d;
-	int64_t t0, worst = 0, took;
-	SDL_Surface *s;
-	bool open = true;
-	int pumps = 0, i;
-	struct app *a;
+	int64_t t0 = clock_ms();
+	SDL_Surface *s = tu_make_image(4096, 4096, 11);
 
-	/* Noise does not compress: the PNG is about the size of its
-	 * 64 MiB of pixels, and decoding it takes a while. */
-	snprintf(big, sizeof(big), "%s/noise-4096.png", dir);
-	t0 = clock_ms();
-	s = tu_make_image(4096, 4096, 11);
-	CHECK(s && IMG_SavePNG(s, big) == 0);
+	CHECK(s && IMG_SavePNG(s, path) == 0);
 	SDL_FreeSurface(s);
 	printf("wrote the 4096 x 4096 noise PNG in %d ms\n",
 	       (int)(clock_ms() - t0));
+}
 
-	tu_key(key, sizeof(key), "gui");
-	a = open_app(key, false);
-	if (!a)
-		return;
-	d = app_dialog(a);
-	push_drop(a, good);
-	CHECK(wait_image(a, IMG_W, IMG_H));
+/* The big file dropped: the window says it loads and goes on pumping. */
+static void async_loading_shows(struct app *a, const char *big)
+{
+	const struct dialog *d = app_dialog(a);
+	int64_t worst = 0, took;
+	bool open = true;
+	int i;
 
-	/* The big file: the window says it loads and goes on pumping. */
 	push_drop(a, big);
 	took = timed_pump(a, 0, &open);
 	CHECK(dialog_loading(d));
@@ -960,8 +1038,18 @@ static void case_async(void)
 	CHECK_MSG(dialog_loading(d), "the decode ended already; the test "
 		  "needs a slower file");
 	CHECK_MSG(worst < PUMP_MAX_MS, "app_pump took %d ms", (int)worst);
+}
 
-	/* Esc cancels the load, not the window. */
+/* Esc cancels the load, not the window: the image shared before is
+ * still shown and still served. */
+static void async_cancel(struct app *a, const char *key)
+{
+	const struct dialog *d = app_dialog(a);
+	struct err err = { "" };
+	struct seg seg;
+	bool open = true;
+	int64_t took;
+
 	push_key(a, SDLK_ESCAPE, SDL_SCANCODE_ESCAPE);
 	took = timed_pump(a, 0, &open);
 	CHECK_MSG(open, "Esc during a load closed the window");
@@ -972,18 +1060,21 @@ static void case_async(void)
 		  "after Esc: %s", dialog_message(d));
 	CHECK(quads_shown(a) == 4);
 	CHECK(dialog_is_sharing(d));
-	{
-		struct seg seg;
-		struct err err = { "" };
+	CHECK_MSG(share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL,
+			       &err) == 0 && seg.info.width == IMG_W,
+		  "a reader after the cancel: %s", err.msg);
+	seg_finish(&seg);
+}
 
-		CHECK_MSG(share_attach(key, SEG_DEFAULT_MAX_BYTES, &seg, NULL,
-				       &err) == 0 && seg.info.width == IMG_W,
-			  "a reader after the cancel: %s", err.msg);
-		seg_finish(&seg);
-	}
+/* A second load of the big file goes through, the window pumping all
+ * along. */
+static void async_second_load(struct app *a, const char *big)
+{
+	const struct dialog *d = app_dialog(a);
+	int64_t t0, worst, took;
+	bool open = true;
+	int pumps = 0;
 
-	/* A second load of the big file goes through, the window pumping
-	 * all along. */
 	push_drop(a, big);
 	t0 = clock_ms();
 	worst = timed_pump(a, 0, &open);
@@ -1002,6 +1093,25 @@ static void case_async(void)
 	CHECK(open && !dialog_loading(d));
 	CHECK(pumps >= 3);
 	CHECK_MSG(worst < PUMP_MAX_MS, "app_pump took %d ms", (int)worst);
+}
+
+static void case_async(void)
+{
+	char key[80], big[512];
+	struct app *a;
+
+	snprintf(big, sizeof(big), "%s/noise-4096.png", dir);
+	write_noise_png(big);
+
+	tu_key(key, sizeof(key), "gui");
+	a = open_app(key, false);
+	if (!a)
+		return;
+	push_drop(a, good);
+	CHECK(wait_image(a, IMG_W, IMG_H));
+	async_loading_shows(a, big);
+	async_cancel(a, key);
+	async_second_load(a, big);
 	CHECK(wait_image(a, 4096, 4096));
 	app_destroy(a);
 }

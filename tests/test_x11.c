@@ -966,35 +966,39 @@ static void load_by_keys(const struct win *a, struct test_image *img,
 	unlink_shot("scratch.png");
 }
 
-static void check_image(SDL_Surface *s, bool ok, const struct win *w,
-			const struct test_image *img, const char *why,
-			const char *step)
+/* Screenshots w until img shows (see wait_image) and checks that it
+ * did. Returns the last screenshot, or NULL, for the caller's checks. */
+static SDL_Surface *expect_image(const struct win *w, const char *file,
+				 const struct test_image *img,
+				 const char *step)
 {
-	SDL_Rect d = ui_fit_image(&w->l.image, img->w, img->h);
+	char why[256] = "";
+	SDL_Surface *s;
+	SDL_Rect d;
+	bool ok;
 
+	s = wait_image(w, file, img, &ok, why, sizeof(why));
+	d = ui_fit_image(&w->l.image, img->w, img->h);
 	CHECK_MSG(s != NULL, "%s: no screenshot", step);
 	CHECK_MSG(ok, "%s: %s does not show %s as %dx%d at %d,%d: %s", step,
 		  w->name, img->file, d.w, d.h, d.x, d.y, why);
+	return s;
 }
 
-int main(int argc, char **argv)
-{
-	char key_name[64], why[256];
-	char cx[16], cy[16];
-	SDL_Surface *hint, *s, *prev;
-	const char *miss = NULL;
-	struct tu_proc p;
-	bool ok;
-	int64_t t0 = clock_ms();
-	int n;
+/* ---- the scenario, one function a step ---- */
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s SHAREDMEMORY SHOTS_DIR SHMIMAGE\n",
-			argv[0]);
-		return 2;
-	}
-	shots_dir = argv[2];
-	shmimage_bin = argv[3];
+/* What the steps share besides the windows and the tools. */
+struct scenario {
+	const char *prog;	/* sharedmemory */
+	char key[64];		/* the key both windows use */
+	int64_t t0;		/* clock_ms() at the start */
+};
+
+/* Xvfb, xdotool and import are on $PATH, or the test is skipped (it
+ * exits) - except in CI. Returns 0, or -1 when the test failed. */
+static int find_tools(void)
+{
+	const char *miss = NULL;
 
 	if (!find_tool("Xvfb", xvfb_bin, sizeof(xvfb_bin)))
 		miss = "Xvfb";
@@ -1002,22 +1006,30 @@ int main(int argc, char **argv)
 		miss = "xdotool";
 	else if (!find_tool("import", import_bin, sizeof(import_bin)))
 		miss = "import (ImageMagick)";
-	if (miss) {
+	if (!miss)
+		return 0;
 
-		/* CI installs them (.ci/run): there a skip would hide that
-		 * this test never ran. */
-		if (in_ci()) {
-			printf("FAIL: %s is not installed, and CI is set: the "
-			       "real-X-server test must run in CI\n", miss);
-			return EXIT_FAILURE;
-		}
-		SKIP("%s is not installed (Debian: xvfb, xdotool, "
-		     "imagemagick)", miss);
+	/* CI installs them (.ci/run): there a skip would hide that this
+	 * test never ran. */
+	if (in_ci()) {
+		printf("FAIL: %s is not installed, and CI is set: the "
+		       "real-X-server test must run in CI\n", miss);
+		return -1;
 	}
+	SKIP("%s is not installed (Debian: xvfb, xdotool, imagemagick)",
+	     miss);
+}
+
+/* The shots directory, and the environment of every child. Returns 0,
+ * or -1 (reason printed). */
+static int prepare(void)
+{
+	const char *asan = getenv("ASAN_OPTIONS");
+
 	if (mkdir(shots_dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "cannot make %s: %s\n", shots_dir,
 			strerror(errno));
-		return EXIT_FAILURE;
+		return -1;
 	}
 
 	/* In the sanitizer build, LeakSanitizer finds leaks in SDL 2.26's
@@ -1028,8 +1040,15 @@ int main(int argc, char **argv)
 	 * stays on); the dummy-driver GUI test checks the program's own
 	 * leaks. Later options win, so the inherited ones are kept. */
 	snprintf(asan_var, sizeof(asan_var), "ASAN_OPTIONS=%s%sdetect_leaks=0",
-		 getenv("ASAN_OPTIONS") ? getenv("ASAN_OPTIONS") : "",
-		 getenv("ASAN_OPTIONS") && *getenv("ASAN_OPTIONS") ? ":" : "");
+		 asan ? asan : "", asan && *asan ? ":" : "");
+	return 0;
+}
+
+/* Cleanup on every exit, the watchdog, Xvfb, the test images and the
+ * key. Returns 0, or -1 (reason printed). */
+static int start_server(struct scenario *sc)
+{
+	int n;
 
 	atexit(cleanup);
 	signal(SIGTERM, on_signal);
@@ -1042,34 +1061,47 @@ int main(int argc, char **argv)
 	if (n < 0) {
 		printf("FAIL: cannot start Xvfb on a free display from :%d "
 		       "(see %s/xvfb.log)\n", DISPLAY_FIRST, shots_dir);
-		return EXIT_FAILURE;
+		return -1;
 	}
-	printf("Xvfb on :%d (%d ms)\n", n, (int)(clock_ms() - t0));
+	printf("Xvfb on :%d (%d ms)\n", n, (int)(clock_ms() - sc->t0));
 
 	if (tu_tmpdir("x11", scratch_dir, sizeof(scratch_dir)) < 0 ||
 	    save_test_image(&small_img, scratch_dir) < 0 ||
 	    save_test_image(&big_img, scratch_dir) < 0) {
 		printf("FAIL: cannot write the test images: %s\n",
 		       SDL_GetError());
-		return EXIT_FAILURE;
+		return -1;
 	}
-	snprintf(key_name, sizeof(key_name), "x11-%d", (int)getpid());
+	snprintf(sc->key, sizeof(sc->key), "x11-%d", (int)getpid());
+	return 0;
+}
 
-	if (start_window(&win_a, argv[1], key_name, "left") < 0 ||
-	    start_window(&win_b, argv[1], key_name, "right") < 0) {
+/* A on the left, B on the right. Returns 0, or -1 (a failed check). */
+static int open_windows(const struct scenario *sc)
+{
+	if (start_window(&win_a, sc->prog, sc->key, "left") < 0 ||
+	    start_window(&win_b, sc->prog, sc->key, "right") < 0) {
 		CHECK_MSG(false, "both windows must appear");
-		return check_done();
+		return -1;
 	}
 	CHECK_MSG(win_a.x + win_a.w <= win_b.x,
 		  "--position left/right: A (%d..%d) is not left of B (%d)",
 		  win_a.x, win_a.x + win_a.w, win_b.x);
+	return 0;
+}
 
-	/* B, nothing shared yet: M must replace the hint with the attach
-	 * message, and no image colour may appear. */
+/* B, nothing shared yet: M must replace the hint with the attach
+ * message, and no image colour may appear. Returns 0, or -1 when B drew
+ * nothing at all. */
+static int step_nothing_shared(void)
+{
+	SDL_Surface *hint, *s;
+	bool ok;
+
 	hint = wait_settled(&win_b, "1-b-hint.png", NULL, &ok);
 	CHECK_MSG(hint && ok, "B did not draw its first frame");
 	if (!hint)
-		return check_done();
+		return -1;
 	CHECK_MSG(text_pixels(hint, &win_b) > 0, "B shows no hint text");
 	CHECK(key(&win_b, "m") == 0);
 	s = wait_settled(&win_b, "2-b-m-nothing-shared.png", hint, &ok);
@@ -1086,30 +1118,31 @@ int main(int argc, char **argv)
 	}
 	SDL_FreeSurface(s);
 	SDL_FreeSurface(hint);
+	return 0;
+}
 
-	/* A loads the small image by keys: natural size, centred. */
+/* A loads the small image by keys: natural size, centred; B's M key
+ * shows the same pixels. Then A loads the big image: scaled down,
+ * aspect kept. */
+static void step_load_by_keys(void)
+{
 	load_by_keys(&win_a, &small_img, "3-a-chooser.png");
-	s = wait_image(&win_a, "4-a-loaded.png", &small_img, &ok, why,
-		       sizeof(why));
-	check_image(s, ok, &win_a, &small_img, why, "A after F, path, Return");
-	SDL_FreeSurface(s);
-
-	/* B: the M key shows the same pixels. */
+	SDL_FreeSurface(expect_image(&win_a, "4-a-loaded.png", &small_img,
+				     "A after F, path, Return"));
 	CHECK(key(&win_b, "m") == 0);
-	s = wait_image(&win_b, "5-b-m.png", &small_img, &ok, why,
-		       sizeof(why));
-	check_image(s, ok, &win_b, &small_img, why, "B after M");
-	SDL_FreeSurface(s);
-
-	/* A loads the big image: scaled down, aspect kept. */
+	SDL_FreeSurface(expect_image(&win_b, "5-b-m.png", &small_img,
+				     "B after M"));
 	load_by_keys(&win_a, &big_img, "6-a-chooser-again.png");
-	s = wait_image(&win_a, "7-a-reloaded.png", &big_img, &ok, why,
-		       sizeof(why));
-	check_image(s, ok, &win_a, &big_img, why, "A after loading again");
-	SDL_FreeSurface(s);
+	SDL_FreeSurface(expect_image(&win_a, "7-a-reloaded.png", &big_img,
+				     "A after loading again"));
+}
 
-	/* B holds its own copy: it shows the old image until asked. */
-	prev = shot(&win_b, "8-b-before-click.png");
+/* B holds its own copy: it shows the old image until asked. */
+static void step_b_keeps_copy(void)
+{
+	char why[256] = "";
+	SDL_Surface *prev = shot(&win_b, "8-b-before-click.png");
+
 	CHECK(prev != NULL);
 	if (prev) {
 		CHECK_MSG(image_mismatches(prev, &win_b, &small_img, why,
@@ -1119,58 +1152,85 @@ int main(int argc, char **argv)
 			  "B shows the new image before the click");
 	}
 	SDL_FreeSurface(prev);
+}
 
-	/* B: a real click (XTEST pointer) on the bottom button's centre. */
+/* B: a real click (XTEST pointer) on the bottom button's centre. */
+static void step_click(void)
+{
+	char cx[16], cy[16];
+	struct tu_proc p;
+	SDL_Surface *s;
+
 	snprintf(cx, sizeof(cx), "%d",
 		 win_b.x + win_b.l.show.x + win_b.l.show.w / 2);
 	snprintf(cy, sizeof(cy), "%d",
 		 win_b.y + win_b.l.show.y + win_b.l.show.h / 2);
 	CHECK(XDO(&p, "mousemove", "--sync", cx, cy, "click", "1") == 0);
-	s = wait_image(&win_b, "9-b-click.png", &big_img, &ok, why,
-		       sizeof(why));
-	check_image(s, ok, &win_b, &big_img, why,
-		    "B after a click on Display Image From Shared Memory");
+	s = expect_image(&win_b, "9-b-click.png", &big_img,
+			 "B after a click on Display Image From Shared Memory");
 	if (s)
 		CHECK_MSG(colour_pixels(s, &win_b, &small_img) == 0,
 			  "B still shows the old image after the click");
 	SDL_FreeSurface(s);
+}
 
-	check_detail();
-
-	/* Follow: A goes; W in B; a new owner's image shows without M. */
+/* Follow: A goes; W in B; a new owner's image shows without M. */
+static void step_follow(const struct scenario *sc)
+{
 	key(&win_a, "Escape");
 	CHECK_MSG(tu_wait(&win_a.proc, 5000) == 0 &&
 		  tu_exit_code(&win_a.proc) == 0,
 		  "A did not exit 0 on Esc: %s", win_a.proc.err);
 	CHECK(key(&win_b, "w") == 0);
-	CHECK(tu_put_spawn(&put_proc, shmimage_bin, key_name, small_img.path,
+	CHECK(tu_put_spawn(&put_proc, shmimage_bin, sc->key, small_img.path,
 			   NULL, child_env) == 0);
 	CHECK_MSG(tu_put_served(&put_proc, SHOW_MS, NULL, 0) == 0,
 		  "shmimage put said nothing: %s", put_proc.err);
-	s = wait_image(&win_b, "19-b-followed.png", &small_img, &ok, why,
-		       sizeof(why));
-	check_image(s, ok, &win_b, &small_img, why,
-		    "B following, after a new owner's put (no M)");
-	SDL_FreeSurface(s);
+	SDL_FreeSurface(expect_image(&win_b, "19-b-followed.png", &small_img,
+				     "B following, after a new owner's put "
+				     "(no M)"));
+}
 
-	/* The whole screen, for people. */
-	{
-		char root[PATH_MAX];
+/* The whole screen, for people; then Esc closes B with status 0, as it
+ * closed A. xdotool's own status is not judged there: the window may
+ * vanish while it still talks to it (BadWindow), which is the point. */
+static void step_close(void)
+{
+	char root[PATH_MAX];
+	struct tu_proc p;
 
-		snprintf(root, sizeof(root), "%s/20-screen.png", shots_dir);
-		CHECK(run_tool(&p, (char *[]){ import_bin, "-window", "root",
-					       root, NULL }, TOOL_MS) == 0);
-	}
-
-	/* Esc closes B with status 0, as it closed A above. xdotool's own
-	 * status is not judged here: the window may vanish while it still
-	 * talks to it (BadWindow), which is the point. */
+	snprintf(root, sizeof(root), "%s/20-screen.png", shots_dir);
+	CHECK(run_tool(&p, (char *[]){ import_bin, "-window", "root", root,
+				       NULL }, TOOL_MS) == 0);
 	key(&win_b, "Escape");
 	CHECK_MSG(tu_wait(&win_b.proc, 5000) == 0 &&
 		  tu_exit_code(&win_b.proc) == 0,
 		  "B did not exit 0 on Esc: %s", win_b.proc.err);
+}
 
+int main(int argc, char **argv)
+{
+	struct scenario sc = { .t0 = clock_ms() };
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s SHAREDMEMORY SHOTS_DIR SHMIMAGE\n",
+			argv[0]);
+		return 2;
+	}
+	sc.prog = argv[1];
+	shots_dir = argv[2];
+	shmimage_bin = argv[3];
+	if (find_tools() < 0 || prepare() < 0 || start_server(&sc) < 0)
+		return EXIT_FAILURE;
+	if (open_windows(&sc) < 0 || step_nothing_shared() < 0)
+		return check_done();
+	step_load_by_keys();
+	step_b_keeps_copy();
+	step_click();
+	check_detail();
+	step_follow(&sc);
+	step_close();
 	printf("screenshots in %s; %d ms\n", shots_dir,
-	       (int)(clock_ms() - t0));
+	       (int)(clock_ms() - sc.t0));
 	return check_done();
 }
