@@ -22,7 +22,7 @@ set(_decoder_cases sandbox-status sandbox-no-namespaces sandbox-try-open
     sandbox-try-ftruncate sandbox-try-write sandbox-try-statpath
     sandbox-try-setown sandbox-try-lease sandbox-try-mapanon
     sandbox-try-connect bomb-png bomb-jpeg bomb-gif bomb-bmp bomb-qoi
-    bomb-webp jpeg-sigterm fifo devzero rename-race growing cpu-limit
+    bomb-webp jpeg-sigterm fifo devzero rename-race growing inflight cpu-limit
     max-bytes-wrap)
 foreach(_mode IN LISTS DECODER_FAKE_MODES)
   list(APPEND _decoder_cases fake-${_mode})

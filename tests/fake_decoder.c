@@ -247,6 +247,18 @@ static int send_one(int fd)
 	return fd < 0 ? -1 : send_fds(fd, 1);
 }
 
+/* Says the parent's segment (fd, from fill()) is filled, as the helper
+ * does: the tag alone, no fd. */
+static int send_filled(int fd)
+{
+	char tag = DECODE_FILLED;
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return send(PARENT_FD, &tag, 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
 static void crash(void)
 {
 	signal(SIGSEGV, SIG_DFL);
@@ -307,7 +319,7 @@ static int bad_header(void)
 	memcpy(map, "XXXX", 4);
 	memcpy(map + 8, (uint32_t[]){ 1, 1 }, 8);	/* width, height */
 	munmap(map, SEG_HEADER_SIZE + (size_t)seg_pitch_for(64) * 64);
-	return send_one(fd);
+	return send_filled(fd);
 }
 
 static int resize(void)
@@ -320,7 +332,7 @@ static int resize(void)
 		fprintf(stderr, "fake_decoder: the segment grew\n");
 	if (ftruncate(fd, 64) == 0)
 		fprintf(stderr, "fake_decoder: the segment shrank\n");
-	return send_one(fd);
+	return send_filled(fd);
 }
 
 /* A process of its own keeps a writable mapping while this one answers
@@ -339,7 +351,7 @@ static int keep_mapped(void)
 		_exit(0);
 	}
 	munmap(map, SEG_HEADER_SIZE + (size_t)seg_pitch_for(64) * 64);
-	return pid < 0 ? -1 : send_one(fd);
+	return pid < 0 ? -1 : send_filled(fd);
 }
 
 static int play(const char *mode)
@@ -347,17 +359,17 @@ static int play(const char *mode)
 	int fds[2];
 
 	if (!strcmp(mode, "honest"))
-		return send_one(honest());
+		return send_filled(honest());
 	if (!strcmp(mode, "crash"))
 		crash();
 	if (!strcmp(mode, "crash-after")) {
-		send_one(honest());
+		send_filled(honest());
 		crash();
 	}
 	if (!strcmp(mode, "hang"))
 		forever();
 	if (!strcmp(mode, "linger")) {
-		send_one(honest());
+		send_filled(honest());
 		forever();
 	}
 	if (!strcmp(mode, "exit3"))
@@ -385,9 +397,9 @@ static int play(const char *mode)
 	if (!strcmp(mode, "big-reason"))
 		return big_reason();
 	if (!strcmp(mode, "over-limit"))
-		return send_one(fill(1024, 1024, NULL));
+		return send_filled(fill(1024, 1024, NULL));
 	if (!strcmp(mode, "huge-size"))
-		return send_one(fill(UINT32_MAX, UINT32_MAX, NULL));
+		return send_filled(fill(UINT32_MAX, UINT32_MAX, NULL));
 	if (!strcmp(mode, "keep-mapped"))
 		return keep_mapped();
 	fprintf(stderr, "fake_decoder: unknown FAKE_DECODER_MODE \"%s\"\n",

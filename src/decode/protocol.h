@@ -14,9 +14,13 @@
  *                     segment size, sealed against shrinking and growing
  *                     (seg_alloc()); nothing (the socket shut) if the size
  *                     is over the parent's limit.
- *   helper -> parent  'F' with that same memfd once every row is written
- *                     and unmapped, or at any point 'E' and a one-line
- *                     reason (src/shm/name.h); then it exits.
+ *   helper -> parent  DECODE_FILLED, no fd, once every row is written and
+ *                     unmapped; or at any point 'E' and a one-line reason
+ *                     (src/shm/name.h); then it exits. The segment never
+ *                     travels back: the parent holds it already, and an
+ *                     fd in flight can be refused (ETOOMANYREFS) when the
+ *                     user has more in flight than the helper's
+ *                     RLIMIT_NOFILE.
  *
  * The helper never creates memory the parent cannot see: the parent owns
  * the segment's size, writes its header and seals it against writing once
@@ -32,6 +36,7 @@
 #define DECODE_EXT_MAX 16
 #define DECODE_SIZE 'S'
 #define DECODE_SEGMENT 'M'
+#define DECODE_FILLED 'K'
 
 /* After DECODE_SIZE, native byte order. */
 struct decode_size {

@@ -299,11 +299,11 @@ static int decode_file(struct decode *d, struct err *err)
 	 * writing once this process is gone. */
 	munmap(seg.map, seg.map_size);
 	seg.map = MAP_FAILED;
-	rc = name_send_fd(DECODE_CHILD_FD, "F", 1, seg.fd);
-	if (rc != 0) {
-		err_errno(err, rc, "cannot hand the segment back");
-		rc = -1;
-	}
+	if (send(DECODE_CHILD_FD, (char[]){ DECODE_FILLED }, 1,
+		 MSG_NOSIGNAL) != 1)
+		err_errno(err, errno, "cannot tell the parent");
+	else
+		rc = 0;
 out:
 	seg_finish(&seg);
 	SDL_FreeSurface(surf);

@@ -410,54 +410,90 @@ static bool explain_end(struct img_decoder *dec, int status, struct err *err)
 	return true;
 }
 
-/* True when fd is the file of the segment we made. */
-static bool is_ours(const struct img_decoder *dec, int fd)
+/* Takes the helper's DECODE_FILLED, which carries no fd. Returns 0, or
+ * -1 with the reason when fds came with it (each is closed). */
+static int take_filled(int sock, struct err *err)
 {
-	struct stat a, b;
+	char tag;
+	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 8)];
+		struct cmsghdr align;
+	} control;
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	int fds = 0;
 
-	return dec->seg.fd >= 0 && fstat(fd, &a) == 0 &&
-	       fstat(dec->seg.fd, &b) == 0 && a.st_dev == b.st_dev &&
-	       a.st_ino == b.st_ino;
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) != 1) {
+		err_errno(err, errno, "cannot read the decoder's answer");
+		return -1;
+	}
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
+	     c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		     i++, fds++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			close(fd);
+		}
+	}
+	if (fds || (msg.msg_flags & MSG_CTRUNC)) {
+		err_set(err, "the decoder sent file descriptors with its "
+			"answer");
+		return -1;
+	}
+	return 0;
 }
 
-/* The helper's answer and its end. Returns the fd it handed back, or -1
- * with the reason. */
 static int receive_answer(struct img_decoder *dec, struct err *err)
 {
-	char reason[NAME_REASON_MAX + 1];
-	int fd, status;
+	char reason[NAME_REASON_MAX + 1] = "", tag = 0;
+	int fd = -1, rc = -1, status;
 
-	fd = name_receive(dec->sock, "the decoder", dec->start,
-			  dec->timed_out ? clock_ms() : dec->deadline, reason,
-			  err);
+	/* The segment stays the parent's: the helper only says it is
+	 * filled. Passing it back would be one more fd in flight, which the
+	 * kernel refuses (ETOOMANYREFS) while the user has more in flight
+	 * than the helper's small RLIMIT_NOFILE. */
+	if (recv(dec->sock, &tag, 1, MSG_PEEK | MSG_DONTWAIT) == 1 &&
+	    tag == DECODE_FILLED)
+		rc = take_filled(dec->sock, err);
+	else
+		fd = name_receive(dec->sock, "the decoder", dec->start,
+				  dec->timed_out ? clock_ms() : dec->deadline,
+				  reason, err);
 	/* Nothing more is read: a helper still writing gets EPIPE rather
 	 * than blocking its exit. */
 	shutdown(dec->sock, SHUT_RDWR);
 	status = reap(dec, clock_ms() + DECODER_EXIT_GRACE_MS);
-	/* How the helper ended beats what it said: a crash after a
-	 * segment makes the segment suspect, and a crash before one
-	 * explains the silence. */
-	if (explain_end(dec, status, err)) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	if (fd >= 0) {
+		close(fd);
+		err_set(err, "the decoder handed back a file descriptor, not "
+			"the segment it was given");
 	}
+	/* How the helper ended beats what it said: a crash after its
+	 * answer makes the segment suspect, and a crash before one
+	 * explains the silence. */
+	if (explain_end(dec, status, err))
+		return -1;
+	if (rc == 0)
+		return 0;
 	/* Its own reason ("not an image", "the file ends early") is all
 	 * the user needs; anything else keeps the story. */
-	if (fd < 0) {
-		dec->failure = *reason ? IMG_FAILURE_REFUSED :
-			       IMG_FAILURE_DECODER;
-		if (*reason)
-			err_set(err, "%s", reason);
-	}
-	return fd;
+	dec->failure = *reason ? IMG_FAILURE_REFUSED : IMG_FAILURE_DECODER;
+	if (*reason)
+		err_set(err, "%s", reason);
+	return -1;
 }
 
 int img_decoder_finish(struct img_decoder *dec, struct seg *seg,
 		       struct err *err)
 {
-	int fd = -1;
-
 	seg_init(seg);
 	while (!img_decoder_wait(dec, -1))
 		;
@@ -471,18 +507,8 @@ int img_decoder_finish(struct img_decoder *dec, struct seg *seg,
 		*err = dec->refusal;
 		goto err;
 	}
-	fd = receive_answer(dec, err);
-	if (fd < 0)
+	if (receive_answer(dec, err) < 0)
 		goto err;
-	/* Only the segment we sized may come back: anything else is memory
-	 * and a header we never checked the size of. */
-	if (!is_ours(dec, fd)) {
-		dec->failure = IMG_FAILURE_DECODER;
-		err_set(err, "the decoder handed back a segment other than "
-			"the one it was given");
-		goto err;
-	}
-	close(fd);
 	*seg = dec->seg;
 	seg_init(&dec->seg);
 	/* The helper has exited: no writable mapping of it is left. */
@@ -493,8 +519,6 @@ int img_decoder_finish(struct img_decoder *dec, struct seg *seg,
 	}
 	return 0;
 err:
-	if (fd >= 0)
-		close(fd);
 	seg_finish(&dec->seg);
 	return -1;
 }
