@@ -511,24 +511,21 @@ static const struct tu_case cases[] = {
 	{ "output", case_output },
 };
 
-int main(int argc, char **argv)
+/* SHMIMAGE and SOURCE_DIR from the command line. */
+static void setup(char **argv)
 {
-	const char *which = argc > 3 ? argv[3] : NULL;
-
-	if (argc < 3) {
-		fprintf(stderr, "usage: %s SHMIMAGE SOURCE_DIR [CASE]\n",
-			argv[0]);
-		return 2;
-	}
 	shmimage = argv[1];
 	srcdir = argv[2];
-	if (tu_tmpdir("badfiles", dir, sizeof(dir)) < 0) {
-		perror("mkdtemp");
-		return 1;
-	}
-	if (tu_run_cases(cases, sizeof(cases) / sizeof(cases[0]), which))
-		return 2;
-	IMG_Quit();
-	SDL_Quit();
-	return check_done();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct tu_suite suite = {
+		.tag = "badfiles", .dir = dir, .dir_size = sizeof(dir),
+		.cases = cases, .ncases = sizeof(cases) / sizeof(cases[0]),
+		.setup = setup,
+	};
+	int rc = tu_suite_main(&suite, argc, argv);
+
+	return rc < 0 ? check_done() : rc;
 }

@@ -145,22 +145,6 @@ static const char py_png_check[] =
 "for k in range(0, len(a), 4):\n"
 "    check(a[k], a[k + 1], int(a[k + 2]), int(a[k + 3]))\n";
 
-/* python3 from PATH into buf, or false. */
-static bool find_python(char *buf, size_t size)
-{
-	const char *path = getenv("PATH");
-	char dirs[4096], *save = NULL;
-
-	snprintf(dirs, sizeof(dirs), "%s", path ? path : "/usr/bin");
-	for (char *d = strtok_r(dirs, ":", &save); d;
-	     d = strtok_r(NULL, ":", &save)) {
-		snprintf(buf, size, "%s/python3", d);
-		if (access(buf, X_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* PNGs waiting for the Python check: path, its raw pixels' path, w, h
  * each. One Python process checks them all (its start-up is slow on a
  * busy machine, slower still under the sanitizers). */
@@ -182,7 +166,7 @@ static void python_flush(void)
 		return;
 	if (!looked) {
 		looked = true;
-		found = find_python(python, sizeof(python));
+		found = tu_find_python(python, sizeof(python));
 		if (!found)
 			printf("note: no python3 on PATH, PNGs checked with "
 			       "SDL_image only\n");
@@ -294,6 +278,84 @@ static socklen_t contract_address(struct sockaddr_un *sa, unsigned uid,
 
 /* ---- cases ------------------------------------------------------------ */
 
+/* `info` on key must describe a w x h segment served by the process
+ * owner: pitch >= width*4 and a multiple of 4, bytes = pitch x height,
+ * "owner pid P (claims pid Q)" with P the owner. */
+static void expect_info(const char *key, int w, int h, pid_t owner)
+{
+	struct tu_proc info;
+	char want[64];
+	const char *s;
+	unsigned long pitch = 0, bytes = 0;
+	int pid = 0;
+
+	run_cmd(&info, "info", key, NULL);
+	CHECK_MSG(tu_exit_code(&info) == 0, "info exit %d: %s",
+		  tu_exit_code(&info), info.err);
+	snprintf(want, sizeof(want), "width %d\n", w);
+	CHECK_MSG(strstr(info.out, want), "info lacks %s: %s", want,
+		  info.out);
+	snprintf(want, sizeof(want), "height %d\n", h);
+	CHECK_MSG(strstr(info.out, want), "info lacks %s: %s", want,
+		  info.out);
+	if ((s = strstr(info.out, "pitch ")))
+		pitch = strtoul(s + 6, NULL, 10);
+	if ((s = strstr(info.out, "bytes ")))
+		bytes = strtoul(s + 6, NULL, 10);
+	if ((s = strstr(info.out, "owner pid ")))
+		pid = atoi(s + 10);
+	CHECK_MSG(pitch >= (unsigned long)w * 4 && pitch % 4 == 0,
+		  "info pitch %lu for width %d", pitch, w);
+	CHECK_MSG(bytes == pitch * (unsigned long)h,
+		  "info bytes %lu, pitch x height is %lu", bytes,
+		  pitch * (unsigned long)h);
+	CHECK_MSG(pid == owner && s && strstr(s, " (claims pid "),
+		  "info names owner pid %d, the owner is %d: %s", pid,
+		  (int)owner, info.out);
+	tu_proc_close(&info);
+}
+
+/* `get` of the w x h img under key as PNG; for the odd widths also as
+ * BMP and with --small. */
+static void expect_gets_of_size(const char *key, SDL_Surface *img)
+{
+	int w = img->w, h = img->h;
+	char out[PATH_LEN], name[64];
+
+	snprintf(name, sizeof(name), "out-%dx%d.png", w, h);
+	expect_get(key, in_dir(out, sizeof(out), name), img);
+	if (w == 37 || w == 1021) {
+		snprintf(name, sizeof(name), "out-%dx%d.bmp", w, h);
+		expect_get(key, in_dir(out, sizeof(out), name), img);
+		snprintf(name, sizeof(name), "small-%dx%d.png", w, h);
+		expect_get_as(key, in_dir(out, sizeof(out), name), img, true);
+	}
+}
+
+/* One size of case_sizes: put, get, info, stop, and the name gone. */
+static void size_round(int w, int h, uint32_t seed)
+{
+	SDL_Surface *img = tu_make_image(w, h, seed);
+	char src[PATH_LEN], name[64], want[64], key[80], line[256];
+	struct tu_proc owner;
+
+	tu_key(key, sizeof(key), "sizes");
+	snprintf(name, sizeof(name), "src-%dx%d.png", w, h);
+	save_png(img, name, src, sizeof(src));
+	if (!start_owner(&owner, key, src, line, sizeof(line))) {
+		SDL_FreeSurface(img);
+		return;
+	}
+	snprintf(want, sizeof(want), "%d x %d", w, h);
+	CHECK_MSG(strstr(line, want), "put line \"%s\" does not say %s",
+		  line, want);
+	expect_gets_of_size(key, img);
+	expect_info(key, w, h, owner.pid);
+	stop_owner(&owner);
+	expect_get_fails(key, "nothing is shared");
+	SDL_FreeSurface(img);
+}
+
 /* Proves: for images of 1x1, odd widths (37x23, 1021x3), a width whose
  * rows need no padding (16x16), the extreme shapes 16384x1 and 1x16384
  * and a common 640x480, what `get` writes is exactly what `put` read,
@@ -309,66 +371,8 @@ static void case_sizes(void)
 		{ 16384, 1 }, { 1, 16384 }, { 640, 480 },
 	};
 
-	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		int w = sizes[i].w, h = sizes[i].h;
-		SDL_Surface *img = tu_make_image(w, h, (uint32_t)i + 1);
-		char src[PATH_LEN], out[PATH_LEN], name[64], want[64];
-		char key[80], line[256];
-		struct tu_proc owner, info;
-		const char *s;
-		unsigned long pitch = 0, bytes = 0;
-		int pid = 0;
-
-		tu_key(key, sizeof(key), "sizes");
-		snprintf(name, sizeof(name), "src-%dx%d.png", w, h);
-		save_png(img, name, src, sizeof(src));
-		if (!start_owner(&owner, key, src, line, sizeof(line))) {
-			SDL_FreeSurface(img);
-			continue;
-		}
-		snprintf(want, sizeof(want), "%d x %d", w, h);
-		CHECK_MSG(strstr(line, want), "put line \"%s\" does not say %s",
-			  line, want);
-
-		snprintf(name, sizeof(name), "out-%dx%d.png", w, h);
-		expect_get(key, in_dir(out, sizeof(out), name), img);
-		if (w == 37 || w == 1021) {
-			snprintf(name, sizeof(name), "out-%dx%d.bmp", w, h);
-			expect_get(key, in_dir(out, sizeof(out), name), img);
-			snprintf(name, sizeof(name), "small-%dx%d.png", w, h);
-			expect_get_as(key, in_dir(out, sizeof(out), name), img,
-				      true);
-		}
-
-		run_cmd(&info, "info", key, NULL);
-		CHECK_MSG(tu_exit_code(&info) == 0, "info exit %d: %s",
-			  tu_exit_code(&info), info.err);
-		snprintf(want, sizeof(want), "width %d\n", w);
-		CHECK_MSG(strstr(info.out, want), "info lacks %s: %s", want,
-			  info.out);
-		snprintf(want, sizeof(want), "height %d\n", h);
-		CHECK_MSG(strstr(info.out, want), "info lacks %s: %s", want,
-			  info.out);
-		if ((s = strstr(info.out, "pitch ")))
-			pitch = strtoul(s + 6, NULL, 10);
-		if ((s = strstr(info.out, "bytes ")))
-			bytes = strtoul(s + 6, NULL, 10);
-		if ((s = strstr(info.out, "owner pid ")))
-			pid = atoi(s + 10);
-		CHECK_MSG(pitch >= (unsigned long)w * 4 && pitch % 4 == 0,
-			  "info pitch %lu for width %d", pitch, w);
-		CHECK_MSG(bytes == pitch * (unsigned long)h,
-			  "info bytes %lu, pitch x height is %lu", bytes,
-			  pitch * (unsigned long)h);
-		CHECK_MSG(pid == owner.pid && s && strstr(s, " (claims pid "),
-			  "info names owner pid %d, the owner is %d: %s", pid,
-			  (int)owner.pid, info.out);
-		tu_proc_close(&info);
-
-		stop_owner(&owner);
-		expect_get_fails(key, "nothing is shared");
-		SDL_FreeSurface(img);
-	}
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		size_round(sizes[i].w, sizes[i].h, (uint32_t)i + 1);
 }
 
 /* Writes a segment by hand, following the documented layout (contract
@@ -607,16 +611,25 @@ struct stranger {
 	SDL_Surface *inherited;	/* the parent's, freed by the child */
 };
 
-/* Child, as uid 65534: looks for root's segment both ways. */
-static int stranger_reads(void *arg)
+/* As a stranger: looking key up by name finds nothing, since the library
+ * looks under its own euid. */
+static void stranger_by_key(const char *key)
 {
-	const struct stranger *s = arg;
-	int before = check_failures;
-	struct sockaddr_un sa;
-	socklen_t len;
 	struct err err;
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
+	int fd;
+
+	fd = name_attach(key, clock_ms() + 2000, NULL, &err);
+	CHECK_MSG(fd < 0, "uid %d attached to root's segment", NOBODY);
+	if (fd >= 0)
+		close(fd);
+	else
+		CHECK_MSG(strstr(err.msg, "nothing is shared"), "%s", err.msg);
+}
+
+/* On sock, connected to root's owner: the owner must close without
+ * sending a byte or an fd (one that came anyway is closed). */
+static void expect_closed_without_fd(int sock)
+{
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
@@ -629,33 +642,10 @@ static int stranger_reads(void *arg)
 		.msg_control = control.buf,
 		.msg_controllen = sizeof(control.buf),
 	};
-	struct pollfd pfd;
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
 	ssize_t n;
-	int fd, sock;
+	int fd;
 
-	SDL_FreeSurface(s->inherited);
-	if (become_nobody() < 0)
-		return 77;
-
-	/* By key, the library looks under its own euid: nothing there. */
-	fd = name_attach(s->key, clock_ms() + 2000, NULL, &err);
-	CHECK_MSG(fd < 0, "uid %d attached to root's segment", NOBODY);
-	if (fd >= 0)
-		close(fd);
-	else
-		CHECK_MSG(strstr(err.msg, "nothing is shared"), "%s", err.msg);
-
-	/* At root's exact address, by hand: the owner must close on us
-	 * without sending a single fd. */
-	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	len = contract_address(&sa, 0, s->key);
-	CHECK_MSG(connect(sock, (struct sockaddr *)&sa, len) == 0,
-		  "connect to root's name: %s", strerror(errno));
-	CHECK(getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0);
-	CHECK_MSG(cred.uid == 0 && cred.pid == s->owner,
-		  "peer is uid %u pid %d, expected root's owner %d",
-		  (unsigned)cred.uid, (int)cred.pid, (int)s->owner);
-	pfd = (struct pollfd){ .fd = sock, .events = POLLIN };
 	CHECK_MSG(poll(&pfd, 1, 3000) == 1, "the owner neither answered "
 		  "nor closed within 3 s");
 	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
@@ -671,7 +661,41 @@ static int stranger_reads(void *arg)
 			close(fd);
 		}
 	}
+}
+
+/* As a stranger, at root's exact address, by hand: the peer is root's
+ * owner, and it closes on us without sending a single fd. */
+static void stranger_by_address(const char *key, pid_t owner)
+{
+	struct sockaddr_un sa;
+	socklen_t len;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	int sock;
+
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	len = contract_address(&sa, 0, key);
+	CHECK_MSG(connect(sock, (struct sockaddr *)&sa, len) == 0,
+		  "connect to root's name: %s", strerror(errno));
+	CHECK(getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0);
+	CHECK_MSG(cred.uid == 0 && cred.pid == owner,
+		  "peer is uid %u pid %d, expected root's owner %d",
+		  (unsigned)cred.uid, (int)cred.pid, (int)owner);
+	expect_closed_without_fd(sock);
 	close(sock);
+}
+
+/* Child, as uid 65534: looks for root's segment both ways. */
+static int stranger_reads(void *arg)
+{
+	const struct stranger *s = arg;
+	int before = check_failures;
+
+	SDL_FreeSurface(s->inherited);
+	if (become_nobody() < 0)
+		return 77;
+	stranger_by_key(s->key);
+	stranger_by_address(s->key, s->owner);
 	return check_failures > before ? 1 : 0;
 }
 
@@ -738,6 +762,118 @@ static int squat(void *arg)
 	}
 }
 
+/* (1) of case_otheruid: a stranger child looks for the segment `put`
+ * serves under key, while root's own `get` keeps being served. */
+static void otheruid_stranger(const char *key, const char *src,
+			      SDL_Surface *img)
+{
+	char out[PATH_LEN];
+	struct tu_proc owner;
+	struct stranger s;
+	int rc;
+
+	if (!start_owner(&owner, key, src, NULL, 0))
+		return;
+	s.key = key;
+	s.owner = owner.pid;
+	s.inherited = img;
+	rc = tu_fork_run(stranger_reads, &s, 15000);
+	if (rc == 77) {
+		tu_proc_close(&owner);
+		SDL_FreeSurface(img);
+		SKIP("cannot switch to uid %d here", NOBODY);
+	}
+	CHECK_MSG(rc == 0, "stranger child: exit %d", rc);
+	expect_get(key, in_dir(out, sizeof(out), "uid-out.png"), img);
+	stop_owner(&owner);
+}
+
+/* root's `get` of a squatted key: refused, naming the other user, and
+ * no file written. */
+static void squatted_get(const char *key)
+{
+	char out[PATH_LEN];
+	struct tu_proc p;
+	char *argv[6];
+
+	argv[0] = (char *)shmimage;
+	argv[1] = "get";
+	argv[2] = "--key";
+	argv[3] = (char *)key;
+	argv[4] = in_dir(out, sizeof(out), "squat-out.png");
+	argv[5] = NULL;
+	CHECK(tu_run(&p, argv, NULL, 10000) == 0);
+	CHECK_MSG(tu_exit_code(&p) == 1, "get from a squatter: exit %d "
+		  "%s", tu_exit_code(&p), p.err);
+	CHECK_MSG(strstr(p.err, "another user") &&
+		  strstr(p.err, "65534"), "get from a squatter: %s",
+		  p.err);
+	CHECK_MSG(!tu_exists(out), "get from a squatter wrote %s", out);
+	tu_proc_close(&p);
+}
+
+/* root's `put` on a squatted key fails, naming the other user. */
+static void squatted_put(const char *key, const char *src)
+{
+	struct tu_proc p;
+
+	CHECK(tu_put_spawn(&p, shmimage, key, src, NULL, NULL) == 0 &&
+	      tu_wait(&p, 10000) == 0);
+	CHECK_MSG(tu_exit_code(&p) == 1, "put on a squatted key: exit "
+		  "%d", tu_exit_code(&p));
+	CHECK_MSG(strstr(p.err, "another user") &&
+		  strstr(p.err, "65534"), "put on a squatted key: %s",
+		  p.err);
+	tu_proc_close(&p);
+}
+
+/* name_attach of a squatted key returns no fd and leaks none. */
+static void squatted_attach(const char *key)
+{
+	struct err err;
+	int fds, fd;
+
+	fds = tu_fd_count();
+	fd = name_attach(key, clock_ms() + 2000, NULL, &err);
+	CHECK_MSG(fd < 0, "name_attach took a squatter's segment");
+	if (fd >= 0)
+		close(fd);
+	CHECK_MSG(tu_fd_count() == fds, "name_attach left %d fds "
+		  "open", tu_fd_count() - fds);
+}
+
+/* (2) of case_otheruid: a stranger child squats root's name key; root's
+ * get, put and name_attach on it all refuse. */
+static void otheruid_squatter(const char *key, const char *src)
+{
+	struct stranger s;
+	int pipefd[2], rc;
+	pid_t squatter;
+	bool ready;
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		abort();
+	s.key = key;
+	s.owner = 0;
+	s.report = pipefd[1];
+	squatter = tu_fork();
+	if (squatter == 0) {
+		close(pipefd[0]);
+		_exit(squat(&s));
+	}
+	close(pipefd[1]);
+	ready = tu_read_byte(pipefd[0], 5000) == 'R';
+	close(pipefd[0]);
+	CHECK_MSG(ready, "the squatter did not start");
+	if (ready) {
+		squatted_get(key);
+		squatted_put(key, src);
+		squatted_attach(key);
+	}
+	kill(squatter, SIGKILL);
+	tu_waitpid(squatter, &rc, 5000);
+}
+
 /* Proves, in both directions, that a segment never crosses users:
  * (1) a process of another uid (root's test drops to 65534) looking up the
  * key finds nothing (the name includes the euid), and connecting by hand
@@ -751,14 +887,7 @@ static int squat(void *arg)
 static void case_otheruid(void)
 {
 	SDL_Surface *img = tu_make_image(64, 64, 61);
-	char key[80], key2[80], src[PATH_LEN], out[PATH_LEN];
-	struct tu_proc owner, p;
-	struct stranger s;
-	struct err err;
-	int pipefd[2], fds, fd, rc;
-	pid_t squatter;
-	bool ready;
-	char *argv[6];
+	char key[80], key2[80], src[PATH_LEN];
 
 	if (geteuid() != 0) {
 		SDL_FreeSurface(img);
@@ -768,74 +897,58 @@ static void case_otheruid(void)
 	tu_key(key, sizeof(key), "uid");
 	tu_key(key2, sizeof(key2), "squat");
 	save_png(img, "uid.png", src, sizeof(src));
-
-	/* (1) a stranger reads root's segment */
-	if (start_owner(&owner, key, src, NULL, 0)) {
-		s.key = key;
-		s.owner = owner.pid;
-		s.inherited = img;
-		rc = tu_fork_run(stranger_reads, &s, 15000);
-		if (rc == 77) {
-			tu_proc_close(&owner);
-			SDL_FreeSurface(img);
-			SKIP("cannot switch to uid %d here", NOBODY);
-		}
-		CHECK_MSG(rc == 0, "stranger child: exit %d", rc);
-		expect_get(key, in_dir(out, sizeof(out), "uid-out.png"), img);
-		stop_owner(&owner);
-	}
-
-	/* (2) a stranger squats root's name */
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		abort();
-	s.key = key2;
-	s.owner = 0;
-	s.report = pipefd[1];
-	squatter = tu_fork();
-	if (squatter == 0) {
-		close(pipefd[0]);
-		_exit(squat(&s));
-	}
-	close(pipefd[1]);
-	ready = tu_read_byte(pipefd[0], 5000) == 'R';
-	close(pipefd[0]);
-	CHECK_MSG(ready, "the squatter did not start");
-	if (ready) {
-		argv[0] = (char *)shmimage;
-		argv[1] = "get";
-		argv[2] = "--key";
-		argv[3] = key2;
-		argv[4] = in_dir(out, sizeof(out), "squat-out.png");
-		argv[5] = NULL;
-		CHECK(tu_run(&p, argv, NULL, 10000) == 0);
-		CHECK_MSG(tu_exit_code(&p) == 1, "get from a squatter: exit %d "
-			  "%s", tu_exit_code(&p), p.err);
-		CHECK_MSG(strstr(p.err, "another user") &&
-			  strstr(p.err, "65534"), "get from a squatter: %s",
-			  p.err);
-		CHECK_MSG(!tu_exists(out), "get from a squatter wrote %s", out);
-		tu_proc_close(&p);
-
-		CHECK(tu_put_spawn(&p, shmimage, key2, src, NULL, NULL) == 0 &&
-		      tu_wait(&p, 10000) == 0);
-		CHECK_MSG(tu_exit_code(&p) == 1, "put on a squatted key: exit "
-			  "%d", tu_exit_code(&p));
-		CHECK_MSG(strstr(p.err, "another user") &&
-			  strstr(p.err, "65534"), "put on a squatted key: %s",
-			  p.err);
-		tu_proc_close(&p);
-
-		fds = tu_fd_count();
-		fd = name_attach(key2, clock_ms() + 2000, NULL, &err);
-		CHECK_MSG(fd < 0, "name_attach took a squatter's segment");
-		if (fd >= 0)
-			close(fd);
-		CHECK_MSG(tu_fd_count() == fds, "name_attach left %d fds "
-			  "open", tu_fd_count() - fds);
-	}
-	kill(squatter, SIGKILL);
-	tu_waitpid(squatter, &rc, 5000);
+	otheruid_stranger(key, src, img);
+	otheruid_squatter(key2, src);
 	SDL_FreeSurface(img);
+}
+
+enum { READERS = 64 };
+
+/* A reader child of case_readers64: waits at the gate, then attaches as
+ * `get` does and compares with img. Exit 0 pixel-exact, 1 other pixels,
+ * 2 not served, 3 the gate broke. */
+static _Noreturn void reader_child(int i, const char *key,
+				   SDL_Surface *img, const int gate[2])
+{
+	SDL_Surface *got;
+	struct err err;
+	char why[256], c;
+	bool same;
+
+	close(gate[1]);
+	/* Blocks until the parent closes the write end. */
+	if (read(gate[0], &c, 1) != 0)
+		_exit(3);
+	got = tu_attach_image(key, &err);
+	if (!got) {
+		fprintf(stderr, "reader %d: %s\n", i, err.msg);
+		SDL_FreeSurface(img);
+		_exit(2);
+	}
+	same = tu_same_pixels(got, img, why, sizeof(why));
+	if (!same)
+		fprintf(stderr, "reader %d: %s\n", i, why);
+	/* Freed so a run under valgrind judges the library,
+	 * not what this child inherited. */
+	SDL_FreeSurface(got);
+	SDL_FreeSurface(img);
+	_exit(same ? 0 : 1);
+}
+
+/* Reaps the readers: *ok counts the pixel-exact, *served those served. */
+static void readers_reap(const pid_t *pids, int *ok, int *served)
+{
+	for (int i = 0; i < READERS; i++) {
+		int status = -1;
+
+		if (pids[i] <= 0)
+			continue;
+		if (tu_waitpid(pids[i], &status, 30000) == 0 &&
+		    WIFEXITED(status)) {
+			*ok += WEXITSTATUS(status) == 0;
+			*served += WEXITSTATUS(status) != 2;
+		}
+	}
 }
 
 /* Proves: 64 readers attaching at the same instant (children held at a
@@ -843,7 +956,6 @@ static void case_otheruid(void)
  * served, none times out, and each gets the image pixel-exact. */
 static void case_readers64(void)
 {
-	enum { READERS = 64 };
 	SDL_Surface *img = tu_make_image(256, 192, 71);
 	char key[80], src[PATH_LEN];
 	struct tu_proc owner;
@@ -861,47 +973,14 @@ static void case_readers64(void)
 		abort();
 	for (int i = 0; i < READERS; i++) {
 		pids[i] = tu_fork();
-		if (pids[i] == 0) {
-			SDL_Surface *got;
-			struct err err;
-			char why[256], c;
-			bool same;
-
-			close(gate[1]);
-			/* Blocks until the parent closes the write end. */
-			if (read(gate[0], &c, 1) != 0)
-				_exit(3);
-			got = tu_attach_image(key, &err);
-			if (!got) {
-				fprintf(stderr, "reader %d: %s\n", i, err.msg);
-				SDL_FreeSurface(img);
-				_exit(2);
-			}
-			same = tu_same_pixels(got, img, why, sizeof(why));
-			if (!same)
-				fprintf(stderr, "reader %d: %s\n", i, why);
-			/* Freed so a run under valgrind judges the library,
-			 * not what this child inherited. */
-			SDL_FreeSurface(got);
-			SDL_FreeSurface(img);
-			_exit(same ? 0 : 1);
-		}
+		if (pids[i] == 0)
+			reader_child(i, key, img, gate);
 		CHECK(pids[i] > 0);
 	}
 	t = clock_ms();
 	close(gate[1]);
 	close(gate[0]);
-	for (int i = 0; i < READERS; i++) {
-		int status = -1;
-
-		if (pids[i] <= 0)
-			continue;
-		if (tu_waitpid(pids[i], &status, 30000) == 0 &&
-		    WIFEXITED(status)) {
-			ok += WEXITSTATUS(status) == 0;
-			served += WEXITSTATUS(status) != 2;
-		}
-	}
+	readers_reap(pids, &ok, &served);
 	printf("readers64: %d of %d pixel-exact in %" PRId64 " ms\n", ok,
 	       READERS, clock_ms() - t);
 	CHECK_MSG(served == READERS, "%d of %d readers were not served",
@@ -985,6 +1064,114 @@ static int publish(struct share *share, const char *key, SDL_Surface *img,
 	return 0;
 }
 
+/* What the steps of case_cycles work on. */
+struct cycler {
+	const char *key;
+	const char *src;	/* img saved as PNG, for the decoder */
+	const char *decoder;
+	SDL_Surface *img;
+	struct share *share;	/* of the republish and decode steps */
+};
+
+/* Full cycle i: a share created, img published, attached back and
+ * compared, the share destroyed. False after a failed check. */
+static bool full_cycle(struct cycler *c, int i)
+{
+	SDL_Surface *got;
+	struct share *share;
+	struct err err;
+	char why[256];
+
+	share = share_create(c->key, &err);
+	if (!share) {
+		CHECK_MSG(0, "cycle %d: share_create: %s", i, err.msg);
+		return false;
+	}
+	if (publish(share, c->key, c->img, &err) < 0) {
+		CHECK_MSG(0, "cycle %d: publish: %s", i, err.msg);
+		share_destroy(share);
+		return false;
+	}
+	got = tu_attach_image(c->key, &err);
+	share_destroy(share);
+	if (!got) {
+		CHECK_MSG(0, "cycle %d: attach: %s", i, err.msg);
+		return false;
+	}
+	if (!tu_same_pixels(got, c->img, why, sizeof(why))) {
+		CHECK_MSG(0, "cycle %d: %s", i, why);
+		SDL_FreeSurface(got);
+		return false;
+	}
+	SDL_FreeSurface(got);
+	return true;
+}
+
+/* Republish i: img published again on c->share, replacing the served
+ * segment, and attached back. False after a failed check. */
+static bool republish_step(struct cycler *c, int i)
+{
+	SDL_Surface *got;
+	struct err err;
+
+	if (publish(c->share, c->key, c->img, &err) < 0) {
+		CHECK_MSG(0, "republish %d: %s", i, err.msg);
+		return false;
+	}
+	got = tu_attach_image(c->key, &err);
+	if (!got) {
+		CHECK_MSG(0, "republish %d: attach: %s", i, err.msg);
+		return false;
+	}
+	SDL_FreeSurface(got);
+	return true;
+}
+
+/* Decode i: the PNG loaded through the decoder helper as `put` loads it,
+ * published on c->share, attached back and compared. False after a
+ * failed check. */
+static bool decode_step(struct cycler *c, int i)
+{
+	SDL_Surface *got;
+	struct seg seg;
+	struct err err;
+	char why[256];
+
+	if (tu_decode(c->decoder, c->key, c->src, SEG_DEFAULT_MAX_BYTES, &seg,
+		      &err) < 0 ||
+	    share_publish(c->share, &seg, &err) < 0) {
+		CHECK_MSG(0, "decode %d: %s", i, err.msg);
+		seg_finish(&seg);
+		return false;
+	}
+	got = tu_attach_image(c->key, &err);
+	if (!got || !tu_same_pixels(got, c->img, why, sizeof(why))) {
+		CHECK_MSG(0, "decode %d: %s", i, got ? why : err.msg);
+		SDL_FreeSurface(got);
+		return false;
+	}
+	SDL_FreeSurface(got);
+	return true;
+}
+
+/* Runs step up to n times, stopping at the first that fails; *warm is
+ * measured after step warmup - 1 and *end after the last. Returns how
+ * many steps passed. */
+static int run_steps(bool (*step)(struct cycler *, int), struct cycler *c,
+		     int n, int warmup, struct usage *warm, struct usage *end)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!step(c, i))
+			break;
+		if (i == warmup - 1)
+			*warm = usage_now();
+	}
+	*end = usage_now();
+	return i;
+}
+
 /* Proves: a full put/get cycle (share_create + a sealed segment published
  * + an attach that copies the image out + share_destroy) repeated 2000
  * times in one process leaves the number of open fds exactly flat and
@@ -1004,8 +1191,9 @@ static void case_cycles(void)
 	int warmup = cycles / 40 > 0 ? cycles / 40 : 1;
 	SDL_Surface *img = tu_make_image(64, 48, 81);
 	struct usage warm = { 0 }, end;
-	char key[80], src[PATH_LEN], why[256], decoder[PATH_LEN];
-	struct share *share;
+	char key[80], src[PATH_LEN], decoder[PATH_LEN];
+	struct cycler c = { .key = key, .src = src, .decoder = decoder,
+			    .img = img };
 	struct err err;
 	int64_t t = clock_ms();
 	int i;
@@ -1016,35 +1204,7 @@ static void case_cycles(void)
 	save_png(img, "cycles.png", src, sizeof(src));
 	tu_decoder_path(shmimage, decoder, sizeof(decoder));
 
-	for (i = 0; i < cycles; i++) {
-		SDL_Surface *got;
-
-		share = share_create(key, &err);
-		if (!share) {
-			CHECK_MSG(0, "cycle %d: share_create: %s", i, err.msg);
-			break;
-		}
-		if (publish(share, key, img, &err) < 0) {
-			CHECK_MSG(0, "cycle %d: publish: %s", i, err.msg);
-			share_destroy(share);
-			break;
-		}
-		got = tu_attach_image(key, &err);
-		share_destroy(share);
-		if (!got) {
-			CHECK_MSG(0, "cycle %d: attach: %s", i, err.msg);
-			break;
-		}
-		if (!tu_same_pixels(got, img, why, sizeof(why))) {
-			CHECK_MSG(0, "cycle %d: %s", i, why);
-			SDL_FreeSurface(got);
-			break;
-		}
-		SDL_FreeSurface(got);
-		if (i == warmup - 1)
-			warm = usage_now();
-	}
-	end = usage_now();
+	i = run_steps(full_cycle, &c, cycles, warmup, &warm, &end);
 	if (i == cycles)
 		judge_usage("create/publish/attach/destroy", warm, end, cycles);
 	printf("cycles: %d full cycles in %" PRId64 " ms\n", i,
@@ -1052,25 +1212,10 @@ static void case_cycles(void)
 
 	cycles /= 4;
 	t = clock_ms();
-	share = share_create(key, &err);
-	CHECK_MSG(share, "share_create: %s", err.msg);
-	for (i = 0; share && i < cycles; i++) {
-		SDL_Surface *got;
-
-		if (publish(share, key, img, &err) < 0) {
-			CHECK_MSG(0, "republish %d: %s", i, err.msg);
-			break;
-		}
-		got = tu_attach_image(key, &err);
-		if (!got) {
-			CHECK_MSG(0, "republish %d: attach: %s", i, err.msg);
-			break;
-		}
-		SDL_FreeSurface(got);
-		if (i == warmup - 1)
-			warm = usage_now();
-	}
-	end = usage_now();
+	c.share = share_create(key, &err);
+	CHECK_MSG(c.share, "share_create: %s", err.msg);
+	i = run_steps(republish_step, &c, c.share ? cycles : 0, warmup, &warm,
+		      &end);
 	if (i == cycles)
 		judge_usage("republish on one share", warm, end, cycles);
 	printf("cycles: %d republishes in %" PRId64 " ms\n", i,
@@ -1078,28 +1223,7 @@ static void case_cycles(void)
 
 	/* Through the decoder helper, as `put` loads a file. */
 	t = clock_ms();
-	for (i = 0; share && i < decodes; i++) {
-		SDL_Surface *got;
-		struct seg seg;
-
-		if (tu_decode(decoder, key, src, SEG_DEFAULT_MAX_BYTES, &seg,
-			      &err) < 0 ||
-		    share_publish(share, &seg, &err) < 0) {
-			CHECK_MSG(0, "decode %d: %s", i, err.msg);
-			seg_finish(&seg);
-			break;
-		}
-		got = tu_attach_image(key, &err);
-		if (!got || !tu_same_pixels(got, img, why, sizeof(why))) {
-			CHECK_MSG(0, "decode %d: %s", i, got ? why : err.msg);
-			SDL_FreeSurface(got);
-			break;
-		}
-		SDL_FreeSurface(got);
-		if (i == 4)
-			warm = usage_now();
-	}
-	end = usage_now();
+	i = run_steps(decode_step, &c, c.share ? decodes : 0, 5, &warm, &end);
 	printf("cycles: %d decodes through %s in %" PRId64 " ms\n", i,
 	       decoder, clock_ms() - t);
 	if (i == decodes && decodes > 5) {
@@ -1108,7 +1232,7 @@ static void case_cycles(void)
 		CHECK_MSG(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD,
 			  "decodes: a decoder helper was left unreaped");
 	}
-	share_destroy(share);
+	share_destroy(c.share);
 	SDL_FreeSurface(img);
 }
 
@@ -1167,26 +1291,22 @@ static const struct tu_case cases[] = {
 	{ "stdoutgone", case_stdoutgone },
 };
 
+/* SHMIMAGE from the command line; a reader that dies mid-test must not
+ * take us with it. */
+static void setup(char **argv)
+{
+	shmimage = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+}
+
 int main(int argc, char **argv)
 {
-	const char *which = argc > 3 ? argv[3] : NULL;
+	static const struct tu_suite suite = {
+		.tag = "handover", .dir = dir, .dir_size = sizeof(dir),
+		.cases = cases, .ncases = sizeof(cases) / sizeof(cases[0]),
+		.setup = setup, .finish = python_flush,
+	};
+	int rc = tu_suite_main(&suite, argc, argv);
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: %s SHMIMAGE SOURCE_DIR [CASE]\n",
-			argv[0]);
-		return 2;
-	}
-	shmimage = argv[1];
-	/* A reader that dies mid-test must not take us with it. */
-	signal(SIGPIPE, SIG_IGN);
-	if (tu_tmpdir("handover", dir, sizeof(dir)) < 0) {
-		perror("mkdtemp");
-		return 1;
-	}
-	if (tu_run_cases(cases, sizeof(cases) / sizeof(cases[0]), which))
-		return 2;
-	python_flush();
-	IMG_Quit();
-	SDL_Quit();
-	return check_done();
+	return rc < 0 ? check_done() : rc;
 }

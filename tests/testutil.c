@@ -507,6 +507,29 @@ int tu_run_cases(const struct tu_case *cases, size_t n, const char *which)
 	return 0;
 }
 
+int tu_suite_main(const struct tu_suite *suite, int argc, char **argv)
+{
+	const char *which = argc > 3 ? argv[3] : NULL;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s SHMIMAGE SOURCE_DIR [CASE]\n",
+			argv[0]);
+		return 2;
+	}
+	suite->setup(argv);
+	if (tu_tmpdir(suite->tag, suite->dir, suite->dir_size) < 0) {
+		perror("mkdtemp");
+		return 1;
+	}
+	if (tu_run_cases(suite->cases, suite->ncases, which))
+		return 2;
+	if (suite->finish)
+		suite->finish();
+	IMG_Quit();
+	SDL_Quit();
+	return -1;
+}
+
 int tu_tmpdir(const char *tag, char *path, size_t size)
 {
 	int n = snprintf(path, size, "/tmp/%s-XXXXXX", tag);

@@ -17,8 +17,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/err.h"
@@ -142,6 +146,42 @@ struct tu_case {
  * "== name" line. Returns 0, or 2 (a usage error) when no case has that
  * name. */
 int tu_run_cases(const struct tu_case *cases, size_t n, const char *which);
+
+/* python3 from PATH into buf, or false. Inline, as the bench (which
+ * links none of the test helpers) looks for it too. */
+static inline bool tu_find_python(char *buf, size_t size)
+{
+	const char *path = getenv("PATH");
+	char dirs[4096], *save = NULL;
+
+	snprintf(dirs, sizeof(dirs), "%s", path ? path : "/usr/bin");
+	for (char *d = strtok_r(dirs, ":", &save); d;
+	     d = strtok_r(NULL, ":", &save)) {
+		snprintf(buf, size, "%s/python3", d);
+		if (access(buf, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A test program `PROG SHMIMAGE SOURCE_DIR [CASE]` made of cases. */
+struct tu_suite {
+	const char *tag;		/* names its temporary folder */
+	char *dir;			/* receives that folder's path */
+	size_t dir_size;
+	const struct tu_case *cases;
+	size_t ncases;
+	void (*setup)(char **argv);	/* once the usage is right */
+	void (*finish)(void);		/* after the cases, or NULL */
+};
+
+/* The main of suite: checks the usage, calls setup, makes the temporary
+ * folder, runs the case argv[3] names (every case without one), calls
+ * finish and quits SDL_image and SDL. Returns -1 once the cases ran (the
+ * caller then returns check_done(), which only it can count), or the
+ * exit status of a usage error (2), a folder not made (1) or a case
+ * that does not exist (2). */
+int tu_suite_main(const struct tu_suite *suite, int argc, char **argv);
 
 /* Makes a fresh directory /tmp/<tag>-XXXXXX, removed with everything in
  * it when the test program exits. Returns 0, or -1. */

@@ -64,6 +64,7 @@
 #include "shm/segment.h"
 #include "shm/segment_inspect.h"
 #include "shm/share.h"
+#include "../testutil.h"
 
 extern char **environ;
 
@@ -791,18 +792,27 @@ static char *collect(pid_t pid, int fd, bool *ok)
 	return buf;
 }
 
+/* What follows prefix on its line of out, after lead, into buf. False,
+ * buf untouched, when out has no such line. */
+static bool line_after(const char *out, const char *prefix, const char *lead,
+		       char *buf, size_t size)
+{
+	const char *e = strstr(out, prefix);
+	size_t n;
+
+	if (!e)
+		return false;
+	e += strlen(prefix);
+	n = strcspn(e, "\n");
+	snprintf(buf, size, "%s%.*s", lead, (int)n, e);
+	return true;
+}
+
 /* The line of out that starts with "error ", for a failed child. */
 static void child_error(const char *out, char *why, size_t size)
 {
-	const char *e = strstr(out, "error ");
-
-	if (e) {
-		size_t n = strcspn(e + 6, "\n");
-
-		snprintf(why, size, "%.*s", (int)n, e + 6);
-	} else {
+	if (!line_after(out, "error ", "", why, size))
 		snprintf(why, size, "the child process failed");
-	}
 }
 
 /* Runs a child role to completion; returns its output (malloc'd) or NULL
@@ -845,13 +855,7 @@ static char *run_child(char *const argv[], const char *env, char *why,
 /* The "renderer NAME" line of a child's output, into info. */
 static void child_renderer(const char *out, char *info, size_t size)
 {
-	const char *e = strstr(out, "renderer ");
-
-	if (e) {
-		size_t n = strcspn(e + 9, "\n");
-
-		snprintf(info, size, "renderer=%.*s", (int)n, e + 9);
-	}
+	line_after(out, "renderer ", "renderer=", info, size);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1238,6 +1242,60 @@ static bool app_shows_new(struct app *a, ino_t before)
 	return seg && app_image_texture(a) && seg_ino(seg) != before;
 }
 
+/* M pressed in window a; returns once a pump presented the image. */
+static void m_press(struct app *a)
+{
+	double deadline = now_ms() + 20000;
+
+	push_key(a, SDLK_m, SDL_SCANCODE_M);
+	for (;;) {
+		if (!app_pump(a, 20))
+			child_fail("the window closed");
+		if (app_shows_new(a, 0))
+			break;
+		if (strstr(dialog_message(app_dialog(a)),
+			   "Unable to attach"))
+			child_fail("%s", dialog_message(app_dialog(a)));
+		if (now_ms() > deadline)
+			child_fail("M did not show the image in 20 s");
+	}
+}
+
+/* The parts of an M on window a's renderer, which shows key's image:
+ * attach and detach alone, and the texture at the size shown. Prints
+ * "shown W H" and "parts ATTACH_MS TEXTURE_MS", medians of 3. */
+static void m_parts(struct app *a, const char *key)
+{
+	SDL_Renderer *ren = SDL_GetRenderer(app_window(a));
+	const struct seg *seg = dialog_segment(app_dialog(a));
+	SDL_Rect fit = ui_fit_image(&app_layout(a)->image,
+				    (int)seg->info.width,
+				    (int)seg->info.height);
+	double attach[3], texture[3];
+	struct err err;
+
+	fprintf(child_out, "shown %d %d\n", fit.w, fit.h);
+	for (int k = 0; k < 3; k++) {
+		struct seg s;
+		SDL_Texture *tex;
+		double ta = now_ms(), tb, tc;
+
+		if (share_attach(key, BENCH_MAX_BYTES, &s, NULL, &err) < 0)
+			child_fail("%s", err.msg);
+		tb = now_ms();
+		tex = img_texture_scaled(ren, &s, fit.w, fit.h, &err);
+		tc = now_ms();
+		if (!tex)
+			child_fail("%s", err.msg);
+		SDL_DestroyTexture(tex);
+		seg_finish(&s);
+		attach[k] = tb - ta;
+		texture[k] = tc - tb;
+	}
+	fprintf(child_out, "parts %.4f %.4f\n", median(attach, 3),
+		median(texture, 3));
+}
+
 /* m KEY RUNS: M pressed in a fresh window (the image not shown yet, so
  * its texture is made) while another process owns key. Times the key
  * press to the pump that presented the image; the first window is a
@@ -1247,65 +1305,21 @@ static int child_m(char **argv)
 {
 	const char *key = argv[0];
 	int runs = atoi(argv[1]);
-	double attach[3], texture[3];
 
 	for (int i = -1; i < runs; i++) {
 		struct app *a = bench_app(key, false);
-		double t0, t1, deadline;
+		double t0, t1;
 
 		app_settle(a, 300);
 		if (i < 0)
 			print_renderer(SDL_GetRenderer(app_window(a)));
 		t0 = now_ms();
-		push_key(a, SDLK_m, SDL_SCANCODE_M);
-		deadline = t0 + 20000;
-		for (;;) {
-			if (!app_pump(a, 20))
-				child_fail("the window closed");
-			if (app_shows_new(a, 0))
-				break;
-			if (strstr(dialog_message(app_dialog(a)),
-				   "Unable to attach"))
-				child_fail("%s", dialog_message(app_dialog(a)));
-			if (now_ms() > deadline)
-				child_fail("M did not show the image in 20 s");
-		}
+		m_press(a);
 		t1 = now_ms();
 		if (i >= 0)
 			fprintf(child_out, "run %.4f\n", t1 - t0);
-		if (i == runs - 1) {
-			/* The parts, on this window's renderer: attach and
-			 * detach alone, and the texture at the size shown. */
-			SDL_Renderer *ren = SDL_GetRenderer(app_window(a));
-			const struct seg *seg = dialog_segment(app_dialog(a));
-			SDL_Rect fit = ui_fit_image(&app_layout(a)->image,
-						    (int)seg->info.width,
-						    (int)seg->info.height);
-			struct err err;
-
-			fprintf(child_out, "shown %d %d\n", fit.w, fit.h);
-			for (int k = 0; k < 3; k++) {
-				struct seg s;
-				SDL_Texture *tex;
-				double ta = now_ms(), tb, tc;
-
-				if (share_attach(key, BENCH_MAX_BYTES, &s, NULL,
-						 &err) < 0)
-					child_fail("%s", err.msg);
-				tb = now_ms();
-				tex = img_texture_scaled(ren, &s, fit.w, fit.h,
-							 &err);
-				tc = now_ms();
-				if (!tex)
-					child_fail("%s", err.msg);
-				SDL_DestroyTexture(tex);
-				seg_finish(&s);
-				attach[k] = tb - ta;
-				texture[k] = tc - tb;
-			}
-			fprintf(child_out, "parts %.4f %.4f\n",
-				median(attach, 3), median(texture, 3));
-		}
+		if (i == runs - 1)
+			m_parts(a, key);
 		app_destroy(a);
 	}
 	return 0;
@@ -1333,54 +1347,43 @@ static bool app_resized(struct app *a, int w, int h)
 	return false;
 }
 
-/* resize KEY STEPS: a window shows the image another process owns under
- * key (M), then is resized STEPS times, a drag of 12 x 8 px a step out
- * and back. Times each step from SDL_SetWindowSize to the pump that
- * presented the frame with the new texture. Prints "renderer", "step MS"
- * per step, "rss BEFORE_M_KIB MAX_KIB", and "direct MS": the texture at
- * the last size averaged from the mapping, what a step cost before. */
-static int child_resize(char **argv)
+/* The drag of child_resize with no image: what a step costs the window
+ * without the image's part (layout, text, present, the X server).
+ * Prints "empty MS", the median of 10 steps. */
+static void resize_empty(struct app *a, SDL_Window *win)
 {
-	const char *key = argv[0];
-	int steps = atoi(argv[1]);
-	struct app *a = bench_app(key, false);
-	SDL_Window *win = app_window(a);
-	long rss0, rss, rss_max;
-	double deadline;
-	int tw = 0, th = 0;
+	double e[10];
 
-	app_settle(a, 300);
-	print_renderer(SDL_GetRenderer(win));
-	/* The same drag with no image: what a step costs the window
-	 * without the image's part (layout, text, present, the X server). */
-	{
-		double e[10];
+	for (int i = 0; i < 10; i++) {
+		int k = i < 5 ? i + 1 : 9 - i;
+		int pw = 0, ph = 0, nw, nh;
+		double t0 = now_ms();
 
-		for (int i = 0; i < 10; i++) {
-			int k = i < 5 ? i + 1 : 9 - i;
-			int pw = 0, ph = 0, nw, nh;
-			double t0 = now_ms();
-
-			SDL_SetWindowSize(win, 451 + 12 * k, 322 + 8 * k);
-			for (;;) {
-				if (!app_pump(a, 2))
-					child_fail("the window closed");
-				SDL_GetWindowSize(win, &nw, &nh);
-				if (nw == 451 + 12 * k && nh == 322 + 8 * k &&
-				    (nw != pw || nh != ph))
-					break;
-				if (now_ms() - t0 > 3000)
-					child_fail("no resize within 3 s");
-			}
-			pw = nw;
-			ph = nh;
-			e[i] = now_ms() - t0;
+		SDL_SetWindowSize(win, 451 + 12 * k, 322 + 8 * k);
+		for (;;) {
+			if (!app_pump(a, 2))
+				child_fail("the window closed");
+			SDL_GetWindowSize(win, &nw, &nh);
+			if (nw == 451 + 12 * k && nh == 322 + 8 * k &&
+			    (nw != pw || nh != ph))
+				break;
+			if (now_ms() - t0 > 3000)
+				child_fail("no resize within 3 s");
 		}
-		fprintf(child_out, "empty %.4f\n", median(e, 10));
-		SDL_SetWindowSize(win, 451, 322);
-		app_settle(a, 200);
+		pw = nw;
+		ph = nh;
+		e[i] = now_ms() - t0;
 	}
-	rss0 = rss_max = proc_status_kb(getpid(), "RssAnon");
+	fprintf(child_out, "empty %.4f\n", median(e, 10));
+	SDL_SetWindowSize(win, 451, 322);
+	app_settle(a, 200);
+}
+
+/* M pressed in window a; returns once a pump presented the image. */
+static void resize_show_m(struct app *a)
+{
+	double deadline;
+
 	push_key(a, SDLK_m, SDL_SCANCODE_M);
 	deadline = now_ms() + 20000;
 	while (!app_shows_new(a, 0)) {
@@ -1389,6 +1392,17 @@ static int child_resize(char **argv)
 		if (now_ms() > deadline)
 			child_fail("M did not show the image in 20 s");
 	}
+}
+
+/* The timed drag: steps sizes out and back, each timed to the frame with
+ * the new texture. Prints "step MS IN_SET_MS" per step; returns the
+ * largest RssAnon seen, rss0 or more. */
+static long resize_steps(struct app *a, SDL_Window *win, int steps,
+			 long rss0)
+{
+	long rss, rss_max = rss0;
+	int tw = 0, th = 0;
+
 	for (int i = 0; i < steps; i++) {
 		int k = i <= steps / 2 ? i + 1 : steps - i - 1;
 		double t0, t1;
@@ -1404,42 +1418,76 @@ static int child_resize(char **argv)
 		rss = proc_status_kb(getpid(), "RssAnon");
 		rss_max = rss > rss_max ? rss : rss_max;
 	}
-	fprintf(child_out, "rss %ld %ld\n", rss0, rss_max);
-	{
-		const struct seg *seg = dialog_segment(app_dialog(a));
-		SDL_Texture *tex;
-		struct err err;
-		double t0 = now_ms();
+	return rss_max;
+}
 
-		SDL_QueryTexture(app_image_texture(a), NULL, NULL, &tw, &th);
-		tex = img_texture_scaled(SDL_GetRenderer(win), seg, tw, th,
-					 &err);
+/* The texture alone at the drag's sizes below tw x th, from a copy made
+ * first: the part of a step that is the image's. Prints "texture MS",
+ * the median of 8 after 2 warm-ups. */
+static void resize_texture_only(SDL_Window *win, const struct seg *seg,
+				int tw, int th)
+{
+	struct img_resize *cache = NULL;
+	SDL_Texture *tex;
+	struct err err;
+	double t0, v[8];
+
+	for (int k = -2; k < 8; k++) {
+		t0 = now_ms();
+		tex = img_texture_resized(&cache, SDL_GetRenderer(win), seg,
+					  tw - 12 * (k + 2), th - 8 * (k + 2),
+					  &err);
 		if (!tex)
 			child_fail("%s", err.msg);
-		fprintf(child_out, "direct %.4f\n", now_ms() - t0);
+		if (k >= 0)
+			v[k] = now_ms() - t0;
 		SDL_DestroyTexture(tex);
-		/* The texture alone at the drag's sizes, from a copy made
-		 * first: the part of a step that is the image's. */
-		{
-			struct img_resize *cache = NULL;
-			double v[8];
-
-			for (int k = -2; k < 8; k++) {
-				t0 = now_ms();
-				tex = img_texture_resized(&cache,
-					SDL_GetRenderer(win), seg,
-					tw - 12 * (k + 2), th - 8 * (k + 2),
-					&err);
-				if (!tex)
-					child_fail("%s", err.msg);
-				if (k >= 0)
-					v[k] = now_ms() - t0;
-				SDL_DestroyTexture(tex);
-			}
-			img_resize_destroy(cache);
-			fprintf(child_out, "texture %.4f\n", median(v, 8));
-		}
 	}
+	img_resize_destroy(cache);
+	fprintf(child_out, "texture %.4f\n", median(v, 8));
+}
+
+/* The texture at the window's last size made straight from the mapping,
+ * what a step cost before; prints "direct MS", then the texture alone. */
+static void resize_direct(struct app *a, SDL_Window *win)
+{
+	const struct seg *seg = dialog_segment(app_dialog(a));
+	SDL_Texture *tex;
+	struct err err;
+	double t0 = now_ms();
+	int tw = 0, th = 0;
+
+	SDL_QueryTexture(app_image_texture(a), NULL, NULL, &tw, &th);
+	tex = img_texture_scaled(SDL_GetRenderer(win), seg, tw, th, &err);
+	if (!tex)
+		child_fail("%s", err.msg);
+	fprintf(child_out, "direct %.4f\n", now_ms() - t0);
+	SDL_DestroyTexture(tex);
+	resize_texture_only(win, seg, tw, th);
+}
+
+/* resize KEY STEPS: a window shows the image another process owns under
+ * key (M), then is resized STEPS times, a drag of 12 x 8 px a step out
+ * and back. Times each step from SDL_SetWindowSize to the pump that
+ * presented the frame with the new texture. Prints "renderer", "step MS"
+ * per step, "rss BEFORE_M_KIB MAX_KIB", and "direct MS": the texture at
+ * the last size averaged from the mapping, what a step cost before. */
+static int child_resize(char **argv)
+{
+	const char *key = argv[0];
+	int steps = atoi(argv[1]);
+	struct app *a = bench_app(key, false);
+	SDL_Window *win = app_window(a);
+	long rss0, rss_max;
+
+	app_settle(a, 300);
+	print_renderer(SDL_GetRenderer(win));
+	resize_empty(a, win);
+	rss0 = proc_status_kb(getpid(), "RssAnon");
+	resize_show_m(a);
+	rss_max = resize_steps(a, win, steps, rss0);
+	fprintf(child_out, "rss %ld %ld\n", rss0, rss_max);
+	resize_direct(a, win);
 	app_destroy(a);
 	return 0;
 }
@@ -2154,20 +2202,107 @@ static uint64_t file_bytes(const char *path)
 	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
-/* python3 from PATH into buf, or false. */
-static bool find_python(char *buf, size_t size)
-{
-	const char *path = getenv("PATH");
-	char dirs[4096], *save = NULL;
+/* What case_export runs and what it measured. */
+struct export {
+	char bmp[PATH_MAX + 32], png[PATH_MAX + 32], pyout[PATH_MAX + 32];
+	char python[PATH_MAX];
+	char reader[PATH_MAX];
+	bool have_py;
+	double vb[MAX_RUNS], vp[MAX_RUNS], vy[MAX_RUNS], vs[MAX_RUNS];
+	long rss_png, py_peak;	/* KiB */
+	int runs;
+};
 
-	snprintf(dirs, sizeof(dirs), "%s", path ? path : "/usr/bin");
-	for (char *d = strtok_r(dirs, ":", &save); d;
-	     d = strtok_r(NULL, ":", &save)) {
-		snprintf(buf, size, "%s/python3", d);
-		if (access(buf, X_OK) == 0)
-			return true;
+/* The programs of case_export run interleaved: a warm-up round that
+ * sets x->runs, then x->runs measured rounds. */
+static void export_time(struct export *x)
+{
+	char *bmp_argv[] = { (char *)"shmimage", (char *)"get", (char *)"--key",
+			     owner_key, x->bmp, NULL };
+	char *png_argv[] = { (char *)"shmimage", (char *)"get", (char *)"--key",
+			     owner_key, x->png, NULL };
+	char *py_argv[] = { x->python, x->reader, (char *)"--key", owner_key,
+			    x->pyout, NULL };
+	char *help_argv[] = { x->python, x->reader, (char *)"--help", NULL };
+	bool have_py = x->have_py;
+	long rss_py = 0, rss;
+
+	x->rss_png = x->py_peak = 0;
+	x->runs = opt.min_runs;
+	for (int i = -1; i < x->runs; i++) {
+		double b = run_timed(shmimage, bmp_argv, &rss);
+		double p = run_timed(shmimage, png_argv, &x->rss_png);
+		double y = have_py ? run_timed(x->python, py_argv, &rss_py)
+				   : NAN;
+		/* Python's own start-up and imports: reader.py --help. */
+		double st = have_py ? run_timed(x->python, help_argv, &rss)
+				    : NAN;
+
+		x->py_peak = rss_py > x->py_peak ? rss_py : x->py_peak;
+		if (i < 0) {
+			x->runs = runs_for(b + p + (have_py ? y + st : 0),
+					   opt.min_runs, opt.max_runs,
+					   opt.budget_ms);
+			continue;
+		}
+		x->vb[i] = b;
+		x->vp[i] = p;
+		x->vy[i] = y;
+		x->vs[i] = st;
 	}
-	return false;
+}
+
+/* export_bmp, and export_png against it; z1 bytes in zms ms is what zlib
+ * level 1 gives for the same rows. */
+static void export_results(const struct image *im, struct export *x,
+			   uint64_t z1, double zms)
+{
+	uint64_t png_size = file_bytes(x->png);
+	struct result *r;
+
+	r = result_new("export_bmp", im->kind, im->w, im->h);
+	result_runs(r, x->vb, x->runs);
+	result_extra(r, "MiB", (double)file_bytes(x->bmp) / MIB, 1);
+	emit(r);
+
+	r = result_new("export_png", im->kind, im->w, im->h);
+	result_runs(r, x->vp, x->runs);
+	result_baseline(r, "export_bmp", x->vb, x->runs);
+	result_extra(r, "MiB", (double)png_size / MIB, 2);
+	result_extra(r, "zlib1_MiB", (double)z1 / MIB, 2);
+	result_extra(r, "size_vs_zlib1", (double)png_size / (double)z1, 3);
+	result_extra(r, "zlib1_ms", zms, 0);
+	result_extra(r, "peak_rss_MiB", x->rss_png / 1024.0, 1);
+	result_target(r, "ratio<=2,size<=1.10*zlib1",
+		      r->ratio <= 2 && png_size <= z1 * 1.10);
+	emit(r);
+}
+
+/* export_py against export_png, its peak RSS against the mapping of
+ * map_mib. False when it was skipped (no python3). */
+static bool export_py_result(const struct image *im, struct export *x,
+			     double map_mib)
+{
+	struct result *r = result_new("export_py", im->kind, im->w, im->h);
+	double startup;
+
+	if (!x->have_py) {
+		skip(r, "no python3 on PATH");
+		return false;
+	}
+	result_runs(r, x->vy, x->runs);
+	result_baseline(r, "export_png", x->vp, x->runs);
+	result_extra(r, "MiB", (double)file_bytes(x->pyout) / MIB, 2);
+	result_extra(r, "peak_rss_MiB", x->py_peak / 1024.0, 1);
+	result_extra(r, "beyond_map_MiB", x->py_peak / 1024.0 - map_mib, 1);
+	startup = median(x->vs, x->runs);
+	result_extra(r, "python_startup_ms", startup, 0);
+	result_extra(r, "ratio_less_startup",
+		      (r->median_ms - startup) / r->base_median_ms, 2);
+	result_target(r, "ratio<=2,rss<=map+64MiB",
+		      r->ratio <= 2 && x->py_peak / 1024.0 - map_mib <= 64);
+	emit(r);
+	return true;
 }
 
 /* export_bmp, export_png, export_py: `shmimage get OUT.bmp`, `get
@@ -2178,97 +2313,89 @@ static bool find_python(char *buf, size_t size)
  * compared with zlib level 1 of the same rows without filter. */
 static void case_export(const struct image *im)
 {
-	char bmp[PATH_MAX + 32], png[PATH_MAX + 32], pyout[PATH_MAX + 32];
-	char python[PATH_MAX];
-	char reader[PATH_MAX];
-	char *bmp_argv[] = { (char *)"shmimage", (char *)"get", (char *)"--key",
-			     owner_key, bmp, NULL };
-	char *png_argv[] = { (char *)"shmimage", (char *)"get", (char *)"--key",
-			     owner_key, png, NULL };
-	char *py_argv[] = { python, reader, (char *)"--key", owner_key, pyout,
-			    NULL };
-	char *help_argv[] = { python, reader, (char *)"--help", NULL };
-	double vb[MAX_RUNS], vp[MAX_RUNS], vy[MAX_RUNS], vs[MAX_RUNS], zms;
-	long rss_png = 0, rss_py = 0, rss, py_peak = 0;
-	bool have_py = find_python(python, sizeof(python));
-	const struct seg *seg = share_segment(owner);
-	double map_mib = (double)seg->map_size / MIB;
-	uint64_t z1 = zlib1_bytes(seg, &zms), png_size;
-	int runs = opt.min_runs;
-	struct result *r;
+	struct export x;
+	const struct seg *seg;
+	double map_mib, zms;
+	uint64_t z1;
 
-	snprintf(bmp, sizeof(bmp), "%s/export.bmp", tmpdir);
-	snprintf(png, sizeof(png), "%s/export.png", tmpdir);
-	snprintf(pyout, sizeof(pyout), "%s/export-py.png", tmpdir);
-	snprintf(reader, sizeof(reader), "%s/src/readers/reader.py",
+	x.have_py = tu_find_python(x.python, sizeof(x.python));
+	seg = share_segment(owner);
+	map_mib = (double)seg->map_size / MIB;
+	z1 = zlib1_bytes(seg, &zms);
+	snprintf(x.bmp, sizeof(x.bmp), "%s/export.bmp", tmpdir);
+	snprintf(x.png, sizeof(x.png), "%s/export.png", tmpdir);
+	snprintf(x.pyout, sizeof(x.pyout), "%s/export-py.png", tmpdir);
+	snprintf(x.reader, sizeof(x.reader), "%s/src/readers/reader.py",
 		 BENCH_SOURCE_DIR);
-	for (int i = -1; i < runs; i++) {
-		double b = run_timed(shmimage, bmp_argv, &rss);
-		double p = run_timed(shmimage, png_argv, &rss_png);
-		double y = have_py ? run_timed(python, py_argv, &rss_py) : NAN;
-		/* Python's own start-up and imports: reader.py --help. */
-		double st = have_py ? run_timed(python, help_argv, &rss) : NAN;
-
-		py_peak = rss_py > py_peak ? rss_py : py_peak;
-		if (i < 0) {
-			runs = runs_for(b + p + (have_py ? y + st : 0),
-					opt.min_runs, opt.max_runs,
-					opt.budget_ms);
-			continue;
-		}
-		vb[i] = b;
-		vp[i] = p;
-		vy[i] = y;
-		vs[i] = st;
-	}
-	png_size = file_bytes(png);
-	r = result_new("export_bmp", im->kind, im->w, im->h);
-	result_runs(r, vb, runs);
-	result_extra(r, "MiB", (double)file_bytes(bmp) / MIB, 1);
-	emit(r);
-
-	r = result_new("export_png", im->kind, im->w, im->h);
-	result_runs(r, vp, runs);
-	result_baseline(r, "export_bmp", vb, runs);
-	result_extra(r, "MiB", (double)png_size / MIB, 2);
-	result_extra(r, "zlib1_MiB", (double)z1 / MIB, 2);
-	result_extra(r, "size_vs_zlib1", (double)png_size / (double)z1, 3);
-	result_extra(r, "zlib1_ms", zms, 0);
-	result_extra(r, "peak_rss_MiB", rss_png / 1024.0, 1);
-	result_target(r, "ratio<=2,size<=1.10*zlib1",
-		      r->ratio <= 2 && png_size <= z1 * 1.10);
-	emit(r);
-
-	r = result_new("export_py", im->kind, im->w, im->h);
-	if (!have_py) {
-		skip(r, "no python3 on PATH");
+	export_time(&x);
+	export_results(im, &x, z1, zms);
+	if (!export_py_result(im, &x, map_mib))
 		return;
+	unlink(x.bmp);
+	unlink(x.png);
+	unlink(x.pyout);
+}
+
+/* The reader processes of case_rate and what they sent back. */
+struct rate {
+	int readers;
+	int res[RATE_READERS_MAX][2];	/* each reader's result pipe */
+	pid_t pids[RATE_READERS_MAX];
+	double med[RATE_READERS_MAX], mins[RATE_READERS_MAX];
+	double per_s;
+	long total;
+};
+
+/* Starts rt->readers children of role rate, each attaching for seconds
+ * once the read end go_fd reaches its end. */
+static void rate_spawn(struct rate *rt, int go_fd, double seconds)
+{
+	char fdarg[RATE_READERS_MAX][16], goarg[16], secarg[32];
+
+	snprintf(goarg, sizeof(goarg), "%d", go_fd);
+	snprintf(secarg, sizeof(secarg), "%.3f", seconds);
+	for (int i = 0; i < rt->readers; i++) {
+		char *argv[] = { (char *)"shm-bench", (char *)"--child",
+				 fdarg[i], (char *)"rate", owner_key, goarg,
+				 secarg, NULL };
+		int keep[2];
+
+		if (pipe2(rt->res[i], O_CLOEXEC) < 0)
+			die("pipe: %s", strerror(errno));
+		snprintf(fdarg[i], sizeof(fdarg[i]), "%d", rt->res[i][1]);
+		keep[0] = rt->res[i][1];
+		keep[1] = go_fd;
+		rt->pids[i] = spawn(argv, keep, 2, NULL);
+		close(rt->res[i][1]);
 	}
-	result_runs(r, vy, runs);
-	result_baseline(r, "export_png", vp, runs);
-	result_extra(r, "MiB", (double)file_bytes(pyout) / MIB, 2);
-	result_extra(r, "peak_rss_MiB", py_peak / 1024.0, 1);
-	result_extra(r, "beyond_map_MiB", py_peak / 1024.0 - map_mib, 1);
-	result_extra(r, "python_startup_ms", median(vs, runs), 0);
-	result_extra(r, "ratio_less_startup",
-		      (r->median_ms - median(vs, runs)) / r->base_median_ms, 2);
-	result_target(r, "ratio<=2,rss<=map+64MiB",
-		      r->ratio <= 2 && py_peak / 1024.0 - map_mib <= 64);
-	emit(r);
-	unlink(bmp);
-	unlink(png);
-	unlink(pyout);
+}
+
+/* Reads what each reader sent; the first failure's reason into why. */
+static void rate_collect(struct rate *rt, char *why, size_t size)
+{
+	for (int i = 0; i < rt->readers; i++) {
+		bool ok;
+		char *out = collect(rt->pids[i], rt->res[i][0], &ok);
+		int count = 0;
+		double elapsed = 0;
+
+		rt->med[i] = rt->mins[i] = NAN;
+		if (!ok || sscanf(out, "rate %d %lf %lf %lf", &count, &elapsed,
+				  &rt->med[i], &rt->mins[i]) != 4)
+			child_error(out, why, size);
+		else {
+			rt->total += count;
+			rt->per_s += count / (elapsed / 1000);
+		}
+		free(out);
+	}
 }
 
 /* attach_rate: readers processes attach in a loop, all at once. */
 static void case_rate(const struct image *im, int readers, double seconds)
 {
-	int res[RATE_READERS_MAX][2], go[2];
-	pid_t pids[RATE_READERS_MAX];
-	char fdarg[RATE_READERS_MAX][16], goarg[16], secarg[32];
-	double med[RATE_READERS_MAX], mins[RATE_READERS_MAX];
-	double per_s = 0;
-	long total = 0;
+	struct rate rt = { .readers = readers };
+	int go[2];
 	struct result *r;
 	char why[256] = "";
 
@@ -2277,89 +2404,57 @@ static void case_rate(const struct image *im, int readers, double seconds)
 		 readers > 1 ? "s" : "");
 	if (pipe2(go, O_CLOEXEC) < 0)
 		die("pipe: %s", strerror(errno));
-	snprintf(goarg, sizeof(goarg), "%d", go[0]);
-	snprintf(secarg, sizeof(secarg), "%.3f", seconds);
-	for (int i = 0; i < readers; i++) {
-		char *argv[] = { (char *)"shm-bench", (char *)"--child",
-				 fdarg[i], (char *)"rate", owner_key, goarg,
-				 secarg, NULL };
-		int keep[2];
-
-		if (pipe2(res[i], O_CLOEXEC) < 0)
-			die("pipe: %s", strerror(errno));
-		snprintf(fdarg[i], sizeof(fdarg[i]), "%d", res[i][1]);
-		keep[0] = res[i][1];
-		keep[1] = go[0];
-		pids[i] = spawn(argv, keep, 2, NULL);
-		close(res[i][1]);
-	}
+	rate_spawn(&rt, go[0], seconds);
 	close(go[0]);
 	/* Wait until every reader is warm and waiting, then let them go. */
 	for (int i = 0; i < readers; i++) {
 		char c = 0;
 
-		while (c != '\n' && read(res[i][0], &c, 1) == 1)
+		while (c != '\n' && read(rt.res[i][0], &c, 1) == 1)
 			;
 	}
 	close(go[1]);
-	for (int i = 0; i < readers; i++) {
-		bool ok;
-		char *out = collect(pids[i], res[i][0], &ok);
-		int count = 0;
-		double elapsed = 0;
-
-		med[i] = mins[i] = NAN;
-		if (!ok || sscanf(out, "rate %d %lf %lf %lf", &count, &elapsed,
-				  &med[i], &mins[i]) != 4)
-			child_error(out, why, sizeof(why));
-		else {
-			total += count;
-			per_s += count / (elapsed / 1000);
-		}
-		free(out);
-	}
+	rate_collect(&rt, why, sizeof(why));
 	if (why[0]) {
 		skip(r, "%s", why);
 		return;
 	}
-	r->runs = (int)total;
-	r->median_ms = median(med, readers);
-	r->min_ms = minimum(mins, readers);
+	r->runs = (int)rt.total;
+	r->median_ms = median(rt.med, readers);
+	r->min_ms = minimum(rt.mins, readers);
 	result_extra(r, "readers", readers, 0);
-	result_extra(r, "attaches_per_s", per_s, 0);
+	result_extra(r, "attaches_per_s", rt.per_s, 0);
 	if (readers == 1)
-		result_target(r, "per_s>=5000", per_s >= 5000);
+		result_target(r, "per_s>=5000", rt.per_s >= 5000);
 	emit(r);
 }
 
 /* ---- the window: M, following ---- */
 
-/* m_to_frame: a window presses M while `shmimage put` owns an 8000 x 8000
- * image; from the key press to the frame that shows it. */
-static void case_m(void)
+/* Runs the child argv while `shmimage put` owns a flat M_IMAGE_SIZE
+ * image under key, its result called name in *rp. Returns the child's
+ * output (its renderer already in the result), or NULL once the result
+ * is skipped with the reason. */
+static char *child_beside_put(const char *name, const char *key,
+			      char *const argv[], struct result **rp)
 {
 	struct image im;
-	char key[96], runs[16], why[256];
-	char *argv[] = { (char *)"m", key, runs, NULL };
-	double v[MAX_RUNS], attach_ms = NAN, texture_ms = NAN, ready;
 	struct result *r;
-	char *out, *line;
-	int fd, n = 0, sw = 0, sh = 0;
+	char why[256];
+	char *out;
+	int fd;
 	pid_t put;
 
-	note("m_to_frame %dx%d", M_IMAGE_SIZE, M_IMAGE_SIZE);
+	note("%s %dx%d", name, M_IMAGE_SIZE, M_IMAGE_SIZE);
 	generate(&im, "flat", M_IMAGE_SIZE);
-	r = result_new("m_to_frame", im.kind, im.w, im.h);
-	snprintf(key, sizeof(key), "%s.m", key_base);
-	snprintf(runs, sizeof(runs), "%d", opt.m_runs);
+	r = *rp = result_new(name, im.kind, im.w, im.h);
 	put = start_put(shmimage, key, im.path, "512M", &fd);
-	ready = wait_line(fd, "shared ", 60000);
-	if (isnan(ready)) {
+	if (isnan(wait_line(fd, "shared ", 60000))) {
 		stop_program(put);
 		close(fd);
 		unlink(im.path);
 		skip(r, "shmimage put did not share the image in 60 s");
-		return;
+		return NULL;
 	}
 	out = run_child(argv, NULL, why, sizeof(why));
 	stop_program(put);
@@ -2367,9 +2462,28 @@ static void case_m(void)
 	unlink(im.path);
 	if (!out) {
 		skip(r, "%s", why);
-		return;
+		return NULL;
 	}
 	child_renderer(out, r->info, sizeof(r->info));
+	return out;
+}
+
+/* m_to_frame: a window presses M while `shmimage put` owns an 8000 x 8000
+ * image; from the key press to the frame that shows it. */
+static void case_m(void)
+{
+	char key[96], runs[16];
+	char *argv[] = { (char *)"m", key, runs, NULL };
+	double v[MAX_RUNS], attach_ms = NAN, texture_ms = NAN;
+	struct result *r;
+	char *out, *line;
+	int n = 0, sw = 0, sh = 0;
+
+	snprintf(key, sizeof(key), "%s.m", key_base);
+	snprintf(runs, sizeof(runs), "%d", opt.m_runs);
+	out = child_beside_put("m_to_frame", key, argv, &r);
+	if (!out)
+		return;
 	for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
 		if (sscanf(line, "shown %d %d", &sw, &sh) == 2)
 			continue;
@@ -2395,41 +2509,20 @@ static void case_m(void)
 #define RESIZE_STEPS 41
 static void case_resize(void)
 {
-	struct image im;
-	char key[96], steps[16], why[256];
+	char key[96], steps[16];
 	char *argv[] = { (char *)"resize", key, steps, NULL };
 	double v[MAX_RUNS * 8], set[MAX_RUNS * 8], direct = NAN, first = NAN;
 	double texture = NAN, empty = NAN;
-	double ready;
 	long rss0 = -1, rss_max = -1;
 	struct result *r;
 	char *out, *line;
-	int fd, n = 0;
-	pid_t put;
+	int n = 0;
 
-	note("resize_step %dx%d", M_IMAGE_SIZE, M_IMAGE_SIZE);
-	generate(&im, "flat", M_IMAGE_SIZE);
-	r = result_new("resize_step", im.kind, im.w, im.h);
 	snprintf(key, sizeof(key), "%s.resize", key_base);
 	snprintf(steps, sizeof(steps), "%d", RESIZE_STEPS);
-	put = start_put(shmimage, key, im.path, "512M", &fd);
-	ready = wait_line(fd, "shared ", 60000);
-	if (isnan(ready)) {
-		stop_program(put);
-		close(fd);
-		unlink(im.path);
-		skip(r, "shmimage put did not share the image in 60 s");
+	out = child_beside_put("resize_step", key, argv, &r);
+	if (!out)
 		return;
-	}
-	out = run_child(argv, NULL, why, sizeof(why));
-	stop_program(put);
-	close(fd);
-	unlink(im.path);
-	if (!out) {
-		skip(r, "%s", why);
-		return;
-	}
-	child_renderer(out, r->info, sizeof(r->info));
 	for (line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
 		if (sscanf(line, "rss %ld %ld", &rss0, &rss_max) == 2)
 			continue;
@@ -3053,58 +3146,66 @@ static void parse_sizes(const char *s)
 	}
 }
 
-static void parse_args(int argc, char **argv)
+/* Which of the options --quick sets were given on the command line. */
+struct given {
+	bool sizes, runs, idle;
+};
+
+/* An option that is a word alone: set, true; false when a is none. */
+static bool parse_flag(const char *a)
 {
-	bool sizes_given = false, runs_given = false, idle_given = false;
+	static const struct {
+		const char *name;
+		bool *set;
+	} flags[] = {
+		{ "--json", &opt.json },
+		{ "--quick", &opt.quick },
+		{ "--all", &opt.all },
+		{ "--keep", &opt.keep },
+	};
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(a, "--json") == 0) {
-			opt.json = true;
-		} else if (strcmp(a, "--quick") == 0) {
-			opt.quick = true;
-		} else if (strcmp(a, "--all") == 0) {
-			opt.all = true;
-		} else if (strcmp(a, "--keep") == 0) {
-			opt.keep = true;
-		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			usage(stdout);
-			exit(0);
-		} else if (v && strcmp(a, "--sizes") == 0) {
-			parse_sizes(v);
-			sizes_given = true;
-			i++;
-		} else if (v && strcmp(a, "--image") == 0) {
-			opt.image = v;
-			i++;
-		} else if (v && strcmp(a, "--cases") == 0) {
-			opt.cases = v;
-			i++;
-		} else if (v && strcmp(a, "--window") == 0) {
-			opt.window = v;
-			i++;
-		} else if (v && strcmp(a, "--runs") == 0) {
-			opt.max_runs = atoi(v);
-			runs_given = true;
-			i++;
-		} else if (v && strcmp(a, "--idle-seconds") == 0) {
-			opt.idle_s = atof(v);
-			idle_given = true;
-			i++;
-		} else {
-			fprintf(stderr, "shm-bench: unknown argument %s\n", a);
-			usage(stderr);
-			exit(2);
+	for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+		if (strcmp(a, flags[k].name) == 0) {
+			*flags[k].set = true;
+			return true;
 		}
 	}
+	return false;
+}
+
+/* An option a with its value v: recorded, true; false when a is none. */
+static bool parse_valued(const char *a, const char *v, struct given *g)
+{
+	if (strcmp(a, "--sizes") == 0) {
+		parse_sizes(v);
+		g->sizes = true;
+	} else if (strcmp(a, "--image") == 0) {
+		opt.image = v;
+	} else if (strcmp(a, "--cases") == 0) {
+		opt.cases = v;
+	} else if (strcmp(a, "--window") == 0) {
+		opt.window = v;
+	} else if (strcmp(a, "--runs") == 0) {
+		opt.max_runs = atoi(v);
+		g->runs = true;
+	} else if (strcmp(a, "--idle-seconds") == 0) {
+		opt.idle_s = atof(v);
+		g->idle = true;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* --quick's defaults where g says none was given, then the bounds. */
+static void settle_options(const struct given *g)
+{
 	if (opt.quick) {
-		if (!sizes_given)
+		if (!g->sizes)
 			parse_sizes("4096");
-		if (!runs_given)
+		if (!g->runs)
 			opt.max_runs = 3;
-		if (!idle_given)
+		if (!g->idle)
 			opt.idle_s = 3;
 		opt.budget_ms = 1500;
 		opt.m_runs = 3;
@@ -3116,6 +3217,31 @@ static void parse_args(int argc, char **argv)
 		opt.max_runs = MAX_RUNS;
 	if (opt.idle_s <= 0)
 		opt.idle_s = 10;
+}
+
+static void parse_args(int argc, char **argv)
+{
+	struct given g = { 0 };
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (parse_flag(a))
+			continue;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			exit(0);
+		}
+		if (v && parse_valued(a, v, &g)) {
+			i++;
+			continue;
+		}
+		fprintf(stderr, "shm-bench: unknown argument %s\n", a);
+		usage(stderr);
+		exit(2);
+	}
+	settle_options(&g);
 }
 
 /* The image a one-image case uses: of kind (any kind when there is none
@@ -3141,22 +3267,12 @@ static const struct image *pick_image(const char *kind, bool smallest)
 	return best ? best : &images[0];
 }
 
-int main(int argc, char **argv)
+/* The keys, the programs this one starts (shm-decode and shmimage next
+ * to it, the window there too or from --window), the images and the
+ * owner the readers attach to. Dies when a program is missing. */
+static void prepare(void)
 {
 	struct err err;
-
-	start_ms = now_ms();
-	if (argc > 1 && strcmp(argv[1], "--child") == 0)
-		return child_main(argc, argv);
-
-	parse_args(argc, argv);
-	/* Without a display, the drawing cases use the dummy driver (and so
-	 * the software renderer); children and windows inherit it. */
-	if (!getenv("SDL_VIDEODRIVER") && !getenv("DISPLAY") &&
-	    !getenv("WAYLAND_DISPLAY"))
-		setenv("SDL_VIDEODRIVER", "dummy", 1);
-	signal(SIGPIPE, SIG_IGN);
-	describe_machine(stderr);
 
 	snprintf(key_base, sizeof(key_base), "shm-bench-%d", (int)getpid());
 	snprintf(owner_key, sizeof(owner_key), "%s.owner", key_base);
@@ -3176,48 +3292,98 @@ int main(int argc, char **argv)
 	owner = share_create(owner_key, &err);
 	if (!owner)
 		die("%s", err.msg);
+}
 
-	for (int i = 0; i < nimages; i++) {
-		const struct image *im = &images[i];
+/* The cases measured on every image: images[idx]. */
+static void image_cases(int idx)
+{
+	const struct image *im = &images[idx];
 
-		note("%s %dx%d", im->kind, im->w, im->h);
-		attach_copy_ms[i] = attach_copy_min_ms[i] = NAN;
-		if (want("publish")) {
-			note("  publish");
-			case_publish(im);
-		}
-		/* Content does not matter to a copy: one kind is enough. */
-		if (want("sealing") && strcmp(im->kind, "flat") != 0) {
-			note("  sealing");
-			case_sealing(im);
-		}
-		if (want("attach_copy") || want("attach_display")) {
-			note("  attach_copy, attach_display");
-			case_attach(i);
-		}
-		if (want("serialize_roundtrip")) {
-			note("  serialize_roundtrip");
-			case_serialize(i);
-		}
-		if ((want("export_png") || want("export_bmp") ||
-		     want("export_py")) && is_target_size(im)) {
-			note("  export_bmp, export_png, export_py");
-			publish_for_readers(im);
-			case_export(im);
-		}
+	note("%s %dx%d", im->kind, im->w, im->h);
+	attach_copy_ms[idx] = attach_copy_min_ms[idx] = NAN;
+	if (want("publish")) {
+		note("  publish");
+		case_publish(im);
 	}
+	/* Content does not matter to a copy: one kind is enough. */
+	if (want("sealing") && strcmp(im->kind, "flat") != 0) {
+		note("  sealing");
+		case_sealing(im);
+	}
+	if (want("attach_copy") || want("attach_display")) {
+		note("  attach_copy, attach_display");
+		case_attach(idx);
+	}
+	if (want("serialize_roundtrip")) {
+		note("  serialize_roundtrip");
+		case_serialize(idx);
+	}
+	if ((want("export_png") || want("export_bmp") ||
+	     want("export_py")) && is_target_size(im)) {
+		note("  export_bmp, export_png, export_py");
+		publish_for_readers(im);
+		case_export(im);
+	}
+}
+
+/* attach_rate with 1 reader, then 16, on the smallest noisy image. */
+static void rate_cases(void)
+{
+	const struct image *im = pick_image("noisy", true);
+
+	note("attach_rate %dx%d", im->w, im->h);
+	publish_for_readers(im);
+	case_rate(im, 1, opt.quick ? 0.5 : 1.0);
+	case_rate(im, 16, opt.quick ? 0.5 : 1.0);
+}
+
+/* window_memory and idle_cpu: the owner window of window_memory is the
+ * window idle_cpu watches. */
+static void window_cases(void)
+{
+	const struct image *im = pick_image("noisy", false);
+	char key[96];
+	pid_t win;
+
+	note("window_memory %dx%d", im->w, im->h);
+	if (want("window_memory"))
+		case_memory_follower(im);
+	win = case_memory_owner(im, key, sizeof(key), want("window_memory"));
+	if (want("idle_cpu")) {
+		note("idle_cpu %.0f s", opt.idle_s);
+		case_idle(win, key, im);
+		if (win > 0)
+			case_idle_refused(win, key);
+	}
+	stop_program(win);
+}
+
+int main(int argc, char **argv)
+{
+	FILE *out;
+
+	start_ms = now_ms();
+	if (argc > 1 && strcmp(argv[1], "--child") == 0)
+		return child_main(argc, argv);
+
+	parse_args(argc, argv);
+	/* Without a display, the drawing cases use the dummy driver (and so
+	 * the software renderer); children and windows inherit it. */
+	if (!getenv("SDL_VIDEODRIVER") && !getenv("DISPLAY") &&
+	    !getenv("WAYLAND_DISPLAY"))
+		setenv("SDL_VIDEODRIVER", "dummy", 1);
+	signal(SIGPIPE, SIG_IGN);
+	describe_machine(stderr);
+	prepare();
+
+	for (int i = 0; i < nimages; i++)
+		image_cases(i);
 	if (want("decoder_startup")) {
 		note("decoder_startup");
 		case_decoder_startup();
 	}
-	if (want("attach_rate")) {
-		const struct image *im = pick_image("noisy", true);
-
-		note("attach_rate %dx%d", im->w, im->h);
-		publish_for_readers(im);
-		case_rate(im, 1, opt.quick ? 0.5 : 1.0);
-		case_rate(im, 16, opt.quick ? 0.5 : 1.0);
-	}
+	if (want("attach_rate"))
+		rate_cases();
 	share_destroy(owner);
 	if (want("m_to_frame"))
 		case_m();
@@ -3225,34 +3391,14 @@ int main(int argc, char **argv)
 		case_resize();
 	if (want("follow_latency"))
 		case_follow(pick_image("flat", false));
-	/* Last: idle_cpu needs the machine quiet, and the owner window of
-	 * window_memory is the window it watches. */
-	if (want("window_memory") || want("idle_cpu")) {
-		const struct image *im = pick_image("noisy", false);
-		char key[96];
-		pid_t win;
+	/* Last: idle_cpu needs the machine quiet. */
+	if (want("window_memory") || want("idle_cpu"))
+		window_cases();
 
-		note("window_memory %dx%d", im->w, im->h);
-		if (want("window_memory"))
-			case_memory_follower(im);
-		win = case_memory_owner(im, key, sizeof(key),
-					want("window_memory"));
-		if (want("idle_cpu")) {
-			note("idle_cpu %.0f s", opt.idle_s);
-			case_idle(win, key, im);
-			if (win > 0)
-				case_idle_refused(win, key);
-		}
-		stop_program(win);
-	}
-
-	if (opt.json) {
-		describe_machine(stderr);
-		print_table(stderr);
-	} else {
-		describe_machine(stdout);
-		print_table(stdout);
-	}
+	/* With --json the objects own stdout and the table goes to stderr. */
+	out = opt.json ? stderr : stdout;
+	describe_machine(out);
+	print_table(out);
 	note("done");
 	return 0;
 }
