@@ -15,7 +15,7 @@ if(ASAN)
 endif()
 
 set(DECODER_FAKE_MODES honest crash crash-after hang linger exit3 exit0
-    own-segment big bad-header resize two-fds pipe big-reason over-limit
+    own-segment big bad-header resize two-fds filled-fd pipe big-reason over-limit
     huge-size keep-mapped)
 set(_decoder_cases sandbox-status sandbox-no-namespaces sandbox-try-open
     sandbox-try-socket sandbox-try-execve sandbox-try-memfd

@@ -28,6 +28,7 @@
  *                 and then shrinks it to 64 bytes (both refused by the
  *                 seals the parent put on it)
  *   two-fds       the parent's segment twice in one message
+ *   filled-fd     honest, but its "filled" answer carries the segment
  *   pipe          a pipe instead of the segment
  *   big-reason    'E', control characters, then 10 MB of text, blocking
  *   over-limit    says 1024 x 1024 (4 MiB), whatever --max-bytes says,
@@ -215,10 +216,9 @@ static int honest(void)
 	return fill(64, 64, NULL);
 }
 
-/* Sends 'F' with n copies of fd in one SCM_RIGHTS message. */
-static int send_fds(int fd, int n)
+/* Sends payload with n copies of fd in one SCM_RIGHTS message. */
+static int send_fds(char payload, int fd, int n)
 {
-	char payload = 'F';
 	struct iovec iov = { .iov_base = &payload, .iov_len = 1 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 2)];
@@ -244,7 +244,7 @@ static int send_fds(int fd, int n)
 
 static int send_one(int fd)
 {
-	return fd < 0 ? -1 : send_fds(fd, 1);
+	return fd < 0 ? -1 : send_fds('F', fd, 1);
 }
 
 /* Says the parent's segment (fd, from fill()) is filled, as the helper
@@ -384,10 +384,15 @@ static int play(const char *mode)
 		return bad_header();
 	if (!strcmp(mode, "resize"))
 		return resize();
+	if (!strcmp(mode, "filled-fd")) {
+		int fd = honest();
+
+		return fd < 0 ? -1 : send_fds(DECODE_FILLED, fd, 1);
+	}
 	if (!strcmp(mode, "two-fds")) {
 		int fd = honest();
 
-		return fd < 0 ? -1 : send_fds(fd, 2);
+		return fd < 0 ? -1 : send_fds('F', fd, 2);
 	}
 	if (!strcmp(mode, "pipe")) {
 		if (honest() < 0 || pipe2(fds, O_CLOEXEC) < 0)

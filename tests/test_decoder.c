@@ -848,6 +848,8 @@ static const struct fake_mode fake_modes[] = {
 	  50, true },
 	{ "huge-size", "4294967295 x 4294967295 pixels", 3000, 50, false },
 	{ "keep-mapped", "still mapped writable", 3000, 3, false },
+	{ "filled-fd", "sent file descriptors with its answer", 3000, 50,
+	  false },
 };
 
 /* The fake's honest image (fake_decoder.c's pattern()). */
@@ -1050,6 +1052,7 @@ FAKE_CASE(test_fake_big_reason, 13)
 FAKE_CASE(test_fake_over_limit, 14)
 FAKE_CASE(test_fake_huge_size, 15)
 FAKE_CASE(test_fake_keep_mapped, 16)
+FAKE_CASE(test_fake_filled_fd, 17)
 #undef FAKE_CASE
 
 /* --- files built byte by byte (struct tu_buf) --- */
@@ -1809,6 +1812,7 @@ static const struct tu_case cases[] = {
 	{ "fake-over-limit", test_fake_over_limit },
 	{ "fake-huge-size", test_fake_huge_size },
 	{ "fake-keep-mapped", test_fake_keep_mapped },
+	{ "fake-filled-fd", test_fake_filled_fd },
 	{ "bomb-png", test_bomb_png },
 	{ "bomb-jpeg", test_bomb_jpeg },
 	{ "bomb-gif", test_bomb_gif },

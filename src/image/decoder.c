@@ -415,35 +415,13 @@ static bool explain_end(struct img_decoder *dec, int status, struct err *err)
 static int take_filled(int sock, struct err *err)
 {
 	char tag;
-	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-		struct cmsghdr align;
-	} control;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	int fds = 0;
+	int fds = name_receive_bare(sock, &tag);
 
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) != 1) {
+	if (fds < 0) {
 		err_errno(err, errno, "cannot read the decoder's answer");
 		return -1;
 	}
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
-	     c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		     i++, fds++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			close(fd);
-		}
-	}
-	if (fds || (msg.msg_flags & MSG_CTRUNC)) {
+	if (fds > 0) {
 		err_set(err, "the decoder sent file descriptors with its "
 			"answer");
 		return -1;

@@ -175,6 +175,35 @@ static int receive_first(int sock, const char *from, int64_t deadline,
 	}
 }
 
+int name_receive_bare(int sock, char *tag)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * NAME_MAX_FDS)];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = tag, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	struct reply r = { 0 };
+	int extra;
+
+	r.n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	if (r.n < 0)
+		return -1;
+	if (r.n == 0) {
+		errno = ECONNRESET;
+		return -1;
+	}
+	collect_fds(&msg, &r);
+	extra = r.nfds + (r.ctrunc ? 1 : 0);
+	close_fds(&r);
+	return extra;
+}
+
 void name_reason_printable(char *out, const char *in, size_t n)
 {
 	size_t k = 0;

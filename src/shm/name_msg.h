@@ -29,6 +29,12 @@ void name_send_reason(int sock, const char *reason);
  * or a terminal. */
 void name_reason_printable(char *out, const char *in, size_t n);
 
+/* Receives one byte-long message that must carry no fd (tag gets the
+ * byte), without waiting. Any fd that came with it is closed. Returns
+ * how many fds came (a truncated control message counts one more), or
+ * -1 with errno (ECONNRESET at EOF). */
+int name_receive_bare(int sock, char *tag);
+
 /* Receives one message from sock by deadline, with every check a reader
  * makes: exactly one fd with 'F' (received close-on-exec; every fd is
  * closed otherwise), no truncated control data, the reason of an 'E'
