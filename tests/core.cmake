@@ -16,7 +16,7 @@ endforeach()
 set(_core_env SDL_VIDEODRIVER=dummy)
 
 foreach(_case sizes pitch killed keyheld otheruid readers64 cycles
-              stdoutgone)
+              stdoutgone export)
   add_test(NAME core.handover.${_case}
            COMMAND test_handover $<TARGET_FILE:shmimage> ${PROJECT_SOURCE_DIR}
                    ${_case})

@@ -1280,6 +1280,41 @@ static void case_stdoutgone(void)
 	SDL_FreeSurface(img);
 }
 
+/* Proves: a PNG of many bands (2000 x 1500: twelve bands of about a
+ * MiB, more than the workers' slots, so slots are reused) is exactly the
+ * shared pixels to SDL_image and to Python's zlib, which checks the
+ * joined stream's Adler-32; and a `get` whose file fills up (a link to
+ * /dev/full) while the workers deflate fails within 5 s with one line
+ * naming the system's reason, and leaves no file behind. */
+static void case_export(void)
+{
+	SDL_Surface *img = tu_make_image(2000, 1500, 77);
+	char key[80], src[PATH_LEN], out[PATH_LEN], line[256];
+	struct tu_proc owner, get;
+
+	tu_key(key, sizeof(key), "export");
+	save_png(img, "export-src.png", src, sizeof(src));
+	if (!start_owner(&owner, key, src, line, sizeof(line))) {
+		SDL_FreeSurface(img);
+		return;
+	}
+	expect_get(key, in_dir(out, sizeof(out), "export.png"), img);
+	in_dir(out, sizeof(out), "full.png");
+	CHECK_MSG(symlink("/dev/full", out) == 0, "symlink %s: %s", out,
+		  strerror(errno));
+	run_cmd(&get, "get", key, out);
+	CHECK_MSG(tu_exit_code(&get) == 1 && tu_err_lines(&get) == 1 &&
+		  strstr(get.err, strerror(ENOSPC)), "get into a full file: "
+		  "exit %d, stderr: %s", tu_exit_code(&get), get.err);
+	CHECK_MSG(tu_elapsed_ms(&get) < 5000, "get into a full file took "
+		  "%lld ms", (long long)tu_elapsed_ms(&get));
+	CHECK_MSG(!tu_exists(out), "a failed get left %s behind", out);
+	tu_proc_close(&get);
+	unlink(out);
+	stop_owner(&owner);
+	SDL_FreeSurface(img);
+}
+
 static const struct tu_case cases[] = {
 	{ "sizes", case_sizes },
 	{ "pitch", case_pitch },
@@ -1289,6 +1324,7 @@ static const struct tu_case cases[] = {
 	{ "readers64", case_readers64 },
 	{ "cycles", case_cycles },
 	{ "stdoutgone", case_stdoutgone },
+	{ "export", case_export },
 };
 
 /* SHMIMAGE from the command line; a reader that dies mid-test must not

@@ -1,4 +1,4 @@
-/* export.c - PNG (libpng) and BMP written row by row from the segment. */
+/* export.c - PNG and BMP written from the segment as they are read. */
 #include "image/export.h"
 
 #include <errno.h>
@@ -12,22 +12,10 @@
 #include <zlib.h>
 
 #include "common/path.h"
+#include "image/idat.h"
 
-/* PNG by default: the UP filter (each byte minus the one above: cheap,
- * and it turns flat areas into zeros) and zlib's run-length strategy
- * (matches only at distance one, no search), which on photo-like data is
- * faster than level 1 and, after the filter, smaller. See
- * NOTES/README for the figures these were chosen on. */
-#ifndef EXPORT_PNG_FILTERS
-#define EXPORT_PNG_FILTERS PNG_FILTER_UP
-#endif
-#ifndef EXPORT_PNG_STRATEGY
-#define EXPORT_PNG_STRATEGY Z_RLE
-#endif
-
-/* Bytes libpng deflates into before it writes an IDAT chunk: larger
- * chunks, fewer writes, still small. */
-#define EXPORT_ZBUF (256u << 10)
+/* Bytes of the zlib stream per IDAT chunk. */
+#define EXPORT_CHUNK (256u << 10)
 
 /* The stdio buffer between the encoder and the file. */
 #define EXPORT_FILE_BUF (256u << 10)
@@ -38,6 +26,9 @@ struct out {
 	void *ctx;
 	uint32_t step;		/* rows between two progress calls */
 	uint8_t *row;		/* one row, width * 4 bytes */
+	uint32_t next_tell;	/* rows done at the next call */
+	uint8_t *chunk;		/* IDAT data not yet written, */
+	size_t chunk_len;	/* this many bytes of EXPORT_CHUNK */
 };
 
 bool img_export_name_ok(const char *path)
@@ -47,47 +38,111 @@ bool img_export_name_ok(const char *path)
 	return !strcasecmp(ext, "png") || !strcasecmp(ext, "bmp");
 }
 
-/* Row y of the image into buf (width * 4 bytes), read from the fd, not
- * the mapping: the kernel copies just those bytes, so a pitch far wider
- * than the row never brings the rest of its pages into this process (a
- * 1 x 16384 image with 64 KiB rows would otherwise cost 64 MiB of RSS).
- * Returns 0, or -1 with errno set (EIO for a short read: the segment is
- * sealed at its checked size, so none is expected). */
-static int read_row(const struct seg *seg, uint32_t y, uint8_t *buf)
+/* Passes progress on at most every o->step rows, and at the end. */
+static void tell(void *ctx, uint32_t done, uint32_t rows)
 {
-	size_t n = (size_t)seg->info.width * 4, done = 0;
-	off_t off = (off_t)(seg->info.header_size +
-			    (uint64_t)y * seg->info.pitch);
+	struct out *o = ctx;
 
-	while (done < n) {
-		ssize_t r = pread(seg->fd, buf + done, n - done,
-				  off + (off_t)done);
+	if (!o->progress || (done < o->next_tell && done != rows))
+		return;
+	o->next_tell = done + o->step;
+	o->progress(o->ctx, done, rows);
+}
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			if (r == 0)
-				errno = EIO;
-			return -1;
+/* ---- PNG for speed: the container around idat_write() ---- */
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+/* One chunk: length, type, data, CRC-32 of type and data. 0, or -1 with
+ * errno. */
+static int write_chunk(FILE *f, const char *type, const uint8_t *data,
+		       size_t n)
+{
+	uint8_t head[8], tail[4];
+	uLong crc = crc32(0, (const Bytef *)type, 4);
+
+	put_be32(head, (uint32_t)n);
+	memcpy(head + 4, type, 4);
+	if (n)
+		crc = crc32(crc, data, (uInt)n);
+	put_be32(tail, (uint32_t)crc);
+	if (fwrite(head, 1, 8, f) != 8 || (n && fwrite(data, 1, n, f) != n) ||
+	    fwrite(tail, 1, 4, f) != 4)
+		return -1;
+	return 0;
+}
+
+/* idat_write's sink: the zlib stream cut into IDAT chunks of
+ * EXPORT_CHUNK bytes (the last one shorter). */
+static int idat_out(void *ctx, const uint8_t *data, size_t n)
+{
+	struct out *o = ctx;
+
+	while (n > 0) {
+		size_t k = EXPORT_CHUNK - o->chunk_len;
+
+		if (k > n)
+			k = n;
+		memcpy(o->chunk + o->chunk_len, data, k);
+		o->chunk_len += k;
+		data += k;
+		n -= k;
+		if (o->chunk_len == EXPORT_CHUNK) {
+			if (write_chunk(o->f, "IDAT", o->chunk, EXPORT_CHUNK))
+				return -1;
+			o->chunk_len = 0;
 		}
-		done += (size_t)r;
 	}
 	return 0;
 }
 
-static void tell(const struct out *o, uint32_t done, uint32_t rows)
+/* 8-bit RGBA, not interlaced: the only kind of PNG the fast path
+ * writes. */
+static int write_png_fast(const struct seg *seg, struct out *o,
+			  struct err *err)
 {
-	if (o->progress && (done % o->step == 0 || done == rows))
-		o->progress(o->ctx, done, rows);
+	static const uint8_t signature[8] = { 0x89, 'P', 'N', 'G',
+					      '\r', '\n', 0x1a, '\n' };
+	uint8_t ihdr[13] = { 0 };
+
+	o->chunk = malloc(EXPORT_CHUNK);
+	if (!o->chunk) {
+		err_set(err, "out of memory");
+		return -1;
+	}
+	put_be32(ihdr, seg->info.width);
+	put_be32(ihdr + 4, seg->info.height);
+	ihdr[8] = 8;		/* bits per sample */
+	ihdr[9] = 6;		/* colour type: RGB with alpha */
+	if (fwrite(signature, 1, sizeof(signature), o->f) != sizeof(signature) ||
+	    write_chunk(o->f, "IHDR", ihdr, sizeof(ihdr)) < 0)
+		goto fail;
+	if (idat_write(seg, idat_out, o, tell, o, err) < 0)
+		return -1;
+	if ((o->chunk_len && write_chunk(o->f, "IDAT", o->chunk,
+					 o->chunk_len) < 0) ||
+	    write_chunk(o->f, "IEND", NULL, 0) < 0)
+		goto fail;
+	return 0;
+fail:
+	err_set(err, "%s", strerror(errno ? errno : EIO));
+	return -1;
 }
 
-/* libpng's errors end in a longjmp back to write_png, with the text kept
- * for the user. */
+/* ---- PNG for size: libpng ---- */
+
+/* libpng's errors end in a longjmp back to write_png_small, with the
+ * text kept for the user. */
 static void png_fail(png_structp png, png_const_charp msg)
 {
 	struct err *err = png_get_error_ptr(png);
 
-	err_set(err, "%s", msg);
+	if (msg != err->msg)
+		err_set(err, "%s", msg);
 	png_longjmp(png, 1);
 }
 
@@ -112,8 +167,10 @@ static void png_flush_out(png_structp png)
 	(void)png;	/* the file is flushed once, at the end */
 }
 
-static int write_png(const struct seg *seg, struct out *o, unsigned flags,
-		     struct err *err)
+/* libpng at its own defaults: zlib level 6 and a filter chosen for each
+ * row. */
+static int write_png_small(const struct seg *seg, struct out *o,
+			   struct err *err)
 {
 	const struct seg_info *in = &seg->info;
 	png_structp png;
@@ -135,16 +192,11 @@ static int write_png(const struct seg *seg, struct out *o, unsigned flags,
 	png_set_IHDR(png, info, in->width, in->height, 8,
 		     PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE,
 		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-	if (!(flags & IMG_EXPORT_SMALL)) {
-		png_set_compression_level(png, 1);
-		png_set_compression_strategy(png, EXPORT_PNG_STRATEGY);
-		png_set_filter(png, PNG_FILTER_TYPE_BASE, EXPORT_PNG_FILTERS);
-	}
-	png_set_compression_buffer_size(png, EXPORT_ZBUF);
+	png_set_compression_buffer_size(png, EXPORT_CHUNK);
 	png_write_info(png, info);
 	for (uint32_t y = 0; y < in->height; y++) {
-		if (read_row(seg, y, o->row) < 0)
-			png_error(png, strerror(errno));
+		if (seg_read_rows(seg, y, 1, o->row, in->width * 4u, err) < 0)
+			png_error(png, err->msg);
 		png_write_row(png, o->row);
 		tell(o, y + 1, in->height);
 	}
@@ -152,6 +204,8 @@ static int write_png(const struct seg *seg, struct out *o, unsigned flags,
 	png_destroy_write_struct(&png, &info);
 	return 0;
 }
+
+/* ---- BMP ---- */
 
 static void put16(uint8_t *p, uint32_t v)
 {
@@ -204,8 +258,9 @@ static int write_bmp(const struct seg *seg, struct out *o, struct err *err)
 	/* Bottom-up, as every BMP reader expects: the segment is read from
 	 * its last row to its first, each row swapped R <-> B in place. */
 	for (uint32_t i = 0; i < in->height; i++) {
-		if (read_row(seg, in->height - 1 - i, p) < 0)
-			goto fail;
+		if (seg_read_rows(seg, in->height - 1 - i, 1, p,
+				  in->width * 4u, err) < 0)
+			return -1;
 		for (uint32_t x = 0; x < in->width; x++) {
 			uint8_t r = p[4 * x];
 
@@ -249,7 +304,12 @@ int img_export(const struct seg *seg, const char *path, unsigned flags,
 	}
 	setvbuf(o.f, NULL, _IOFBF, EXPORT_FILE_BUF);
 	errno = 0;
-	rc = png ? write_png(seg, &o, flags, err) : write_bmp(seg, &o, err);
+	if (!png)
+		rc = write_bmp(seg, &o, err);
+	else if (flags & IMG_EXPORT_SMALL)
+		rc = write_png_small(seg, &o, err);
+	else
+		rc = write_png_fast(seg, &o, err);
 	if (rc == 0 && fflush(o.f) != 0) {
 		err_set(err, "%s", strerror(errno));
 		rc = -1;
@@ -259,6 +319,7 @@ int img_export(const struct seg *seg, const char *path, unsigned flags,
 		rc = -1;
 	}
 	free(o.row);
+	free(o.chunk);
 	if (rc < 0) {
 		err_prefix(err, "cannot write %s", path);
 		unlink(path);

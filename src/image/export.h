@@ -1,19 +1,21 @@
 /* export.h - a segment out to a PNG or BMP file, streamed.
  *
- * Rows go from the segment to the encoder to the file one at a time: the
- * process never holds more than a row of the image (plus the encoder's
- * own window), whatever its size. Each row's width * 4 bytes are read
+ * Rows go from the segment to the encoder to the file as they are read:
+ * the process holds a row of the image at a time (a band of about a MiB
+ * per thread for the default PNG), whatever its size. Each row's
+ * width * 4 bytes are read
  * from the sealed fd (pread), not through the mapping, so the tail of a
  * wide pitch is never brought in, and the image's pages never count in
  * this process's memory.
  *
- * PNG is written with libpng (Debian's libpng16, the reference encoder
- * SDL_image itself calls), tuned for speed by default: the UP filter and
- * zlib's run-length strategy (Z_RLE), which on photo-like data is about
- * twice as fast as zlib level 1 without a filter and gives a smaller
- * file, and on flat colour a far smaller one. IMG_EXPORT_SMALL asks for
- * libpng's own defaults (zlib level 6, adaptive filters): a few per cent
- * smaller on photos, several times slower.
+ * PNG is written for speed by default: every row UP-filtered (each byte
+ * minus the byte above: cheap, and flat areas become zeros) and the rows
+ * deflated in bands on one thread per processor by ISA-L's igzip at
+ * level 1 (idat.h), with the PNG chunks written here around the stream.
+ * On photo-like data that is several times as fast as zlib, and the file
+ * is still smaller than zlib level 1 without a filter would make it.
+ * IMG_EXPORT_SMALL asks for libpng at its own defaults (zlib level 6, a
+ * filter chosen for each row): smaller, several times slower.
  * BMP is 32-bit BGRA with alpha masks (the BITMAPV4HEADER SDL_SaveBMP
  * writes for an image with alpha), bottom-up.
  *

@@ -495,27 +495,34 @@ err:
 	return -1;
 }
 
-int seg_read(const struct seg *seg, void *dst, size_t dst_pitch,
-	     struct err *err)
+int seg_read_rows(const struct seg *seg, uint32_t y, uint32_t rows,
+		  void *dst, size_t dst_pitch, struct err *err)
 {
 	const struct seg_info *in = &seg->info;
 	size_t row = (size_t)in->width * 4u;
+	uint64_t off = in->header_size + (uint64_t)y * in->pitch;
 	uint8_t *out = dst;
 
-	/* Same layout: one read for every row. */
+	/* Same layout: one read for all the rows. */
 	if (dst_pitch == in->pitch) {
-		if (read_at(seg->fd, out, in->pixel_bytes, in->header_size) < 0)
+		if (read_at(seg->fd, out, (size_t)rows * in->pitch, off) < 0)
 			goto err;
 		return 0;
 	}
-	for (uint32_t y = 0; y < in->height; y++)
-		if (read_at(seg->fd, out + (size_t)y * dst_pitch, row,
-			    in->header_size + (uint64_t)y * in->pitch) < 0)
+	for (uint32_t i = 0; i < rows; i++)
+		if (read_at(seg->fd, out + (size_t)i * dst_pitch, row,
+			    off + (uint64_t)i * in->pitch) < 0)
 			goto err;
 	return 0;
 err:
 	err_errno(err, errno, "cannot read the segment's pixels");
 	return -1;
+}
+
+int seg_read(const struct seg *seg, void *dst, size_t dst_pitch,
+	     struct err *err)
+{
+	return seg_read_rows(seg, 0, seg->info.height, dst, dst_pitch, err);
 }
 
 void seg_finish(struct seg *seg)

@@ -165,6 +165,11 @@ const uint8_t *seg_pixels(const struct seg *seg);
 int seg_read(const struct seg *seg, void *dst, size_t dst_pitch,
 	     struct err *err);
 
+/* The same for rows y to y + rows - 1 of the image only (the caller
+ * keeps within its height). */
+int seg_read_rows(const struct seg *seg, uint32_t y, uint32_t rows,
+		  void *dst, size_t dst_pitch, struct err *err);
+
 /* Unmaps and closes; safe on a released segment, which it stays. */
 void seg_finish(struct seg *seg);
 
