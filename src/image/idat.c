@@ -307,17 +307,19 @@ int idat_write(const struct seg *seg, idat_sink *sink, void *ctx,
 	d.nslots = 2 * nw;
 	pthread_mutex_init(&d.lock, NULL);
 	pthread_cond_init(&d.changed, NULL);
+	/* Fewer workers than asked for still finish the job. */
 	for (; started < nw; started++) {
 		if (worker_init(&w[started], &d) < 0 ||
 		    pthread_create(&w[started].thread, NULL, work,
 				   &w[started]) != 0) {
 			worker_free(&w[started]);
-			err_set(err, "out of memory or threads");
 			break;
 		}
 	}
-	if (started == nw)
+	if (started > 0)
 		rc = emit_all(&d, sink, ctx, progress, pctx, err);
+	else
+		err_set(err, "out of memory or threads");
 	pthread_mutex_lock(&d.lock);
 	d.stop = true;
 	pthread_cond_broadcast(&d.changed);
