@@ -162,7 +162,7 @@ static int do_band(struct worker *w, struct slot *s, uint32_t k)
 	if (len == 0)
 		return -1;
 	s->in_len = len;
-	s->adler = (uint32_t)adler32(1, w->in, (uInt)len);
+	s->adler = isal_adler32(1, w->in, len);
 	return deflate_band(w, s, len, k + 1 == w->d->bands);
 }
 

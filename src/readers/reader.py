@@ -17,7 +17,7 @@ Exit status: 0 saved; 1 with one line "reader.py: <reason>" on stderr
 (nothing shared, the owner refused or did not answer within 2 s, a bad
 segment, an output it cannot write: a half-written file is removed);
 2 for a usage error."""
-import argparse, ctypes, errno, fcntl, mmap, os, re, socket, struct, sys, time, zlib
+import argparse, collections, concurrent.futures, ctypes, errno, fcntl, mmap, os, re, socket, struct, sys, time, zlib
 
 TMPFS_MAGIC = 0x01021994
 NEEDED_SEALS = fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
@@ -132,44 +132,55 @@ class Progress:
             sys.stderr.flush()
 
 def write_png(f, mm, hsize, w, h, pitch, progress):
-    """PNG colour type 6 (RGBA), each row UP-filtered and deflated as it is
-    read; IDAT chunks go out as the compressor fills them."""
+    """PNG colour type 6 (RGBA), each row UP-filtered as it is read. The
+    rows go in bands of about a MiB to one thread per processor, which
+    deflate each band on its own (zlib releases the GIL while it works);
+    a sync flush ends every band but the last on a byte boundary, not
+    final, so the bands written in order are one deflate stream."""
     def chunk(kind, data):  # written in parts: no copy of data
         f.write(struct.pack(">I", len(data)) + kind)
         f.write(data)
         f.write(struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
+    def deflate(rows, last):
+        z = zlib.compressobj(1, zlib.DEFLATED, -15, 8, zlib.Z_RLE)  # raw deflate
+        out = [z.compress(r) for r in rows]
+        out.append(z.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH))
+        return b"".join(out)
     f.write(b"\x89PNG\r\n\x1a\n")
     chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))
-    z = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
     n = w * 4
     # UP: each byte minus the byte above, mod 256, a whole row at once in
     # one big integer (SWAR: the top bit of each byte kept out of the
     # borrow chain, then put back).
     hi = int.from_bytes(b"\x80" * n, "little")
     lo = int.from_bytes(b"\x7f" * n, "little")
-    above, above_raw, pending = 0, None, []
-    pending_len, step = 0, max(h // 100, 1)
-    zeros = bytes(n)
-    for y in range(h):
-        off = hsize + y * pitch
-        raw = mm[off:off + n]  # width * 4 bytes only: the pitch tail stays unread
-        if raw == above_raw:  # flat areas: no arithmetic, a row of zeros
-            d = zeros
-        else:
-            x = int.from_bytes(raw, "little")
-            d = (((x | hi) - (above & lo)) ^ (((x ^ above) & hi) ^ hi)).to_bytes(n, "little")
-            above, above_raw = x, raw
-        out = z.compress(b"\2" + d)
-        if out:
-            pending.append(out)
-            pending_len += len(out)
-            if pending_len >= 1 << 18:
-                chunk(b"IDAT", b"".join(pending))
-                pending, pending_len = [], 0
-        if y % step == 0:
-            progress(y, h)
-    pending.append(z.flush())
-    chunk(b"IDAT", b"".join(pending))
+    above, above_raw, zeros = 0, None, b"\2" + bytes(n)
+    band = max((1 << 20) // (n + 1), 1)
+    workers = os.cpu_count() or 1
+    adler, pending = 1, collections.deque()
+    chunk(b"IDAT", b"\x78\x01")  # the zlib header: deflate, 32 KiB window
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        for y0 in range(0, h, band):
+            rows = []
+            for y in range(y0, min(y0 + band, h)):
+                off = hsize + y * pitch
+                raw = mm[off:off + n]  # width * 4 bytes: the pitch tail stays unread
+                if raw == above_raw:  # flat areas: no arithmetic, a row of zeros
+                    rows.append(zeros)
+                    continue
+                x = int.from_bytes(raw, "little")
+                d = (((x | hi) - (above & lo)) ^ (((x ^ above) & hi) ^ hi)).to_bytes(n, "little")
+                rows.append(b"\2" + d)
+                above, above_raw = x, raw
+            for r in rows:
+                adler = zlib.adler32(r, adler)
+            pending.append(pool.submit(deflate, rows, y0 + band >= h))
+            while len(pending) > 2 * workers or (pending and pending[0].done()):
+                chunk(b"IDAT", pending.popleft().result())
+            progress(y0, h)
+        while pending:
+            chunk(b"IDAT", pending.popleft().result())
+    chunk(b"IDAT", struct.pack(">I", adler))
     chunk(b"IEND", b"")
 
 def parse_args():

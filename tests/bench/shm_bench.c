@@ -223,6 +223,7 @@ static struct {
 	const char *image;
 	const char *cases;
 	const char *window;
+	const char *python;	/* --python, or NULL: python3 on PATH */
 	int sizes[MAX_SIZES];
 	int nsizes;
 	int max_runs;		/* measured runs when time allows */
@@ -2318,7 +2319,13 @@ static void case_export(const struct image *im)
 	double map_mib, zms;
 	uint64_t z1;
 
-	x.have_py = tu_find_python(x.python, sizeof(x.python));
+	if (opt.python)
+		x.have_py = snprintf(x.python, sizeof(x.python), "%s",
+				     opt.python) < (int)sizeof(x.python);
+	else
+		x.have_py = tu_find_python(x.python, sizeof(x.python));
+	if (x.have_py)
+		note("  export_py runs %s", x.python);
 	seg = share_segment(owner);
 	map_mib = (double)seg->map_size / MIB;
 	z1 = zlib1_bytes(seg, &zms);
@@ -3114,6 +3121,8 @@ static void usage(FILE *out)
 	      "--idle-seconds  how long idle_cpu watches (default 10)\n"
 	      "--window PATH   the sharedmemory program (default: next to "
 	      "shm-bench)\n"
+	      "--python PATH   the Python export_py runs (default: python3 on "
+	      "PATH)\n"
 	      "--all           over 4096x4096 too: serialize and the comparison "
 	      "variants\n"
 	      "--keep          keep the generated images and window logs "
@@ -3185,6 +3194,8 @@ static bool parse_valued(const char *a, const char *v, struct given *g)
 		opt.cases = v;
 	} else if (strcmp(a, "--window") == 0) {
 		opt.window = v;
+	} else if (strcmp(a, "--python") == 0) {
+		opt.python = v;
 	} else if (strcmp(a, "--runs") == 0) {
 		opt.max_runs = atoi(v);
 		g->runs = true;
