@@ -729,9 +729,11 @@ static void test_no_leaks(void)
 	printf("60 rounds of load and display: %d ms\n",
 	       (int)(clock_ms() - t0));
 	/* The owner's server thread closes each reader's connection on its
-	 * own schedule: give it a moment before counting. */
+	 * own schedule: give it a moment before counting. The first count
+	 * may still have held the connection of the display before it, so
+	 * fewer is fine; a leak would show as dozens more. */
 	now = tu_fds_down_to(0, fds, 1000);
-	CHECK_MSG(now == fds, "fds %d -> %d", fds, now);
+	CHECK_MSG(now <= fds, "fds %d -> %d", fds, now);
 	/* The segments themselves exactly; all mappings within two, except
 	 * under ASan, whose allocator maps regions of its own as it goes
 	 * (a leak per round would still show as 60 segment mappings). */

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
@@ -31,7 +32,10 @@ extern char **environ;
 #define DECODER_EXIT_GRACE_MS 1000
 
 struct img_decoder {
-	pid_t pid;		/* 0 once reaped */
+	pid_t pid;		/* 0 once reaped; changed under: */
+	pthread_mutex_t pid_lock;	/* so that a cancel from another thread
+					 * never kills a pid already reaped,
+					 * which may be another process's */
 	int pidfd;		/* readable when the helper has ended */
 	int sock;		/* our end */
 	char key[NAME_KEY_MAX + 1];
@@ -122,6 +126,7 @@ struct img_decoder *img_decoder_start(const char *program, const char *key,
 		return NULL;
 	}
 	dec->pidfd = dec->sock = -1;
+	pthread_mutex_init(&dec->pid_lock, NULL);
 	seg_init(&dec->seg);
 	snprintf(dec->key, sizeof(dec->key), "%s", key);
 	dec->max_bytes = lim->max_bytes;
@@ -335,8 +340,10 @@ bool img_decoder_wait(struct img_decoder *dec, int timeout_ms)
 void img_decoder_cancel(struct img_decoder *dec)
 {
 	atomic_store(&dec->cancelled, true);
+	pthread_mutex_lock(&dec->pid_lock);
 	if (dec->pid > 0)
 		kill(dec->pid, SIGKILL);
+	pthread_mutex_unlock(&dec->pid_lock);
 }
 
 bool img_decoder_cancelled(const struct img_decoder *dec)
@@ -349,6 +356,22 @@ enum img_failure img_decoder_failure(const struct img_decoder *dec)
 	return dec->failure;
 }
 
+/* waitpid() on the helper with flags; once it is reaped (or cannot be
+ * waited for), its pid is 0, under pid_lock. */
+static pid_t wait_helper(struct img_decoder *dec, int *status, int flags)
+{
+	pid_t r;
+
+	pthread_mutex_lock(&dec->pid_lock);
+	do	/* never waitpid(0): that is any child of the group */
+		r = dec->pid > 0 ? waitpid(dec->pid, status, flags) : -1;
+	while (r < 0 && errno == EINTR);
+	if (r != 0)
+		dec->pid = 0;
+	pthread_mutex_unlock(&dec->pid_lock);
+	return r;
+}
+
 /* Waits for the helper to end until `until`, kills it past that, reaps
  * it. Returns its wait status. */
 static int reap(struct img_decoder *dec, int64_t until)
@@ -358,7 +381,7 @@ static int reap(struct img_decoder *dec, int64_t until)
 	pid_t done = 0;
 
 	while (dec->pidfd < 0 && clock_ms() < until &&
-	       (done = waitpid(dec->pid, &status, WNOHANG)) == 0)
+	       (done = wait_helper(dec, &status, WNOHANG)) == 0)
 		poll(NULL, 0, 5);
 	if ((dec->pidfd >= 0 &&
 	     (until <= clock_ms() ||
@@ -367,10 +390,8 @@ static int reap(struct img_decoder *dec, int64_t until)
 		dec->lingered = true;
 		kill(dec->pid, SIGKILL);
 	}
-	while (done <= 0 && waitpid(dec->pid, &status, 0) < 0 &&
-	       errno == EINTR)
-		;
-	dec->pid = 0;
+	if (done == 0)
+		wait_helper(dec, &status, 0);
 	return status;
 }
 
@@ -507,9 +528,9 @@ void img_decoder_destroy(struct img_decoder *dec)
 		return;
 	if (dec->pid > 0) {
 		kill(dec->pid, SIGKILL);
-		while (waitpid(dec->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		wait_helper(dec, NULL, 0);
 	}
+	pthread_mutex_destroy(&dec->pid_lock);
 	if (dec->pidfd >= 0)
 		close(dec->pidfd);
 	if (dec->sock >= 0)

@@ -7,10 +7,10 @@ contract v2 says (src/shm/name.h, segment.h), and writes it to OUT.png:
 8-bit RGBA with straight alpha, exactly the shared pixels. It is the
 contract in a page of Python, standard library only.
 
-The PNG is written as it is compressed, row by row from a read-only
-mapping of the segment, so memory does not grow with the image; it uses
-the settings `shmimage get` uses (the UP filter and zlib's run-length
-strategy: fast, and smaller than zlib level 1 on photos). On a terminal
+The PNG is written as it is compressed, a band of rows at a time from a
+read-only mapping of the segment, so memory does not grow with the image;
+like `shmimage get` it UP-filters every row and deflates bands on one
+thread per processor, here with zlib's run-length strategy. On a terminal
 an export that takes more than a second shows its progress on stderr.
 
 Exit status: 0 saved; 1 with one line "reader.py: <reason>" on stderr
