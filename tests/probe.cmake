@@ -11,3 +11,12 @@ set_tests_properties(probe PROPERTIES
   TIMEOUT 120
   SKIP_RETURN_CODE 77
   ENVIRONMENT "SDL_VIDEODRIVER=dummy")
+
+# The file as the decoders read it (src/decode/source.c): random reads
+# and seeks against the file's own bytes, a shrinking file, the stop past
+# the end.
+add_executable(test_source ${CMAKE_CURRENT_LIST_DIR}/test_source.c)
+target_include_directories(test_source PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+target_link_libraries(test_source PRIVATE decodeparts)
+add_test(NAME source COMMAND test_source)
+set_tests_properties(source PROPERTIES TIMEOUT 60 LABELS unit)

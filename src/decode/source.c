@@ -1,13 +1,24 @@
 #include "decode/source.h"
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+/* Reads smaller than this are served from a buffer filled this much at a
+ * time: libpng asks for each chunk's 8-byte header and then its data, so
+ * a large PNG read straight from the fd costs tens of thousands of
+ * system calls. */
+#define SOURCE_BUF (64u << 10)
 
 struct source {
 	int fd;
 	Sint64 size, pos;
 	uint64_t past_end;	/* bytes asked for beyond size */
 	void (*stop)(void);
+	Sint64 buf_at;		/* the file offset of buf[0] */
+	size_t buf_len;		/* bytes of buf read from there */
+	uint8_t buf[SOURCE_BUF];
 };
 
 static struct source *of(SDL_RWops *rw)
@@ -34,6 +45,29 @@ static Sint64 source_seek(SDL_RWops *rw, Sint64 offset, int whence)
 	return s->pos;
 }
 
+/* Up to n bytes at s->pos into ptr, from the buffer when it holds them,
+ * else from the fd (through the buffer for a small read). Returns how
+ * many, 0 where the file ends, or -1 with errno, as pread does. */
+static ssize_t read_some(struct source *s, void *ptr, size_t n)
+{
+	ssize_t r;
+
+	if (s->pos < s->buf_at || s->pos >= s->buf_at + (Sint64)s->buf_len) {
+		if (n >= SOURCE_BUF)
+			return pread(s->fd, ptr, n, (off_t)s->pos);
+		r = pread(s->fd, s->buf, SOURCE_BUF, (off_t)s->pos);
+		if (r <= 0)
+			return r;
+		s->buf_at = s->pos;
+		s->buf_len = (size_t)r;
+	}
+	r = (ssize_t)(s->buf_len - (size_t)(s->pos - s->buf_at));
+	if ((size_t)r > n)
+		r = (ssize_t)n;
+	memcpy(ptr, s->buf + (s->pos - s->buf_at), (size_t)r);
+	return r;
+}
+
 static size_t source_read(SDL_RWops *rw, void *ptr, size_t size, size_t n)
 {
 	struct source *s = of(rw);
@@ -49,7 +83,7 @@ static size_t source_read(SDL_RWops *rw, void *ptr, size_t size, size_t n)
 
 		if ((Sint64)chunk > s->size - s->pos)
 			chunk = (size_t)(s->size - s->pos);
-		r = pread(s->fd, (char *)ptr + got, chunk, (off_t)s->pos);
+		r = read_some(s, (char *)ptr + got, chunk);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -84,7 +118,7 @@ static int source_close(SDL_RWops *rw)
 {
 	if (rw) {
 		close(of(rw)->fd);
-		SDL_free(of(rw));
+		free(of(rw));
 		SDL_FreeRW(rw);
 	}
 	return 0;
@@ -98,10 +132,12 @@ SDL_RWops *source_open(int fd, void (*past_end)(void))
 
 	if (size < 0)
 		return NULL;
-	s = SDL_calloc(1, sizeof(*s));
+	/* Not SDL_calloc: the helper caps what SDL allocates at the image
+	 * limit, which may be smaller than the buffer. */
+	s = calloc(1, sizeof(*s));
 	rw = s ? SDL_AllocRW() : NULL;
 	if (!rw) {
-		SDL_free(s);
+		free(s);
 		return NULL;
 	}
 	*s = (struct source){ .fd = fd, .size = size, .stop = past_end };
