@@ -1707,6 +1707,25 @@ static void case_publish(const struct image *im)
 	emit(r);
 }
 
+/* Median wall time of running path with argv to its end, runs times,
+ * whatever its exit status (output thrown away). */
+static double exec_ms(const char *path, char *const argv[], int runs)
+{
+	double v[MAX_RUNS];
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	for (int i = 0; i < runs; i++) {
+		double t0 = now_ms();
+		pid_t pid = start_program(path, argv, null, null);
+
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		v[i] = now_ms() - t0;
+	}
+	close(null);
+	return median(v, runs);
+}
+
 /* decoder_startup: what starting a helper costs. A 1 x 1 PNG through a
  * helper started just then (img_decoder_start + send + finish) against
  * the same through one started PRESTART_MS before; the difference is the
@@ -1761,6 +1780,13 @@ static void case_decoder_startup(void)
 	result_extra(r, "startup_ms", r->median_ms - r->base_median_ms, 2);
 	/* The part the caller waits for: img_decoder_start() itself. */
 	result_extra(r, "start_call_ms", median(spawn_ms, runs), 3);
+	/* Where the start-up goes: the helper run with no arguments loads
+	 * its libraries and exits at its usage message; /bin/true is a
+	 * program's fork, exec and exit without them. */
+	result_extra(r, "exec_helper_ms", exec_ms(decoder, (char *[]){
+		(char *)"shm-decode", NULL }, runs), 2);
+	result_extra(r, "exec_true_ms", exec_ms("/bin/true", (char *[]){
+		(char *)"true", NULL }, runs), 2);
 	emit(r);
 }
 
