@@ -141,11 +141,23 @@ def write_png(f, mm, hsize, w, h, pitch, progress):
         f.write(struct.pack(">I", len(data)) + kind)
         f.write(data)
         f.write(struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
-    def deflate(rows, last):
+    def deflate(rows, last):  # on a worker: the band's stream and Adler-32
         z = zlib.compressobj(1, zlib.DEFLATED, -15, 8, zlib.Z_RLE)  # raw deflate
-        out = [z.compress(r) for r in rows]
+        out, adler = [], 1
+        for r in rows:
+            out.append(z.compress(r))
+            adler = zlib.adler32(r, adler)
         out.append(z.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH))
-        return b"".join(out)
+        return b"".join(out), adler, sum(map(len, rows))
+    def adler32_join(a, b, n):  # Adler-32 of A + B, from theirs and len(B)
+        s1 = ((a & 0xffff) + (b & 0xffff) - 1) % 65521
+        s2 = ((a >> 16) + (b >> 16) + n * (a & 0xffff) - n) % 65521
+        return s2 << 16 | s1
+    def put(band):
+        nonlocal adler
+        data, a, n = band.result()
+        chunk(b"IDAT", data)
+        adler = adler32_join(adler, a, n)
     f.write(b"\x89PNG\r\n\x1a\n")
     chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))
     n = w * 4
@@ -172,14 +184,12 @@ def write_png(f, mm, hsize, w, h, pitch, progress):
                 d = (((x | hi) - (above & lo)) ^ (((x ^ above) & hi) ^ hi)).to_bytes(n, "little")
                 rows.append(b"\2" + d)
                 above, above_raw = x, raw
-            for r in rows:
-                adler = zlib.adler32(r, adler)
             pending.append(pool.submit(deflate, rows, y0 + band >= h))
             while len(pending) > 2 * workers or (pending and pending[0].done()):
-                chunk(b"IDAT", pending.popleft().result())
+                put(pending.popleft())
             progress(y0, h)
         while pending:
-            chunk(b"IDAT", pending.popleft().result())
+            put(pending.popleft())
     chunk(b"IDAT", struct.pack(">I", adler))
     chunk(b"IEND", b"")
 
