@@ -6,7 +6,8 @@
 # Process, file and pixel helpers shared by the test programs (tu_*).
 add_library(testutil STATIC ${CMAKE_CURRENT_LIST_DIR}/testutil.c)
 target_include_directories(testutil PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(testutil PUBLIC imgdecoder imgsdl)
+find_package(ZLIB REQUIRED)
+target_link_libraries(testutil PUBLIC imgdecoder imgsdl ZLIB::ZLIB)
 
 foreach(_prog test_handover test_badfiles test_formats)
   add_executable(${_prog} ${CMAKE_CURRENT_LIST_DIR}/${_prog}.c)

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "image/decoder.h"
 #include "common/crc32.h"
@@ -837,11 +838,90 @@ bool tu_same_pixels(SDL_Surface *a, SDL_Surface *b, char *why, size_t size)
 	return diff == 0;
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Inflates the n bytes at in (one part of the IDAT stream) into the
+ * stream z, whose output is counted, not kept. Z_OK, Z_STREAM_END, or
+ * zlib's error. */
+static int inflate_part(z_stream *z, const uint8_t *in, size_t n)
+{
+	uint8_t out[1 << 16];
+	int rc = Z_OK;
+
+	z->next_in = (Bytef *)in;
+	z->avail_in = (uInt)n;
+	while (rc == Z_OK && (z->avail_in > 0 || z->avail_out == 0)) {
+		z->next_out = out;
+		z->avail_out = sizeof(out);
+		rc = inflate(z, Z_NO_FLUSH);
+	}
+	return rc == Z_BUF_ERROR ? Z_OK : rc;
+}
+
+/* What a decoder that stops once it has its rows does not look at: every
+ * chunk's CRC, the IDAT stream's end and its Adler-32 (zlib's inflate
+ * checks it), exactly w * 4 + 1 bytes a row, IEND last. */
+static bool png_container_ok(const uint8_t *d, size_t len, int w, int h,
+			     char *why, size_t size)
+{
+	uint64_t want = (uint64_t)h * ((uint64_t)w * 4 + 1);
+	size_t pos = 8;
+	z_stream z;
+	int rc = Z_OK;
+
+	memset(&z, 0, sizeof(z));
+	if (inflateInit(&z) != Z_OK)
+		return snprintf(why, size, "inflateInit failed"), false;
+	while (pos + 12 <= len) {
+		uint32_t n = be32(d + pos);
+		const uint8_t *type = d + pos + 4;
+
+		if (n > len - pos - 12) {
+			snprintf(why, size, "a chunk runs past the end");
+			break;
+		}
+		if (crc32_update(0, type, n + 4) != be32(d + pos + 8 + n)) {
+			snprintf(why, size, "bad CRC in %.4s", (const char *)type);
+			break;
+		}
+		if (!memcmp(type, "IDAT", 4) && rc == Z_OK)
+			rc = inflate_part(&z, d + pos + 8, n);
+		pos += 12 + (size_t)n;
+		if (!memcmp(type, "IEND", 4))
+			break;
+	}
+	if (!*why && (pos != len || memcmp(d + pos - 8, "IEND", 4)))
+		snprintf(why, size, "IEND is not the last chunk");
+	if (!*why && rc != Z_STREAM_END)
+		snprintf(why, size, "the image data does not end as a zlib "
+			 "stream (%d: %s)", rc, z.msg ? z.msg : "no end");
+	if (!*why && z.total_out != want)
+		snprintf(why, size, "%lu bytes of rows, not %llu", z.total_out,
+			 (unsigned long long)want);
+	inflateEnd(&z);
+	return !*why;
+}
+
 bool tu_file_has_pixels(const char *path, SDL_Surface *want, char *why,
 			size_t size)
 {
-	SDL_Surface *got = IMG_Load(path);
+	size_t len = 0;
+	uint8_t *d = tu_read_file(path, &len);
+	SDL_Surface *got;
 	bool same;
+
+	*why = '\0';
+	if (d && len >= 8 && !memcmp(d, "\x89PNG", 4) &&
+	    !png_container_ok(d, len, want->w, want->h, why, size)) {
+		free(d);
+		return false;
+	}
+	free(d);
+	got = IMG_Load(path);
 
 	if (!got) {
 		snprintf(why, size, "cannot load %s: %s", path, IMG_GetError());

@@ -261,7 +261,10 @@ bool tu_same_pixels(SDL_Surface *a, SDL_Surface *b, char *why, size_t size);
  * restored. NULL with SDL's reason (SDL_GetError()). */
 SDL_Surface *tu_texture_pixels(SDL_Renderer *r, SDL_Texture *t);
 
-/* Loads path with SDL_image and compares it with want as above. */
+/* Loads path with SDL_image and compares it with want as above. A PNG
+ * must also pass what a decoder that stops at its last row would not
+ * check: every chunk's CRC, the image data one zlib stream to its end
+ * with the right Adler-32, IEND last. */
 bool tu_file_has_pixels(const char *path, SDL_Surface *want, char *why,
 			size_t size);
 
