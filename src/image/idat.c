@@ -296,15 +296,20 @@ int idat_write(const struct seg *seg, idat_sink *sink, void *ctx,
 	       img_export_progress *progress, void *pctx, struct err *err)
 {
 	size_t row = 1 + (size_t)seg->info.width * 4;
-	struct worker w[MAX_WORKERS];
 	struct idat d = { .seg = seg };
 	unsigned nw, started = 0;
+	struct worker *w;	/* some 80 KiB each: not on the stack */
 	int rc = -1;
 
 	d.rows_per_band = BAND_BYTES / row ? (uint32_t)(BAND_BYTES / row) : 1;
 	d.bands = (seg->info.height + d.rows_per_band - 1) / d.rows_per_band;
 	nw = worker_count(d.bands);
 	d.nslots = 2 * nw;
+	w = calloc(nw, sizeof(*w));
+	if (!w) {
+		err_set(err, "out of memory");
+		return -1;
+	}
 	pthread_mutex_init(&d.lock, NULL);
 	pthread_cond_init(&d.changed, NULL);
 	/* Fewer workers than asked for still finish the job. */
@@ -330,6 +335,7 @@ int idat_write(const struct seg *seg, idat_sink *sink, void *ctx,
 	}
 	for (unsigned i = 0; i < d.nslots; i++)
 		free(d.slot[i].out);
+	free(w);
 	pthread_cond_destroy(&d.changed);
 	pthread_mutex_destroy(&d.lock);
 	return rc;
