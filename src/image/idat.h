@@ -14,7 +14,7 @@
  * adler32_combine().
  *
  * The cost of the bands: a match cannot reach back into the band before,
- * so a photo compresses a few bytes per band worse than as one stream.
+ * so each band starts compressing a little worse than one stream would.
  * Memory: each worker keeps two rows, one band in and two bands out, so
  * a few MiB whatever the image's size; rows are read from the segment's
  * fd with pread, as the rest of the exporter reads them.
