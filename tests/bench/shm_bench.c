@@ -1707,22 +1707,39 @@ static void case_publish(const struct image *im)
 	emit(r);
 }
 
+/* Runs path with argv to its end, its output thrown away (stderr too
+ * when quiet). Returns the wall time in ms; *status is its wait status,
+ * *maxrss_kib its peak RSS. */
+static double run_once(const char *path, char *const argv[], bool quiet,
+		       int *status, long *maxrss_kib)
+{
+	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	double t0 = now_ms(), t;
+	pid_t pid = start_program(path, argv, null, quiet ? null : -1), done;
+	struct rusage ru;
+
+	*status = 0;
+	do
+		done = wait4(pid, status, 0, &ru);
+	while (done < 0 && errno == EINTR);
+	if (done != pid)
+		die("wait4 %s: %s", path, strerror(errno));
+	t = now_ms() - t0;
+	close(null);
+	*maxrss_kib = ru.ru_maxrss;
+	return t;
+}
+
 /* Median wall time of running path with argv to its end, runs times,
- * whatever its exit status (output thrown away). */
+ * whatever its exit status. */
 static double exec_ms(const char *path, char *const argv[], int runs)
 {
 	double v[MAX_RUNS];
-	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	long rss;
+	int status;
 
-	for (int i = 0; i < runs; i++) {
-		double t0 = now_ms();
-		pid_t pid = start_program(path, argv, null, null);
-
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		v[i] = now_ms() - t0;
-	}
-	close(null);
+	for (int i = 0; i < runs; i++)
+		v[i] = run_once(path, argv, true, &status, &rss);
 	return median(v, runs);
 }
 
@@ -2168,25 +2185,17 @@ static void case_serialize(int idx)
 #define BENCH_SOURCE_DIR "."
 #endif
 
-/* Runs argv (a program of the project, or python3) to its end with its
- * output thrown away. Returns the wall time in ms; *maxrss_kib is its
- * peak RSS. */
+/* Runs argv (a program of the project, or python3) to its end, which
+ * must be exit 0. Returns the wall time in ms; *maxrss_kib is its peak
+ * RSS. */
 static double run_timed(const char *path, char *const argv[],
 			long *maxrss_kib)
 {
-	int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	double t0 = now_ms(), t;
-	struct rusage ru;
-	int status = 0;
-	pid_t pid;
+	int status;
+	double t = run_once(path, argv, false, &status, maxrss_kib);
 
-	pid = start_program(path, argv, null, -1);
-	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0)
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		die("%s %s failed (status %#x)", path, argv[1], status);
-	t = now_ms() - t0;
-	close(null);
-	*maxrss_kib = ru.ru_maxrss;
 	return t;
 }
 
