@@ -195,6 +195,16 @@ static void *work(void *arg)
 	return NULL;
 }
 
+/* Hands n bytes at data to the sink. 0, or -1 with the sink's reason. */
+static int pass_on(idat_sink *sink, void *ctx, const uint8_t *data, size_t n,
+		   struct err *err)
+{
+	if (sink(ctx, data, n) == 0)
+		return 0;
+	err_set(err, "%s", strerror(errno ? errno : EIO));
+	return -1;
+}
+
 /* Waits for band k, passes it on, frees its slot. 0, or -1 with err. */
 static int emit_band(struct idat *d, uint32_t k, idat_sink *sink, void *ctx,
 		     uint32_t *adler, struct err *err)
@@ -209,8 +219,7 @@ static int emit_band(struct idat *d, uint32_t k, idat_sink *sink, void *ctx,
 	if (s->failed) {
 		*err = s->err;
 		rc = -1;
-	} else if (sink(ctx, s->out, s->len) < 0) {
-		err_set(err, "%s", strerror(errno ? errno : EIO));
+	} else if (pass_on(sink, ctx, s->out, s->len, err) < 0) {
 		rc = -1;
 	} else {
 		*adler = (uint32_t)adler32_combine(*adler, s->adler,
@@ -271,10 +280,8 @@ static int emit_all(struct idat *d, idat_sink *sink, void *ctx,
 	uint32_t adler = 1, h = d->seg->info.height;
 	uint8_t trailer[4];
 
-	if (sink(ctx, zlib_header, sizeof(zlib_header)) < 0) {
-		err_set(err, "%s", strerror(errno ? errno : EIO));
+	if (pass_on(sink, ctx, zlib_header, sizeof(zlib_header), err) < 0)
 		return -1;
-	}
 	for (uint32_t k = 0; k < d->bands; k++) {
 		uint32_t done = (k + 1) * d->rows_per_band;
 
@@ -285,11 +292,7 @@ static int emit_all(struct idat *d, idat_sink *sink, void *ctx,
 	}
 	for (int i = 0; i < 4; i++)
 		trailer[i] = (uint8_t)(adler >> (24 - 8 * i));
-	if (sink(ctx, trailer, sizeof(trailer)) < 0) {
-		err_set(err, "%s", strerror(errno ? errno : EIO));
-		return -1;
-	}
-	return 0;
+	return pass_on(sink, ctx, trailer, sizeof(trailer), err);
 }
 
 int idat_write(const struct seg *seg, idat_sink *sink, void *ctx,
