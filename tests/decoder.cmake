@@ -16,7 +16,7 @@ endif()
 
 set(DECODER_FAKE_MODES honest crash crash-after hang linger exit3 exit0
     own-segment big bad-header resize two-fds filled-fd pipe big-reason over-limit
-    huge-size keep-mapped)
+    huge-size keep-mapped brief-mapped)
 set(_decoder_cases sandbox-status sandbox-no-namespaces sandbox-try-open
     sandbox-try-socket sandbox-try-execve sandbox-try-memfd
     sandbox-try-ftruncate sandbox-try-write sandbox-try-statpath

@@ -36,12 +36,15 @@
  *   huge-size     says 4294967295 x 4294967295
  *   keep-mapped   honest, but leaves a process behind that keeps the
  *                 segment mapped writable for 3 s
+ *   brief-mapped  the same for 150 ms: what a ps reading the exiting
+ *                 helper's /proc/PID/maps does for a moment
  *
  * Its own segments are built by hand (no seg_create) so each lie is
  * exactly the one named. It never dumps core.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -335,9 +338,10 @@ static int resize(void)
 	return send_filled(fd);
 }
 
-/* A process of its own keeps a writable mapping while this one answers
- * and exits: the parent must not seal (and publish) what it can change. */
-static int keep_mapped(void)
+/* A process of its own keeps a writable mapping for hold_ms while this
+ * one answers and exits: the parent must not seal (and publish) what it
+ * can change, nor give up on a mapping that is on its way out. */
+static int keep_mapped(int hold_ms)
 {
 	uint8_t *map = NULL;
 	int fd = fill(64, 64, &map);
@@ -347,7 +351,7 @@ static int keep_mapped(void)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
-		sleep(3);
+		poll(NULL, 0, hold_ms);
 		_exit(0);
 	}
 	munmap(map, SEG_HEADER_SIZE + (size_t)seg_pitch_for(64) * 64);
@@ -406,7 +410,9 @@ static int play(const char *mode)
 	if (!strcmp(mode, "huge-size"))
 		return send_filled(fill(UINT32_MAX, UINT32_MAX, NULL));
 	if (!strcmp(mode, "keep-mapped"))
-		return keep_mapped();
+		return keep_mapped(3000);
+	if (!strcmp(mode, "brief-mapped"))
+		return keep_mapped(150);
 	fprintf(stderr, "fake_decoder: unknown FAKE_DECODER_MODE \"%s\"\n",
 		mode);
 	return -1;

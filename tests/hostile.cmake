@@ -48,7 +48,7 @@ add_executable(test_faults ${CMAKE_CURRENT_LIST_DIR}/test_faults.c)
 target_link_libraries(test_faults PRIVATE testutil)
 
 set(_fault_cases kill-owner soak-attach soak-load nofile-reader nofile-owner
-                 memfd-fail)
+                 memfd-fail proc-reader)
 # An address-space limit means nothing under AddressSanitizer, which
 # reserves terabytes of shadow memory: those cases exist only without it.
 if(NOT ASAN)

@@ -850,6 +850,7 @@ static const struct fake_mode fake_modes[] = {
 	{ "keep-mapped", "still mapped writable", 3000, 3, false },
 	{ "filled-fd", "sent file descriptors with its answer", 3000, 50,
 	  false },
+	{ "brief-mapped", NULL, 3000, 10, false },
 };
 
 /* The fake's honest image (fake_decoder.c's pattern()). */
@@ -1053,6 +1054,7 @@ FAKE_CASE(test_fake_over_limit, 14)
 FAKE_CASE(test_fake_huge_size, 15)
 FAKE_CASE(test_fake_keep_mapped, 16)
 FAKE_CASE(test_fake_filled_fd, 17)
+FAKE_CASE(test_fake_brief_mapped, 18)
 #undef FAKE_CASE
 
 /* --- files built byte by byte (struct tu_buf) --- */
@@ -1812,6 +1814,7 @@ static const struct tu_case cases[] = {
 	{ "fake-over-limit", test_fake_over_limit },
 	{ "fake-huge-size", test_fake_huge_size },
 	{ "fake-keep-mapped", test_fake_keep_mapped },
+	{ "fake-brief-mapped", test_fake_brief_mapped },
 	{ "fake-filled-fd", test_fake_filled_fd },
 	{ "bomb-png", test_bomb_png },
 	{ "bomb-jpeg", test_bomb_jpeg },

@@ -510,7 +510,8 @@ int img_decoder_finish(struct img_decoder *dec, struct seg *seg,
 		goto err;
 	*seg = dec->seg;
 	seg_init(&dec->seg);
-	/* The helper has exited: no writable mapping of it is left. */
+	/* The helper is reaped: its writable mapping is gone, or going
+	 * (seg_seal_filled() waits a moment for that). */
 	if (seg_seal_filled(seg, dec->max_bytes, err) < 0) {
 		dec->failure = IMG_FAILURE_DECODER;
 		err_prefix(err, "the decoder's segment was refused");

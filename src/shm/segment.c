@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/bytes.h"
+#include "common/clock.h"
 #include "shm/segment_inspect.h"
 
 /* Older glibc headers lack the flag; kernels before 6.3 reject it. */
@@ -27,6 +28,8 @@
 #define SEG_SEALS_NEEDED (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 /* Flag bits this version knows: none. */
 #define SEG_FLAGS_KNOWN 0u
+/* How long a seal the kernel refuses with EBUSY is tried again. */
+#define SEG_SEAL_WAIT_MS 500
 
 _Static_assert(offsetof(struct seg_header, version) == 4, "layout");
 _Static_assert(offsetof(struct seg_header, header_size) == 6, "layout");
@@ -172,13 +175,33 @@ err:
 	return -1;
 }
 
+/* F_ADD_SEALS, tried again for up to SEG_SEAL_WAIT_MS while the kernel
+ * answers EBUSY: a writable mapping of the file still exists, or a page
+ * is still pinned. A filler that has exited, and been reaped, can leave
+ * its mappings for a moment: its address space is torn down by whoever
+ * lets go of it last, and that can be a process reading its /proc/PID
+ * maps, smaps or stat (a ps or top) as it exits. The waits double from
+ * 1 ms to 64 ms; nothing spins. */
+static int add_seals(int fd, int seals)
+{
+	int64_t until = clock_ms() + SEG_SEAL_WAIT_MS;
+
+	for (long ms = 1;; ms = ms < 64 ? ms * 2 : 64) {
+		if (fcntl(fd, F_ADD_SEALS, seals) == 0)
+			return 0;
+		if (errno != EBUSY || clock_ms() >= until)
+			return -1;
+		nanosleep(&(struct timespec){ .tv_nsec = ms * 1000000 }, NULL);
+	}
+}
+
 int seg_seal(struct seg *seg, struct err *err)
 {
 	/* The kernel refuses F_SEAL_WRITE (EBUSY) while any writable
 	 * shared mapping of the file exists: ours goes first. */
 	munmap(seg->map, seg->map_size);
 	seg->map = MAP_FAILED;
-	if (fcntl(seg->fd, F_ADD_SEALS, SEG_SEALS) < 0) {
+	if (add_seals(seg->fd, SEG_SEALS) < 0) {
 		err_errno(err, errno, "cannot seal the segment");
 		goto err;
 	}
@@ -260,12 +283,15 @@ int seg_seal_filled(struct seg *seg, uint64_t max_bytes, struct err *err)
 		err_errno(err, errno, "cannot write the segment's header");
 		goto err;
 	}
-	/* EBUSY: someone still maps it writable, and could change it after
-	 * it is published. */
-	if (fcntl(fd, F_ADD_SEALS, SEG_SEALS) < 0) {
-		err_errno(err, errno, "cannot seal the segment%s",
-			  errno == EBUSY ? " (it is still mapped writable "
-			  "elsewhere)" : "");
+	/* EBUSY to the end: someone still maps it writable, and could
+	 * change it after it is published. */
+	if (add_seals(fd, SEG_SEALS) < 0) {
+		if (errno == EBUSY)
+			err_errno(err, errno, "cannot seal the segment (after "
+				  "%d ms it is still mapped writable "
+				  "elsewhere)", SEG_SEAL_WAIT_MS);
+		else
+			err_errno(err, errno, "cannot seal the segment");
 		goto err;
 	}
 	seg->fd = -1;

@@ -140,9 +140,10 @@ int seg_fill_open(struct seg *seg, int fd, uint32_t width, uint32_t height,
 /* Once every filler is gone (its writable mappings with it), writes the
  * header of a seg_alloc()'d segment itself (whatever the filler put
  * there), adds F_SEAL_WRITE and F_SEAL_SEAL, and opens the result with
- * every check of seg_open(). Returns 0 with seg sealed and mapped
- * read-only, or -1 with the reason (a mapping still writable somewhere:
- * EBUSY) and seg released. */
+ * every check of seg_open(). A mapping that outlives its filler by a
+ * moment is waited for, up to half a second. Returns 0 with seg sealed
+ * and mapped read-only, or -1 with the reason (a mapping still writable
+ * somewhere: EBUSY) and seg released. */
 int seg_seal_filled(struct seg *seg, uint64_t max_bytes, struct err *err);
 
 /* Takes an fd received from another process (ownership passes to seg even
